@@ -1,0 +1,37 @@
+# Thin layer over CMake. `make demo` and `make test` are the two commands the README gives.
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+JOBS       ?= $(shell nproc)
+
+.PHONY: all deps build build-asan test test-plain test-asan demo bench clean
+
+all: build
+
+deps:
+	@bash scripts/setup-deps.sh
+
+build: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+
+build-asan: deps
+	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DREWIND_SANITIZE=ON >/dev/null
+	@cmake --build $(ASAN_BUILD) -j $(JOBS)
+
+# The whole suite: a normal build, then the same suite under ASan+UBSan.
+test: test-plain test-asan
+
+test-plain: build
+	@cd $(BUILD) && ctest --output-on-failure --timeout 300
+
+test-asan: build-asan
+	@cd $(ASAN_BUILD) && REWIND_SANITIZED=1 ctest --output-on-failure --timeout 600
+
+demo: build
+	@bash scripts/demo.sh $(BUILD)/bin
+
+bench: build
+	@bash bench/run.sh $(BUILD)/bin
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -1,0 +1,304 @@
+/*
+ * domain — validation rules and small helpers for the domain structs.
+ * Pure functions; no I/O, no allocation except jansson's inside the JSON check.
+ */
+#include "domain.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "err.h"
+
+static const char *role_names[] = {"none", "viewer", "operator", "admin", "agent"};
+
+const char *
+rw_role_name(enum rw_role role)
+{
+	if ((unsigned)role > RW_ROLE_AGENT)
+		return "none";
+	return role_names[role];
+}
+
+enum rw_role
+rw_role_parse(const char *name)
+{
+	for (int i = RW_ROLE_VIEWER; i <= RW_ROLE_AGENT; i++)
+		if (name && strcmp(name, role_names[i]) == 0)
+			return (enum rw_role)i;
+	return RW_ROLE_NONE;
+}
+
+const char *
+rw_outcome_name(enum rw_outcome o)
+{
+	switch (o) {
+	case RW_OUTCOME_PENDING: return "pending";
+	case RW_OUTCOME_SUCCEEDED: return "succeeded";
+	case RW_OUTCOME_FAILED: return "failed";
+	case RW_OUTCOME_ROLLED_BACK: return "rolled-back";
+	}
+	return "unknown";
+}
+
+bool
+rw_role_allows(enum rw_role role, enum rw_perm perm)
+{
+	switch (perm) {
+	case RW_PERM_READ:
+		return role == RW_ROLE_VIEWER || role == RW_ROLE_OPERATOR || role == RW_ROLE_ADMIN;
+	case RW_PERM_WRITE:
+		return role == RW_ROLE_OPERATOR || role == RW_ROLE_ADMIN;
+	case RW_PERM_ADMIN:
+		return role == RW_ROLE_ADMIN;
+	case RW_PERM_AGENT:
+		return role == RW_ROLE_AGENT;
+	}
+	return false;
+}
+
+static int
+fail(int err, char *msg, size_t msgsz, const char *field, const char *why)
+{
+	if (msg && msgsz)
+		snprintf(msg, msgsz, "%s: %s", field, why);
+	return err;
+}
+
+int
+rw_strcpy(char *dst, size_t cap, const char *src)
+{
+	size_t n = src ? strlen(src) : 0;
+	if (cap == 0)
+		return RW_ETOOBIG;
+	if (n >= cap) {
+		dst[0] = '\0';
+		return RW_ETOOBIG;
+	}
+	memcpy(dst, src ? src : "", n);
+	dst[n] = '\0';
+	return 0;
+}
+
+int64_t
+rw_now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* DNS-1123 label: lower-case alphanumerics and '-', starting and ending alphanumeric. */
+int
+rw_check_name(const char *field, const char *v, char *msg, size_t msgsz)
+{
+	size_t n = v ? strlen(v) : 0;
+	if (n == 0)
+		return fail(RW_EINVAL, msg, msgsz, field, "must not be empty");
+	if (n > RW_NAME_MAX)
+		return fail(RW_ETOOBIG, msg, msgsz, field, "longer than 63 characters");
+	for (size_t i = 0; i < n; i++) {
+		char c = v[i];
+		bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+		if (!ok)
+			return fail(RW_EINVAL, msg, msgsz, field,
+			            "may contain only lower-case letters, digits and '-'");
+	}
+	if (v[0] == '-' || v[n - 1] == '-')
+		return fail(RW_EINVAL, msg, msgsz, field, "must start and end with a letter or digit");
+	return 0;
+}
+
+/* Valid UTF-8 without control characters other than tab and newline. */
+static bool
+text_ok(const char *v)
+{
+	const unsigned char *p = (const unsigned char *)v;
+	while (*p) {
+		unsigned c = *p;
+		int extra;
+		if (c < 0x80) {
+			if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7f)
+				return false;
+			p++;
+			continue;
+		}
+		if ((c & 0xe0) == 0xc0 && c >= 0xc2)
+			extra = 1;
+		else if ((c & 0xf0) == 0xe0)
+			extra = 2;
+		else if ((c & 0xf8) == 0xf0 && c <= 0xf4)
+			extra = 3;
+		else
+			return false;
+		p++;
+		for (int i = 0; i < extra; i++, p++)
+			if ((*p & 0xc0) != 0x80)
+				return false;
+	}
+	return true;
+}
+
+int
+rw_check_text(const char *field, const char *v, size_t max, char *msg, size_t msgsz)
+{
+	if (!v)
+		return 0;
+	if (strlen(v) > max)
+		return fail(RW_ETOOBIG, msg, msgsz, field, "too long");
+	if (!text_ok(v))
+		return fail(RW_EINVAL, msg, msgsz, field, "must be UTF-8 text without control characters");
+	return 0;
+}
+
+/* registry/path components: lower-case alphanumerics and . _ - / : (port) */
+int
+rw_check_image_repo(const char *field, const char *v, char *msg, size_t msgsz)
+{
+	size_t n = v ? strlen(v) : 0;
+	if (n == 0)
+		return fail(RW_EINVAL, msg, msgsz, field, "must not be empty");
+	if (n > RW_IMAGE_MAX)
+		return fail(RW_ETOOBIG, msg, msgsz, field, "too long");
+	for (size_t i = 0; i < n; i++) {
+		char c = v[i];
+		bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+		          c == '-' || c == '/' || c == ':';
+		if (!ok)
+			return fail(RW_EINVAL, msg, msgsz, field,
+			            "not an image repository (lower-case letters, digits, . _ - / :)");
+	}
+	if (v[0] == '/' || v[n - 1] == '/' || strstr(v, "//"))
+		return fail(RW_EINVAL, msg, msgsz, field, "has an empty path component");
+	return 0;
+}
+
+/* Docker tag grammar: [A-Za-z0-9_][A-Za-z0-9_.-]{0,127} */
+int
+rw_check_tag(const char *field, const char *v, char *msg, size_t msgsz)
+{
+	size_t n = v ? strlen(v) : 0;
+	if (n == 0)
+		return fail(RW_EINVAL, msg, msgsz, field, "must not be empty");
+	if (n > RW_VERSION_MAX)
+		return fail(RW_ETOOBIG, msg, msgsz, field, "longer than 128 characters");
+	for (size_t i = 0; i < n; i++) {
+		char c = v[i];
+		bool ok = isalnum((unsigned char)c) || c == '_' || (i > 0 && (c == '.' || c == '-'));
+		if (!ok)
+			return fail(RW_EINVAL, msg, msgsz, field,
+			            "not a valid image tag ([A-Za-z0-9_][A-Za-z0-9_.-]*)");
+	}
+	return 0;
+}
+
+int
+rw_check_digest(const char *field, const char *v, char *msg, size_t msgsz)
+{
+	if (!v || !*v)
+		return 0;
+	if (strlen(v) != 71 || strncmp(v, "sha256:", 7) != 0)
+		return fail(RW_EINVAL, msg, msgsz, field, "must be sha256: followed by 64 hex digits");
+	for (size_t i = 7; i < 71; i++)
+		if (!isxdigit((unsigned char)v[i]) || isupper((unsigned char)v[i]))
+			return fail(RW_EINVAL, msg, msgsz, field,
+			            "must be sha256: followed by 64 lower-case hex digits");
+	return 0;
+}
+
+/* repo:tag, where the tag is after the last ':' that follows the last '/'. */
+int
+rw_check_image_ref(const char *field, const char *v, char *msg, size_t msgsz)
+{
+	char repo[RW_IMAGE_MAX + 1];
+	const char *slash, *colon;
+	size_t rlen;
+
+	if (!v || !*v)
+		return fail(RW_EINVAL, msg, msgsz, field, "must not be empty");
+	if (strlen(v) > RW_IMAGE_MAX)
+		return fail(RW_ETOOBIG, msg, msgsz, field, "too long");
+	slash = strrchr(v, '/');
+	colon = strrchr(slash ? slash : v, ':');
+	if (!colon)
+		return fail(RW_EINVAL, msg, msgsz, field, "must be REPOSITORY:TAG");
+	rlen = (size_t)(colon - v);
+	memcpy(repo, v, rlen);
+	repo[rlen] = '\0';
+	if (rw_check_image_repo(field, repo, msg, msgsz) != 0)
+		return RW_EINVAL;
+	return rw_check_tag(field, colon + 1, msg, msgsz);
+}
+
+int
+rw_check_json_object(const char *field, const char *v, size_t max, char *msg, size_t msgsz)
+{
+	json_error_t jerr;
+	json_t *j;
+
+	if (!v || !*v)
+		return 0;
+	if (strlen(v) > max)
+		return fail(RW_ETOOBIG, msg, msgsz, field, "too long");
+	j = json_loads(v, JSON_REJECT_DUPLICATES, &jerr);
+	if (!j)
+		return fail(RW_EINVAL, msg, msgsz, field, "is not valid JSON");
+	bool obj = json_is_object(j);
+	json_decref(j);
+	if (!obj)
+		return fail(RW_EINVAL, msg, msgsz, field, "must be a JSON object");
+	return 0;
+}
+
+int
+rw_service_check(const rw_service_t *s, char *msg, size_t msgsz)
+{
+	int rv;
+	if ((rv = rw_check_name("name", s->name, msg, msgsz)) ||
+	    (rv = rw_check_name("namespace", s->namespace_, msg, msgsz)) ||
+	    (rv = rw_check_name("deployment", s->deployment, msg, msgsz)) ||
+	    (rv = rw_check_name("container", s->container, msg, msgsz)) ||
+	    (rv = rw_check_image_repo("image", s->image_repo, msg, msgsz)) ||
+	    (rv = rw_check_text("health-path", s->health_path, RW_PATH_MAX, msg, msgsz)) ||
+	    (rv = rw_check_json_object("health-expect", s->health_expect, RW_JSON_MAX, msg, msgsz)))
+		return rv;
+	if (s->health_path[0] && s->health_path[0] != '/')
+		return fail(RW_EINVAL, msg, msgsz, "health-path", "must start with '/'");
+	return 0;
+}
+
+int
+rw_env_check(const rw_env_t *e, char *msg, size_t msgsz)
+{
+	int rv;
+	if ((rv = rw_check_name("name", e->name, msg, msgsz)) ||
+	    (rv = rw_check_name("cluster", e->cluster, msg, msgsz)) ||
+	    (rv = rw_check_text("health-url", e->health_url, RW_URL_MAX, msg, msgsz)) ||
+	    (rv = rw_check_json_object("health-expect", e->health_expect, RW_JSON_MAX, msg, msgsz)))
+		return rv;
+	if (e->health_url[0] && strncmp(e->health_url, "http://", 7) != 0 &&
+	    strncmp(e->health_url, "https://", 8) != 0)
+		return fail(RW_EINVAL, msg, msgsz, "health-url", "must be an http:// or https:// URL");
+	return 0;
+}
+
+int
+rw_release_check(const rw_release_t *r, char *msg, size_t msgsz)
+{
+	int rv;
+	if ((rv = rw_check_name("service", r->service, msg, msgsz)) ||
+	    (rv = rw_check_tag("version", r->version, msg, msgsz)) ||
+	    (rv = rw_check_image_ref("image", r->image_ref, msg, msgsz)) ||
+	    (rv = rw_check_digest("digest", r->digest, msg, msgsz)) ||
+	    (rv = rw_check_text("notes", r->notes, RW_TEXT_MAX, msg, msgsz)))
+		return rv;
+	for (const char *p = r->source_commit; *p; p++)
+		if (!isxdigit((unsigned char)*p))
+			return fail(RW_EINVAL, msg, msgsz, "commit", "must be a hexadecimal commit id");
+	if (strlen(r->source_commit) > RW_COMMIT_MAX)
+		return fail(RW_ETOOBIG, msg, msgsz, "commit", "too long");
+	return 0;
+}
