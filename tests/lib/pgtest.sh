@@ -1,0 +1,187 @@
+# pgtest.sh — a private, throw-away PostgreSQL server for tests.
+#
+#   source tests/lib/pgtest.sh
+#   pgtest_start || exit 1          # exports PGTEST_URL, PGTEST_DIR, ...
+#   trap pgtest_stop EXIT
+#   pgtest_psql -c 'select 1'
+#   pgtest_restart                  # stop + start on the same data directory
+#
+# The server lives in a fresh `mktemp -d` directory: data, unix socket and
+# log.  It listens on that socket and on 127.0.0.1 at a free port, never on
+# another address.  fsync and friends are off: it is fast and loses data on
+# a crash, which is what a test wants.  initdb refuses to run as root, so
+# when the caller is root (CI) the server runs as the `postgres` user and the
+# directory is made reachable by it.
+#
+# Exports:
+#   PGTEST_DIR   the temp directory (removed by pgtest_stop)
+#   PGTEST_PORT  the TCP port on 127.0.0.1
+#   PGTEST_SOCK  the unix socket directory
+#   PGTEST_DB    the database created for the test ("rewind" unless set)
+#   PGTEST_URL   libpq URI of that database over TCP
+#   PGTEST_ADMIN_URL  the same server's "postgres" database
+#
+# This library does not set shell options (set -e etc.) for its caller and
+# does not touch any other PostgreSQL cluster on the machine.
+
+PGTEST_BIN=${PGTEST_BIN:-}
+PGTEST_DB=${PGTEST_DB:-rewind}
+
+_pgtest_log() { echo "pgtest: $*" >&2; }
+
+_pgtest_find_bin() {
+	if [ -n "$PGTEST_BIN" ] && [ -x "$PGTEST_BIN/initdb" ]; then
+		return 0
+	fi
+	if [ -x /usr/lib/postgresql/15/bin/initdb ]; then
+		PGTEST_BIN=/usr/lib/postgresql/15/bin
+		return 0
+	fi
+	# Another major version will do as long as it has initdb.
+	local d
+	for d in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do
+		if [ -x "$d/initdb" ]; then
+			PGTEST_BIN=$d
+			return 0
+		fi
+	done
+	_pgtest_log "no PostgreSQL server binaries (apt-get install postgresql)"
+	return 1
+}
+
+# Runs a server command as the user that owns the data directory.
+_pgtest_as_pg() {
+	if [ "$(id -u)" -eq 0 ]; then
+		runuser -u postgres -- "$@"
+	else
+		"$@"
+	fi
+}
+
+# Is something already listening on 127.0.0.1:$1?
+_pgtest_port_busy() {
+	(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+_pgtest_pick_port() {
+	local p i
+	for i in $(seq 1 50); do
+		p=$((20000 + RANDOM % 40000))
+		if ! _pgtest_port_busy "$p"; then
+			echo "$p"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# Writes the per-run settings; port may change between attempts.
+_pgtest_write_conf() {
+	_pgtest_as_pg tee "$PGTEST_DIR/data/pgtest.conf" >/dev/null <<CONF
+listen_addresses = '127.0.0.1'
+port = $PGTEST_PORT
+unix_socket_directories = '$PGTEST_SOCK'
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+max_connections = 60
+shared_buffers = 32MB
+max_wal_size = 256MB
+logging_collector = off
+log_min_messages = warning
+CONF
+}
+
+_pgtest_pg_start() {
+	_pgtest_as_pg "$PGTEST_BIN/pg_ctl" -D "$PGTEST_DIR/data" -l "$PGTEST_DIR/server.log" \
+		-w -t 30 -s start
+}
+
+pgtest_start() {
+	local tries
+	_pgtest_find_bin || return 1
+	if [ "$(id -u)" -eq 0 ] && ! id postgres >/dev/null 2>&1; then
+		_pgtest_log "running as root needs a 'postgres' user"
+		return 1
+	fi
+	PGTEST_DIR=$(mktemp -d "${PGTEST_TMP:-/tmp}/pgtest.XXXXXX") || return 1
+	export PGTEST_DIR
+	# mktemp makes it 0700: the postgres user must be able to enter it.
+	chmod 0755 "$PGTEST_DIR"
+	PGTEST_SOCK=$PGTEST_DIR/sock
+	mkdir -m 0755 "$PGTEST_SOCK" "$PGTEST_DIR/data"
+	touch "$PGTEST_DIR/server.log"
+	if [ "$(id -u)" -eq 0 ]; then
+		chown postgres: "$PGTEST_SOCK" "$PGTEST_DIR/data" "$PGTEST_DIR/server.log"
+	fi
+	chmod 0700 "$PGTEST_DIR/data"
+
+	if ! _pgtest_as_pg "$PGTEST_BIN/initdb" -D "$PGTEST_DIR/data" -U postgres -A trust \
+		-E UTF8 --locale=C --no-sync --no-instructions >"$PGTEST_DIR/initdb.log" 2>&1; then
+		_pgtest_log "initdb failed:"
+		cat "$PGTEST_DIR/initdb.log" >&2
+		return 1
+	fi
+	echo "include = 'pgtest.conf'" | _pgtest_as_pg tee -a "$PGTEST_DIR/data/postgresql.conf" >/dev/null
+
+	# Another process may take the port between the probe and the bind: retry.
+	for tries in 1 2 3 4 5; do
+		PGTEST_PORT=$(_pgtest_pick_port) || { _pgtest_log "no free port"; return 1; }
+		_pgtest_write_conf
+		if _pgtest_pg_start; then
+			break
+		fi
+		if [ "$tries" -eq 5 ]; then
+			_pgtest_log "server did not start:"
+			tail -n 20 "$PGTEST_DIR/server.log" >&2
+			return 1
+		fi
+	done
+	export PGTEST_PORT PGTEST_SOCK PGTEST_DB
+	export PGTEST_URL="postgresql://postgres@127.0.0.1:$PGTEST_PORT/$PGTEST_DB"
+	export PGTEST_ADMIN_URL="postgresql://postgres@127.0.0.1:$PGTEST_PORT/postgres"
+	if ! psql -X -q -v ON_ERROR_STOP=1 "$PGTEST_ADMIN_URL" \
+		-c "CREATE DATABASE \"$PGTEST_DB\"" >/dev/null; then
+		_pgtest_log "could not create database $PGTEST_DB"
+		return 1
+	fi
+	return 0
+}
+
+# Stops the server (fast, no checkpoint wait) and removes the directory.
+# Safe to call twice and after a failed pgtest_start.
+pgtest_stop() {
+	local dir=${PGTEST_DIR:-}
+	case "$dir" in
+	*/pgtest.*) ;;
+	*) return 0 ;;
+	esac
+	if [ -f "$dir/data/postmaster.pid" ] && [ -n "$PGTEST_BIN" ]; then
+		_pgtest_as_pg "$PGTEST_BIN/pg_ctl" -D "$dir/data" -m immediate -s -w -t 30 stop \
+			>/dev/null 2>&1
+	fi
+	rm -rf -- "$dir"
+	unset PGTEST_DIR PGTEST_URL PGTEST_ADMIN_URL PGTEST_PORT PGTEST_SOCK
+	return 0
+}
+
+# Stops and starts the same data directory on the same port.
+# $1: shutdown mode, "fast" (clean, default) or "immediate" (crash-like).
+pgtest_restart() {
+	local mode=${1:-fast}
+	if [ -z "${PGTEST_DIR:-}" ]; then
+		_pgtest_log "pgtest_restart: no server"
+		return 1
+	fi
+	_pgtest_as_pg "$PGTEST_BIN/pg_ctl" -D "$PGTEST_DIR/data" -m "$mode" -s -w -t 30 stop || return 1
+	if ! _pgtest_pg_start; then
+		_pgtest_log "server did not restart:"
+		tail -n 20 "$PGTEST_DIR/server.log" >&2
+		return 1
+	fi
+}
+
+# psql against the test database; extra arguments are passed on.
+pgtest_psql() {
+	psql -X -q -v ON_ERROR_STOP=1 "$PGTEST_URL" "$@"
+}
