@@ -1,1 +1,704 @@
-/* placeholder: being written */
+/*
+ * cmd_records — console commands over the release history: environments,
+ * services, releases, history and the audit log.  Each builds one request,
+ * calls rewindd, and prints the reply as a table or as JSON.  Input checks
+ * here are for friendly messages only; the server checks everything again.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "client.h"
+#include "cmds.h"
+#include "domain.h"
+#include "err.h"
+#include "textfmt.h"
+
+/* --- shared plumbing ------------------------------------------------------- */
+
+/* Runs one request on a fresh session; *resp owned by the caller. */
+static int
+roundtrip(struct cli *c, wire_msg_t *req, enum wire_kind want, wire_msg_t **resp)
+{
+	link_t *l;
+	int rv;
+
+	*resp = NULL;
+	if (!req) {
+		fprintf(stderr, "error: out of memory\n");
+		return CLI_FAILED;
+	}
+	if ((rv = client_connect(c, &l)) == 0) {
+		rv = client_call(l, req, want, resp);
+		link_close(l);
+	}
+	wire_msg_free(req);
+	return rv;
+}
+
+static int
+set_field(char *dst, size_t cap, const char *flag, const char *v)
+{
+	if (rw_strcpy(dst, cap, v ? v : "") != 0) {
+		fprintf(stderr, "error: --%s is too long (at most %zu bytes)\n", flag, cap - 1);
+		return CLI_USAGE;
+	}
+	return 0;
+}
+#define SET(dst, flag, v) set_field((dst), sizeof(dst), (flag), (v))
+
+static int
+check(int rv, const char *msg)
+{
+	if (rv == 0)
+		return 0;
+	fprintf(stderr, "error: %s\n", msg);
+	return CLI_USAGE;
+}
+
+static void
+print_json(json_t *j)
+{
+	char *s = j ? json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+	if (s) {
+		puts(s);
+		free(s);
+	}
+	json_decref(j);
+}
+
+/* Adds a string member only when non-empty, keeping JSON output tidy. */
+static void
+jset(json_t *o, const char *k, const char *v)
+{
+	if (v && *v)
+		json_object_set_new(o, k, json_string(v));
+}
+
+static void
+jtime(json_t *o, const char *k, int64_t us)
+{
+	char buf[40];
+	if (us)
+		json_object_set_new(o, k, json_string(textfmt_time(us, buf, sizeof(buf))));
+}
+
+static int
+limit_flag(struct cli *c, uint32_t *limit)
+{
+	const char *v = cli_get(c, "limit");
+	unsigned n = 0;
+	if (v && cli_uint("limit", v, 1, RW_LIST_MAX, &n) != 0)
+		return CLI_USAGE;
+	*limit = n;
+	return 0;
+}
+
+static int
+words(struct cli *c, size_t n, const char *usage)
+{
+	if (c->nwords != n) {
+		fprintf(stderr, "error: usage: %s\n", usage);
+		return CLI_USAGE;
+	}
+	return 0;
+}
+
+/* --- environments ------------------------------------------------------------ */
+
+static json_t *
+env_json(const rw_env_t *e)
+{
+	json_t *o = json_object();
+	jset(o, "name", e->name);
+	jset(o, "cluster", e->cluster);
+	jset(o, "healthUrl", e->health_url);
+	jset(o, "healthExpect", e->health_expect);
+	jtime(o, "createdAt", e->created_at);
+	return o;
+}
+
+static int
+env_add(struct cli *c)
+{
+	static const char *u = "rewindctl env add NAME --cluster CLUSTER [--health-url URL] "
+	                       "[--health-expect JSON]";
+	wire_msg_t *req = wire_msg_new(WIRE_ENV_ADD, 0), *resp;
+	char msg[256];
+	int rv;
+
+	if (!req)
+		return CLI_FAILED;
+	rw_env_t *e = &req->u.env;
+	if ((rv = words(c, 3, u)) || (rv = SET(e->name, "name", c->words[2])) ||
+	    (rv = SET(e->cluster, "cluster", cli_get(c, "cluster"))) ||
+	    (rv = SET(e->health_url, "health-url", cli_get(c, "health-url"))) ||
+	    (rv = SET(e->health_expect, "health-expect", cli_get(c, "health-expect"))) ||
+	    (rv = cli_check_unused(c, "env add")) || (rv = check(rw_env_check(e, msg, sizeof(msg)), msg))) {
+		wire_msg_free(req);
+		return rv;
+	}
+	if ((rv = roundtrip(c, req, WIRE_ENV, &resp)) != 0)
+		return rv;
+	if (c->json)
+		print_json(env_json(&resp->u.env));
+	else
+		printf("environment/%s added (cluster %s)\n", resp->u.env.name, resp->u.env.cluster);
+	wire_msg_free(resp);
+	return 0;
+}
+
+static int
+env_list(struct cli *c)
+{
+	static const char *h[] = {"NAME", "CLUSTER", "HEALTH URL", "AGE"};
+	wire_msg_t *resp;
+	int rv;
+
+	if ((rv = words(c, 2, "rewindctl env list")) || (rv = cli_check_unused(c, "env list")) ||
+	    (rv = roundtrip(c, wire_msg_new(WIRE_ENV_LIST, 0), WIRE_ENV_LIST_OK, &resp)))
+		return rv;
+	const rw_env_t *e = resp->u.list.items;
+	if (c->json) {
+		json_t *a = json_array();
+		for (size_t i = 0; i < resp->u.list.n; i++)
+			json_array_append_new(a, env_json(&e[i]));
+		print_json(a);
+	} else {
+		textfmt_table_t *t = textfmt_table_new(4, h);
+		int64_t now = rw_now_us();
+		for (size_t i = 0; t && i < resp->u.list.n; i++) {
+			char age[16];
+			const char *row[] = {e[i].name, e[i].cluster,
+			                     e[i].health_url[0] ? e[i].health_url : "-",
+			                     textfmt_age(e[i].created_at, now, age, sizeof(age))};
+			textfmt_table_add(t, row);
+		}
+		if (t)
+			textfmt_table_print(t, stdout);
+		textfmt_table_free(t);
+	}
+	wire_msg_free(resp);
+	return 0;
+}
+
+/* --- services ------------------------------------------------------------------ */
+
+static json_t *
+service_json(const rw_service_t *s)
+{
+	json_t *o = json_object();
+	jset(o, "name", s->name);
+	jset(o, "namespace", s->namespace_);
+	jset(o, "deployment", s->deployment);
+	jset(o, "container", s->container);
+	jset(o, "image", s->image_repo);
+	jset(o, "healthPath", s->health_path);
+	jset(o, "healthExpect", s->health_expect);
+	jtime(o, "createdAt", s->created_at);
+	return o;
+}
+
+/* Defaults follow the common case of one container named after its Deployment. */
+static int
+service_fill(struct cli *c, rw_service_t *s)
+{
+	const char *ns = cli_get(c, "namespace");
+	const char *dep = cli_get(c, "deployment");
+	const char *ctr = cli_get(c, "container");
+	int rv;
+
+	if ((rv = SET(s->name, "name", c->words[2])) ||
+	    (rv = SET(s->namespace_, "namespace", ns ? ns : "default")) ||
+	    (rv = SET(s->deployment, "deployment", dep ? dep : c->words[2])) ||
+	    (rv = SET(s->container, "container", ctr ? ctr : (dep ? dep : c->words[2]))) ||
+	    (rv = SET(s->image_repo, "image", cli_get(c, "image"))) ||
+	    (rv = SET(s->health_path, "health-path", cli_get(c, "health-path"))) ||
+	    (rv = SET(s->health_expect, "health-expect", cli_get(c, "health-expect"))))
+		return rv;
+	return 0;
+}
+
+static int
+service_add(struct cli *c)
+{
+	static const char *u = "rewindctl service add NAME --image REPOSITORY [--namespace NS] "
+	                       "[--deployment D] [--container C] [--health-path PATH] "
+	                       "[--health-expect JSON]";
+	wire_msg_t *req = wire_msg_new(WIRE_SERVICE_ADD, 0), *resp;
+	char msg[256];
+	int rv;
+
+	if (!req)
+		return CLI_FAILED;
+	if ((rv = words(c, 3, u)) || (rv = service_fill(c, &req->u.service)) ||
+	    (rv = cli_check_unused(c, "service add")) ||
+	    (rv = check(rw_service_check(&req->u.service, msg, sizeof(msg)), msg))) {
+		wire_msg_free(req);
+		return rv;
+	}
+	if ((rv = roundtrip(c, req, WIRE_SERVICE, &resp)) != 0)
+		return rv;
+	if (c->json)
+		print_json(service_json(&resp->u.service));
+	else
+		printf("service/%s added (deployment %s/%s, container %s)\n", resp->u.service.name,
+		       resp->u.service.namespace_, resp->u.service.deployment,
+		       resp->u.service.container);
+	wire_msg_free(resp);
+	return 0;
+}
+
+static void
+service_table(const rw_service_t *s, size_t n)
+{
+	static const char *h[] = {"NAME", "NAMESPACE", "DEPLOYMENT", "CONTAINER", "IMAGE", "HEALTH"};
+	textfmt_table_t *t = textfmt_table_new(6, h);
+	for (size_t i = 0; t && i < n; i++) {
+		const char *row[] = {s[i].name, s[i].namespace_, s[i].deployment, s[i].container,
+		                     s[i].image_repo, s[i].health_path[0] ? s[i].health_path : "-"};
+		textfmt_table_add(t, row);
+	}
+	if (t)
+		textfmt_table_print(t, stdout);
+	textfmt_table_free(t);
+}
+
+static int
+service_list(struct cli *c)
+{
+	wire_msg_t *resp;
+	int rv;
+
+	if ((rv = words(c, 2, "rewindctl service list")) ||
+	    (rv = cli_check_unused(c, "service list")) ||
+	    (rv = roundtrip(c, wire_msg_new(WIRE_SERVICE_LIST, 0), WIRE_SERVICE_LIST_OK, &resp)))
+		return rv;
+	const rw_service_t *s = resp->u.list.items;
+	if (c->json) {
+		json_t *a = json_array();
+		for (size_t i = 0; i < resp->u.list.n; i++)
+			json_array_append_new(a, service_json(&s[i]));
+		print_json(a);
+	} else {
+		service_table(s, resp->u.list.n);
+	}
+	wire_msg_free(resp);
+	return 0;
+}
+
+static int
+service_show(struct cli *c)
+{
+	wire_msg_t *req = wire_msg_new(WIRE_SERVICE_GET, 0), *resp;
+	int rv;
+
+	if (!req)
+		return CLI_FAILED;
+	if ((rv = words(c, 3, "rewindctl service show NAME")) ||
+	    (rv = SET(req->u.query.service, "name", c->words[2])) ||
+	    (rv = cli_check_unused(c, "service show"))) {
+		wire_msg_free(req);
+		return rv;
+	}
+	if ((rv = roundtrip(c, req, WIRE_SERVICE, &resp)) != 0)
+		return rv;
+	const rw_service_t *s = &resp->u.service;
+	if (c->json) {
+		print_json(service_json(s));
+	} else {
+		printf("Name:          %s\nNamespace:     %s\nDeployment:    %s\nContainer:     %s\n"
+		       "Image:         %s\nHealth path:   %s\nHealth expect: %s\n",
+		       s->name, s->namespace_, s->deployment, s->container, s->image_repo,
+		       s->health_path[0] ? s->health_path : "-",
+		       s->health_expect[0] ? s->health_expect : "-");
+	}
+	wire_msg_free(resp);
+	return 0;
+}
+
+/* --- releases ------------------------------------------------------------------- */
+
+static json_t *
+release_json(const rw_release_t *r)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "id", json_integer(r->id));
+	jset(o, "service", r->service);
+	jset(o, "version", r->version);
+	jset(o, "image", r->image_ref);
+	jset(o, "digest", r->digest);
+	jset(o, "commit", r->source_commit);
+	jset(o, "notes", r->notes);
+	jset(o, "recordedBy", r->created_by);
+	jtime(o, "recordedAt", r->created_at);
+	return o;
+}
+
+/* --image REPO:TAG names the version by its tag; --version alone uses the service's repository. */
+static int
+release_fill(struct cli *c, rw_release_t *r)
+{
+	const char *image = cli_get(c, "image");
+	const char *version = cli_get(c, "version");
+	const char *colon, *slash;
+	int rv;
+
+	if ((rv = SET(r->service, "service", cli_get(c, "service"))) ||
+	    (rv = SET(r->digest, "digest", cli_get(c, "digest"))) ||
+	    (rv = SET(r->source_commit, "commit", cli_get(c, "commit"))) ||
+	    (rv = SET(r->notes, "notes", cli_get(c, "notes"))))
+		return rv;
+	if (!image && !version) {
+		fprintf(stderr, "error: give --image REPOSITORY:TAG (or --version TAG)\n");
+		return CLI_USAGE;
+	}
+	if (image) {
+		if ((rv = SET(r->image_ref, "image", image)) != 0)
+			return rv;
+		slash = strrchr(image, '/');
+		colon = strrchr(slash ? slash : image, ':');
+		if (!version && colon)
+			version = colon + 1;
+	}
+	return SET(r->version, "version", version ? version : "");
+}
+
+static int
+release_record(struct cli *c)
+{
+	static const char *u = "rewindctl release record --service S --image REPOSITORY:TAG "
+	                       "[--digest sha256:...] [--commit SHA] [--notes TEXT]";
+	wire_msg_t *req = wire_msg_new(WIRE_RELEASE_RECORD, 0), *resp = NULL;
+	char msg[256];
+	int rv;
+
+	if (!req)
+		return CLI_FAILED;
+	rw_release_t *r = &req->u.release;
+	if ((rv = words(c, 2, u)) || (rv = release_fill(c, r)) ||
+	    (rv = cli_check_unused(c, "release record"))) {
+		wire_msg_free(req);
+		return rv;
+	}
+	if (!r->image_ref[0]) {
+		/* Only a version: the image is the service's repository at that tag. */
+		wire_msg_t *sreq = wire_msg_new(WIRE_SERVICE_GET, 0), *sresp;
+		if (sreq)
+			snprintf(sreq->u.query.service, sizeof(sreq->u.query.service), "%s", r->service);
+		if ((rv = roundtrip(c, sreq, WIRE_SERVICE, &sresp)) != 0) {
+			wire_msg_free(req);
+			return rv;
+		}
+		rv = snprintf(r->image_ref, sizeof(r->image_ref), "%s:%s",
+		              sresp->u.service.image_repo, r->version) >= (int)sizeof(r->image_ref);
+		wire_msg_free(sresp);
+		if (rv) {
+			wire_msg_free(req);
+			return check(RW_ETOOBIG, "image reference too long");
+		}
+	}
+	if ((rv = check(rw_release_check(r, msg, sizeof(msg)), msg)) != 0) {
+		wire_msg_free(req);
+		return rv;
+	}
+	if ((rv = roundtrip(c, req, WIRE_RELEASE, &resp)) != 0)
+		return rv;
+	if (c->json)
+		print_json(release_json(&resp->u.release));
+	else
+		printf("release/%s/%s recorded (id %lld, image %s%s%s)\n", resp->u.release.service,
+		       resp->u.release.version, (long long)resp->u.release.id,
+		       resp->u.release.image_ref, resp->u.release.digest[0] ? "@" : "",
+		       resp->u.release.digest);
+	wire_msg_free(resp);
+	return 0;
+}
+
+static void
+release_table(const rw_release_t *r, size_t n)
+{
+	static const char *h[] = {"ID", "SERVICE", "VERSION", "IMAGE", "DIGEST", "BY", "RECORDED"};
+	textfmt_table_t *t = textfmt_table_new(7, h);
+	for (size_t i = 0; t && i < n; i++) {
+		char id[24], when[40], dg[24];
+		snprintf(id, sizeof(id), "%lld", (long long)r[i].id);
+		/* Full digests are in -o json; the table shows enough to compare by eye. */
+		snprintf(dg, sizeof(dg), "%.19s", r[i].digest[0] ? r[i].digest : "-");
+		const char *row[] = {id, r[i].service, r[i].version, r[i].image_ref, dg,
+		                     r[i].created_by, textfmt_time(r[i].created_at, when, sizeof(when))};
+		textfmt_table_add(t, row);
+	}
+	if (t)
+		textfmt_table_print(t, stdout);
+	textfmt_table_free(t);
+}
+
+static int
+release_list(struct cli *c)
+{
+	wire_msg_t *req = wire_msg_new(WIRE_RELEASE_LIST, 0), *resp;
+	int rv;
+
+	if (!req)
+		return CLI_FAILED;
+	if ((rv = words(c, 2, "rewindctl release list [--service S] [--limit N]")) ||
+	    (rv = SET(req->u.query.service, "service", cli_get(c, "service"))) ||
+	    (rv = limit_flag(c, &req->u.query.limit)) ||
+	    (rv = cli_check_unused(c, "release list"))) {
+		wire_msg_free(req);
+		return rv;
+	}
+	if ((rv = roundtrip(c, req, WIRE_RELEASE_LIST_OK, &resp)) != 0)
+		return rv;
+	const rw_release_t *r = resp->u.list.items;
+	if (c->json) {
+		json_t *a = json_array();
+		for (size_t i = 0; i < resp->u.list.n; i++)
+			json_array_append_new(a, release_json(&r[i]));
+		print_json(a);
+	} else {
+		release_table(r, resp->u.list.n);
+	}
+	wire_msg_free(resp);
+	return 0;
+}
+
+static int
+release_show(struct cli *c)
+{
+	static const char *u = "rewindctl release show ID | --service S --version V";
+	wire_msg_t *req = wire_msg_new(WIRE_RELEASE_GET, 0), *resp;
+	unsigned id = 0;
+	int rv = 0;
+
+	if (!req)
+		return CLI_FAILED;
+	if (c->nwords == 3) {
+		rv = cli_uint("id", c->words[2], 1, 2000000000u, &id);
+	} else {
+		rv = SET(req->u.query.service, "service", cli_get(c, "service"));
+		if (rv == 0)
+			rv = SET(req->u.query.version, "version", cli_get(c, "version"));
+		if (rv == 0 && (c->nwords != 2 || !req->u.query.service[0] || !req->u.query.version[0]))
+			rv = words(c, 0, u); /* prints the usage; nwords is never 0 here */
+	}
+	if (rv == 0)
+		rv = cli_check_unused(c, "release show");
+	if (rv != 0) {
+		wire_msg_free(req);
+		return rv;
+	}
+	req->u.query.id = id;
+	if ((rv = roundtrip(c, req, WIRE_RELEASE, &resp)) != 0)
+		return rv;
+	const rw_release_t *r = &resp->u.release;
+	if (c->json) {
+		print_json(release_json(r));
+	} else {
+		char when[40];
+		printf("ID:          %lld\nService:     %s\nVersion:     %s\nImage:       %s\n"
+		       "Digest:      %s\nCommit:      %s\nNotes:       %s\nRecorded by: %s\n"
+		       "Recorded at: %s\n",
+		       (long long)r->id, r->service, r->version, r->image_ref,
+		       r->digest[0] ? r->digest : "- (not pinned)",
+		       r->source_commit[0] ? r->source_commit : "-", r->notes[0] ? r->notes : "-",
+		       r->created_by, textfmt_time(r->created_at, when, sizeof(when)));
+	}
+	wire_msg_free(resp);
+	return 0;
+}
+
+/* --- history ------------------------------------------------------------------------- */
+
+static json_t *
+history_json(const rw_history_row_t *h)
+{
+	json_t *o = release_json(&h->release);
+	jset(o, "env", h->env);
+	if (h->deployment_id) {
+		json_object_set_new(o, "deploymentId", json_integer(h->deployment_id));
+		jtime(o, "deployedAt", h->started_at);
+		jtime(o, "finishedAt", h->finished_at);
+		json_object_set_new(o, "outcome", json_string(rw_outcome_name(h->outcome)));
+		json_object_set_new(o, "knownGood", json_boolean(h->known_good));
+	}
+	return o;
+}
+
+static void
+history_table(const rw_history_row_t *h, size_t n)
+{
+	static const char *hd[] = {"VERSION", "IMAGE", "DIGEST", "ENV", "DEPLOYED", "OUTCOME",
+	                           "KNOWN-GOOD", "RECORDED BY"};
+	textfmt_table_t *t = textfmt_table_new(8, hd);
+	for (size_t i = 0; t && i < n; i++) {
+		char when[40], dg[24];
+		snprintf(dg, sizeof(dg), "%.19s", h[i].release.digest[0] ? h[i].release.digest : "-");
+		bool dep = h[i].deployment_id != 0;
+		const char *row[] = {h[i].release.version, h[i].release.image_ref, dg,
+		                     dep ? h[i].env : "-",
+		                     dep ? textfmt_time(h[i].started_at, when, sizeof(when)) : "-",
+		                     dep ? rw_outcome_name(h[i].outcome) : "not deployed",
+		                     dep && h[i].known_good ? "yes" : "-", h[i].release.created_by};
+		textfmt_table_add(t, row);
+	}
+	if (t)
+		textfmt_table_print(t, stdout);
+	textfmt_table_free(t);
+}
+
+static int
+history(struct cli *c)
+{
+	wire_msg_t *req = wire_msg_new(WIRE_HISTORY, 0), *resp;
+	int rv;
+
+	if (!req)
+		return CLI_FAILED;
+	if ((rv = words(c, 1, "rewindctl history --service S [--env E] [--limit N]")) ||
+	    (rv = SET(req->u.query.service, "service", cli_get(c, "service"))) ||
+	    (rv = SET(req->u.query.env, "env", cli_get(c, "env"))) ||
+	    (rv = limit_flag(c, &req->u.query.limit)) || (rv = cli_check_unused(c, "history"))) {
+		wire_msg_free(req);
+		return rv;
+	}
+	if (!req->u.query.service[0]) {
+		wire_msg_free(req);
+		fprintf(stderr, "error: --service is required\n");
+		return CLI_USAGE;
+	}
+	if ((rv = roundtrip(c, req, WIRE_HISTORY_OK, &resp)) != 0)
+		return rv;
+	const rw_history_row_t *h = resp->u.list.items;
+	if (c->json) {
+		json_t *a = json_array();
+		for (size_t i = 0; i < resp->u.list.n; i++)
+			json_array_append_new(a, history_json(&h[i]));
+		print_json(a);
+	} else {
+		history_table(h, resp->u.list.n);
+	}
+	wire_msg_free(resp);
+	return 0;
+}
+
+/* --- audit ----------------------------------------------------------------------------- */
+
+static json_t *
+audit_json(const rw_audit_t *a)
+{
+	json_t *o = json_object();
+	json_error_t jerr;
+	json_t *detail = a->detail[0] ? json_loads(a->detail, 0, &jerr) : NULL;
+	json_object_set_new(o, "id", json_integer(a->id));
+	jtime(o, "at", a->at);
+	jset(o, "actor", a->actor);
+	jset(o, "role", rw_role_name(a->role));
+	jset(o, "action", a->action);
+	jset(o, "target", a->target);
+	if (detail)
+		json_object_set_new(o, "detail", detail);
+	jset(o, "reason", a->reason);
+	return o;
+}
+
+static int
+audit_filters(struct cli *c, rw_audit_filter_t *f)
+{
+	const char *since = cli_get(c, "since"), *until = cli_get(c, "until");
+	long long us;
+	int rv;
+
+	if ((rv = SET(f->actor, "actor", cli_get(c, "actor"))) ||
+	    (rv = SET(f->action_prefix, "action", cli_get(c, "action"))) ||
+	    (rv = limit_flag(c, &f->limit)))
+		return rv;
+	if (since) {
+		if (cli_time("since", since, &us) != 0)
+			return CLI_USAGE;
+		f->since = us;
+	}
+	if (until) {
+		if (cli_time("until", until, &us) != 0)
+			return CLI_USAGE;
+		f->until = us;
+	}
+	return 0;
+}
+
+static int
+audit_log(struct cli *c)
+{
+	static const char *h[] = {"ID", "TIME", "ACTOR", "ROLE", "ACTION", "TARGET", "REASON"};
+	wire_msg_t *req = wire_msg_new(WIRE_AUDIT_LOG, 0), *resp;
+	int rv;
+
+	if (!req)
+		return CLI_FAILED;
+	if ((rv = words(c, 2, "rewindctl audit log [--actor A] [--action PREFIX] [--since T] "
+	                      "[--until T] [--limit N]")) ||
+	    (rv = audit_filters(c, &req->u.audit)) || (rv = cli_check_unused(c, "audit log"))) {
+		wire_msg_free(req);
+		return rv;
+	}
+	if ((rv = roundtrip(c, req, WIRE_AUDIT_LOG_OK, &resp)) != 0)
+		return rv;
+	const rw_audit_t *a = resp->u.list.items;
+	if (c->json) {
+		json_t *arr = json_array();
+		for (size_t i = 0; i < resp->u.list.n; i++)
+			json_array_append_new(arr, audit_json(&a[i]));
+		print_json(arr);
+	} else {
+		textfmt_table_t *t = textfmt_table_new(7, h);
+		for (size_t i = 0; t && i < resp->u.list.n; i++) {
+			char id[24], when[40];
+			snprintf(id, sizeof(id), "%lld", (long long)a[i].id);
+			const char *row[] = {id, textfmt_time(a[i].at, when, sizeof(when)), a[i].actor,
+			                     rw_role_name(a[i].role), a[i].action, a[i].target,
+			                     a[i].reason[0] ? a[i].reason : "-"};
+			textfmt_table_add(t, row);
+		}
+		if (t)
+			textfmt_table_print(t, stdout);
+		textfmt_table_free(t);
+	}
+	wire_msg_free(resp);
+	return 0;
+}
+
+const struct cmd cmds_records[] = {
+    {"env", "add", env_add, "add an environment (admin)",
+     "Usage: rewindctl env add NAME --cluster CLUSTER [--health-url URL] [--health-expect JSON]\n\n"
+     "An environment (production, staging, ...) runs on one cluster.  --health-url is its\n"
+     "public health endpoint; --health-expect the JSON fields it must return, e.g.\n"
+     "'{\"status\":\"ok\"}'.\n"},
+    {"env", "list", env_list, "list environments", "Usage: rewindctl env list [-o table|json]\n"},
+    {"service", "add", service_add, "add a service (admin)",
+     "Usage: rewindctl service add NAME --image REPOSITORY [--namespace NS] [--deployment D]\n"
+     "                             [--container C] [--health-path PATH] [--health-expect JSON]\n\n"
+     "A service is one container of one Deployment.  --namespace defaults to \"default\";\n"
+     "--deployment and --container default to NAME.\n"},
+    {"service", "list", service_list, "list services", "Usage: rewindctl service list [-o table|json]\n"},
+    {"service", "show", service_show, "show one service", "Usage: rewindctl service show NAME [-o table|json]\n"},
+    {"release", "record", release_record, "record a release before deploying it (operator)",
+     "Usage: rewindctl release record --service S --image REPOSITORY:TAG [--digest sha256:HEX]\n"
+     "                                [--commit SHA] [--notes TEXT]\n"
+     "       rewindctl release record --service S --version TAG ...\n\n"
+     "Records the image a release will ship.  The image must be in the service's repository.\n"},
+    {"release", "list", release_list, "list releases, newest first",
+     "Usage: rewindctl release list [--service S] [--limit N] [-o table|json]\n"},
+    {"release", "show", release_show, "show one release",
+     "Usage: rewindctl release show ID [-o table|json]\n"
+     "       rewindctl release show --service S --version TAG\n"},
+    {"history", NULL, history, "a service's releases and where they were deployed",
+     "Usage: rewindctl history --service S [--env E] [--limit N] [-o table|json]\n"},
+    {"audit", "log", audit_log, "the audit log, newest first",
+     "Usage: rewindctl audit log [--actor NAME] [--action PREFIX] [--since TIME] [--until TIME]\n"
+     "                           [--limit N] [-o table|json]\n\n"
+     "TIME is UTC, e.g. 2026-11-26T05:30:00Z or 2026-11-26.\n"},
+    {0},
+};

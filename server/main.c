@@ -1,1 +1,205 @@
-int main(void) { return 0; }
+/*
+ * rewindd — Rewind's central server: applies the schema migrations, then
+ * serves agents and consoles over mutually authenticated TLS until SIGINT or
+ * SIGTERM.  Configuration comes from flags, with environment fallbacks.
+ */
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "log.h"
+#include "srv.h"
+#include "store.h"
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	        "Usage: rewindd [options]\n"
+	        "\n"
+	        "Rewind's central server: release history in PostgreSQL, sessions over TLS.\n"
+	        "\n"
+	        "Options:\n"
+	        "  --listen URL        tls+tcp://HOST:PORT to serve on (env REWIND_LISTEN;\n"
+	        "                      default tls+tcp://127.0.0.1:7443)\n"
+	        "  --db CONNINFO       PostgreSQL conninfo or URI (env REWIND_DB)\n"
+	        "  --pki-dir DIR       take ca.crt, server.crt and server.key from DIR (env REWIND_PKI_DIR)\n"
+	        "  --ca FILE           fleet CA certificate (overrides --pki-dir)\n"
+	        "  --cert FILE         server certificate\n"
+	        "  --key FILE          server key\n"
+	        "  --workers N         worker threads / database connections (default 4)\n"
+	        "  --contexts N        requests in flight (default 64)\n"
+	        "  --max-sessions N    simultaneous connections (default 4096)\n"
+	        "  --migrate-only      apply migrations and exit\n"
+	        "  --log-level LEVEL   debug|info|warn|error (default info)\n"
+	        "  --log-file FILE     append logs to FILE instead of stderr\n"
+	        "  -h, --help          this text\n"
+	        "  --version           print the version\n");
+}
+
+static const char *
+env_or(const char *name, const char *def)
+{
+	const char *v = getenv(name);
+	return v && *v ? v : def;
+}
+
+struct args {
+	struct srv_opts srv;
+	const char *pki_dir;
+	int migrate_only;
+	char ca[4096], cert[4096], key[4096];
+};
+
+static int
+parse_int(const char *s, int lo, int hi, int *out)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+	if (!*s || *end || v < lo || v > hi)
+		return RW_EINVAL;
+	*out = (int)v;
+	return 0;
+}
+
+/* Returns 0 to run, 1 to exit successfully (help/version), 2 on usage error. */
+static int
+parse_args(int argc, char **argv, struct args *a)
+{
+	enum { O_LISTEN = 256, O_DB, O_PKI, O_CA, O_CERT, O_KEY, O_WORKERS, O_CTX, O_MAXS,
+	       O_MIGRATE, O_LEVEL, O_LOGFILE, O_VERSION };
+	static const struct option opts[] = {
+	    {"listen", required_argument, 0, O_LISTEN}, {"db", required_argument, 0, O_DB},
+	    {"pki-dir", required_argument, 0, O_PKI},   {"ca", required_argument, 0, O_CA},
+	    {"cert", required_argument, 0, O_CERT},     {"key", required_argument, 0, O_KEY},
+	    {"workers", required_argument, 0, O_WORKERS},
+	    {"contexts", required_argument, 0, O_CTX},
+	    {"max-sessions", required_argument, 0, O_MAXS},
+	    {"migrate-only", no_argument, 0, O_MIGRATE},
+	    {"log-level", required_argument, 0, O_LEVEL},
+	    {"log-file", required_argument, 0, O_LOGFILE},
+	    {"help", no_argument, 0, 'h'},              {"version", no_argument, 0, O_VERSION},
+	    {0, 0, 0, 0}};
+	int c, bad = 0;
+
+	a->srv.listen_url = env_or("REWIND_LISTEN", "tls+tcp://127.0.0.1:7443");
+	a->srv.db_conninfo = env_or("REWIND_DB", NULL);
+	a->pki_dir = env_or("REWIND_PKI_DIR", NULL);
+	a->srv.workers = 4;
+	a->srv.contexts = 64;
+	a->srv.max_sessions = 4096;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case O_LISTEN: a->srv.listen_url = optarg; break;
+		case O_DB: a->srv.db_conninfo = optarg; break;
+		case O_PKI: a->pki_dir = optarg; break;
+		case O_CA: a->srv.ca_path = optarg; break;
+		case O_CERT: a->srv.cert_path = optarg; break;
+		case O_KEY: a->srv.key_path = optarg; break;
+		case O_WORKERS: bad |= parse_int(optarg, 1, 256, &a->srv.workers); break;
+		case O_CTX: bad |= parse_int(optarg, 1, 65536, &a->srv.contexts); break;
+		case O_MAXS: bad |= parse_int(optarg, 1, 1000000, &a->srv.max_sessions); break;
+		case O_MIGRATE: a->migrate_only = 1; break;
+		case O_LEVEL:
+			if (log_set_level_name(optarg) != 0) {
+				fprintf(stderr, "rewindd: unknown log level \"%s\"\n", optarg);
+				return 2;
+			}
+			break;
+		case O_LOGFILE:
+			if (log_set_file(optarg) != 0) {
+				fprintf(stderr, "rewindd: cannot open log file %s\n", optarg);
+				return 2;
+			}
+			break;
+		case 'h': usage(stdout); return 1;
+		case O_VERSION: printf("rewindd %s\n", REWIND_VERSION); return 1;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (bad || optind != argc) {
+		fprintf(stderr, "rewindd: invalid arguments (see --help)\n");
+		return 2;
+	}
+	if (!a->srv.db_conninfo) {
+		fprintf(stderr, "rewindd: no database: give --db or set REWIND_DB\n");
+		return 2;
+	}
+	if (a->pki_dir) {
+		snprintf(a->ca, sizeof(a->ca), "%s/ca.crt", a->pki_dir);
+		snprintf(a->cert, sizeof(a->cert), "%s/server.crt", a->pki_dir);
+		snprintf(a->key, sizeof(a->key), "%s/server.key", a->pki_dir);
+		if (!a->srv.ca_path) a->srv.ca_path = a->ca;
+		if (!a->srv.cert_path) a->srv.cert_path = a->cert;
+		if (!a->srv.key_path) a->srv.key_path = a->key;
+	}
+	if (!a->migrate_only && (!a->srv.ca_path || !a->srv.cert_path || !a->srv.key_path)) {
+		fprintf(stderr, "rewindd: give --pki-dir, or --ca, --cert and --key\n");
+		return 2;
+	}
+	return 0;
+}
+
+static int
+migrate(const char *conninfo)
+{
+	char msg[512] = "";
+	store_t *st;
+	unsigned applied = 0;
+	int version = 0, rv;
+
+	if ((rv = store_open(conninfo, &st, msg, sizeof(msg))) != 0) {
+		fprintf(stderr, "rewindd: cannot connect to the database: %s\n", msg);
+		return rv;
+	}
+	rv = store_migrate(st, &applied);
+	if (rv == 0)
+		rv = store_schema_version(st, &version);
+	if (rv != 0)
+		fprintf(stderr, "rewindd: migration failed: %s\n", store_errmsg(st));
+	else
+		log_info("schema.ready", "version=%d applied=%u", version, applied);
+	store_close(st);
+	return rv;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct args a;
+	char msg[512] = "";
+	sigset_t set;
+	srv_t *srv;
+	int rv, sig;
+
+	memset(&a, 0, sizeof(a));
+	log_init("rewindd");
+	if ((rv = parse_args(argc, argv, &a)) != 0)
+		return rv == 1 ? 0 : 2;
+	/* Block the stop signals in every thread; main waits for them below. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (migrate(a.srv.db_conninfo) != 0)
+		return 1;
+	if (a.migrate_only)
+		return 0;
+	if ((rv = srv_start(&a.srv, &srv, msg, sizeof(msg))) != 0) {
+		fprintf(stderr, "rewindd: %s\n", msg[0] ? msg : rw_strerror(rv));
+		return 1;
+	}
+	log_info("listening", "url=%s workers=%d contexts=%d", a.srv.listen_url, a.srv.workers,
+	         a.srv.contexts);
+	sigwait(&set, &sig);
+	log_info("stopping", "signal=%d", sig);
+	srv_stop(srv);
+	log_info("stopped", "%s", "");
+	return 0;
+}

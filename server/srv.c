@@ -1,1 +1,340 @@
-/* placeholder: being written */
+/*
+ * srv — NNG context pool + worker threads.  See srv.h for the flow.  This
+ * module owns sockets, threads and the queue between them; what a request
+ * means is handlers.c's business.
+ */
+#include "srv.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <nng/nng.h>
+#include <nng/protocol/reqrep0/rep.h>
+#include <nng/supplemental/tls/tls.h>
+
+#include "authn.h"
+#include "err.h"
+#include "handlers.h"
+#include "link.h"
+#include "log.h"
+#include "store.h"
+#include "wire.h"
+
+enum slot_state { SLOT_RECV, SLOT_SEND };
+
+struct slot {
+	struct srv *srv;
+	nng_ctx ctx;
+	nng_aio *aio;
+	enum slot_state state;
+	nng_msg *req;
+	struct slot *next;      /* queue link */
+};
+
+struct worker {
+	struct srv *srv;
+	pthread_t thread;
+	store_t *store;
+	bool started;
+};
+
+struct srv {
+	nng_socket sock;
+	bool sock_open;
+	nng_listener listener;
+	nng_tls_config *tls;
+	authn_t *authn;
+
+	struct slot *slots;
+	int nslots;
+	struct worker *workers;
+	int nworkers;
+
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct slot *head, *tail;
+	bool stopping;
+};
+
+/* --- queue between callbacks and workers ------------------------------------ */
+
+static void
+queue_push(struct srv *s, struct slot *sl)
+{
+	pthread_mutex_lock(&s->lock);
+	sl->next = NULL;
+	if (s->tail)
+		s->tail->next = sl;
+	else
+		s->head = sl;
+	s->tail = sl;
+	pthread_cond_signal(&s->cond);
+	pthread_mutex_unlock(&s->lock);
+}
+
+/* Blocks until a slot is queued; NULL when the server is stopping. */
+static struct slot *
+queue_pop(struct srv *s)
+{
+	struct slot *sl;
+	pthread_mutex_lock(&s->lock);
+	while (!s->head && !s->stopping)
+		pthread_cond_wait(&s->cond, &s->lock);
+	sl = s->stopping ? NULL : s->head;
+	if (sl) {
+		s->head = sl->next;
+		if (!s->head)
+			s->tail = NULL;
+	}
+	pthread_mutex_unlock(&s->lock);
+	return sl;
+}
+
+/* --- NNG callbacks: never block here ------------------------------------------ */
+
+static void
+slot_recv(struct slot *sl)
+{
+	sl->state = SLOT_RECV;
+	nng_ctx_recv(sl->ctx, sl->aio);
+}
+
+static void
+slot_cb(void *arg)
+{
+	struct slot *sl = arg;
+	int rv = nng_aio_result(sl->aio);
+
+	if (sl->state == SLOT_SEND) {
+		if (rv != 0)
+			nng_msg_free(nng_aio_get_msg(sl->aio));
+		if (rv == NNG_ECLOSED)
+			return;
+		slot_recv(sl);
+		return;
+	}
+	if (rv == NNG_ECLOSED || rv == NNG_ECANCELED)
+		return;
+	if (rv != 0) {
+		slot_recv(sl);
+		return;
+	}
+	sl->req = nng_aio_get_msg(sl->aio);
+	queue_push(sl->srv, sl);
+}
+
+static void
+pipe_cb(nng_pipe p, nng_pipe_ev ev, void *arg)
+{
+	struct srv *s = arg;
+	uint32_t id = (uint32_t)nng_pipe_id(p);
+
+	if (ev == NNG_PIPE_EV_ADD_PRE) {
+		if (authn_pipe_added(s->authn, id) != 0) {
+			log_warn("session.rejected", "pipe=%u reason=\"too many sessions\"", id);
+			nng_pipe_close(p);
+		}
+		return;
+	}
+	if (ev == NNG_PIPE_EV_REM_POST)
+		authn_pipe_removed(s->authn, id);
+}
+
+/* --- workers --------------------------------------------------------------------- */
+
+static wire_msg_t *
+handle(struct worker *w, nng_msg *req)
+{
+	struct handler_ctx hc = {.store = w->store, .authn = w->srv->authn};
+	wire_msg_t *in = NULL, *out;
+	uint64_t rid = 0;
+	char why[256] = "";
+	int rv;
+
+	hc.pipe = (uint32_t)nng_pipe_id(nng_msg_get_pipe(req));
+	rv = wire_decode(nng_msg_body(req), nng_msg_len(req), WIRE_REQUEST_MAX, &in, &rid, why,
+	                 sizeof(why));
+	if (rv != 0) {
+		char q[300];
+		log_info("request.invalid", "pipe=%u err=%s reason=%s", hc.pipe, rw_errname(rv),
+		         log_q(q, sizeof(q), why));
+		return wire_error_new(rid, rv, why);
+	}
+	out = handlers_dispatch(&hc, in);
+	log_debug("request", "pipe=%u kind=%s reply=%s", hc.pipe, wire_kind_name(in->kind),
+	          out ? wire_kind_name(out->kind) : "none");
+	wire_msg_free(in);
+	return out;
+}
+
+static void
+reply(struct slot *sl, wire_msg_t *out)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	nng_msg *m = NULL;
+
+	if (!out || wire_encode(out, &buf, &len) != 0 || nng_msg_alloc(&m, 0) != 0 ||
+	    nng_msg_append(m, buf, len) != 0) {
+		/* Nothing we can send: drop the request; the peer's timeout tells it. */
+		log_error("reply.failed", "reason=\"out of memory\"");
+		if (m)
+			nng_msg_free(m);
+		free(buf);
+		slot_recv(sl);
+		return;
+	}
+	free(buf);
+	sl->state = SLOT_SEND;
+	nng_aio_set_msg(sl->aio, m);
+	nng_ctx_send(sl->ctx, sl->aio);
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct slot *sl;
+
+	while ((sl = queue_pop(w->srv)) != NULL) {
+		wire_msg_t *out = handle(w, sl->req);
+		nng_msg_free(sl->req);
+		sl->req = NULL;
+		reply(sl, out);
+		wire_msg_free(out);
+	}
+	return NULL;
+}
+
+/* --- start / stop ------------------------------------------------------------------ */
+
+static int
+start_workers(struct srv *s, const struct srv_opts *o, char *msg, size_t msgsz)
+{
+	s->workers = calloc((size_t)o->workers, sizeof(*s->workers));
+	if (!s->workers)
+		return RW_ENOMEM;
+	s->nworkers = o->workers;
+	for (int i = 0; i < s->nworkers; i++) {
+		struct worker *w = &s->workers[i];
+		int rv = store_open(o->db_conninfo, &w->store, msg, msgsz);
+		w->srv = s;
+		if (rv != 0)
+			return rv;
+		if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
+			snprintf(msg, msgsz, "cannot start worker thread");
+			return RW_ENOMEM;
+		}
+		w->started = true;
+	}
+	return 0;
+}
+
+static int
+start_slots(struct srv *s, int n)
+{
+	s->slots = calloc((size_t)n, sizeof(*s->slots));
+	if (!s->slots)
+		return RW_ENOMEM;
+	s->nslots = n;
+	for (int i = 0; i < n; i++) {
+		struct slot *sl = &s->slots[i];
+		sl->srv = s;
+		if (nng_aio_alloc(&sl->aio, slot_cb, sl) != 0 || nng_ctx_open(&sl->ctx, s->sock) != 0)
+			return RW_ENOMEM;
+	}
+	for (int i = 0; i < n; i++)
+		slot_recv(&s->slots[i]);
+	return 0;
+}
+
+static int
+start_listener(struct srv *s, const struct srv_opts *o, char *msg, size_t msgsz)
+{
+	int rv;
+	if ((rv = link_tls_config(NNG_TLS_MODE_SERVER, o->ca_path, o->cert_path, o->key_path, NULL,
+	                          &s->tls, msg, msgsz)) != 0)
+		return rv;
+	if ((rv = nng_rep0_open(&s->sock)) != 0)
+		return link_nng_err(rv);
+	s->sock_open = true;
+	nng_socket_set_size(s->sock, NNG_OPT_RECVMAXSZ, WIRE_REQUEST_MAX);
+	nng_pipe_notify(s->sock, NNG_PIPE_EV_ADD_PRE, pipe_cb, s);
+	nng_pipe_notify(s->sock, NNG_PIPE_EV_REM_POST, pipe_cb, s);
+	if ((rv = nng_listener_create(&s->listener, s->sock, o->listen_url)) != 0 ||
+	    (rv = nng_listener_set_ptr(s->listener, NNG_OPT_TLS_CONFIG, s->tls)) != 0 ||
+	    (rv = nng_listener_start(s->listener, 0)) != 0) {
+		snprintf(msg, msgsz, "cannot listen on %s: %s", o->listen_url, nng_strerror(rv));
+		return rv == NNG_EADDRINUSE ? RW_EBUSY : RW_EINVAL;
+	}
+	return 0;
+}
+
+int
+srv_start(const struct srv_opts *o, srv_t **out, char *msg, size_t msgsz)
+{
+	struct srv *s;
+	int rv;
+
+	*out = NULL;
+	if (!(s = calloc(1, sizeof(*s))))
+		return RW_ENOMEM;
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_cond_init(&s->cond, NULL);
+	rv = authn_new(o->ca_path, (size_t)o->max_sessions, &s->authn, msg, msgsz);
+	if (rv == 0)
+		rv = start_workers(s, o, msg, msgsz);
+	if (rv == 0)
+		rv = start_listener(s, o, msg, msgsz);
+	if (rv == 0)
+		rv = start_slots(s, o->contexts);
+	if (rv != 0) {
+		srv_stop(s);
+		return rv;
+	}
+	*out = s;
+	return 0;
+}
+
+void
+srv_stop(srv_t *s)
+{
+	if (!s)
+		return;
+	/*
+	 * Workers first: each finishes the request it holds (and queues its
+	 * reply) before the socket goes away; then closing the socket makes the
+	 * pending aios finish with NNG_ECLOSED, and they stop re-arming.
+	 */
+	pthread_mutex_lock(&s->lock);
+	s->stopping = true;
+	pthread_cond_broadcast(&s->cond);
+	pthread_mutex_unlock(&s->lock);
+	for (int i = 0; i < s->nworkers; i++)
+		if (s->workers[i].started)
+			pthread_join(s->workers[i].thread, NULL);
+	if (s->sock_open)
+		nng_close(s->sock);
+	for (int i = 0; i < s->nslots; i++)
+		if (s->slots[i].aio)
+			nng_aio_stop(s->slots[i].aio);
+	for (int i = 0; i < s->nworkers; i++)
+		store_close(s->workers[i].store);
+	/* Requests queued but never served still hold their message. */
+	for (struct slot *sl = s->head; sl; sl = sl->next)
+		nng_msg_free(sl->req);
+	for (int i = 0; i < s->nslots; i++)
+		if (s->slots[i].aio)
+			nng_aio_free(s->slots[i].aio);
+	free(s->slots);
+	free(s->workers);
+	if (s->tls)
+		nng_tls_config_free(s->tls);
+	authn_free(s->authn);
+	pthread_cond_destroy(&s->cond);
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+}

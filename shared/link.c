@@ -1,1 +1,297 @@
-/* placeholder: being written */
+/*
+ * link — NNG TLS configuration and the client session.  Blocking calls on
+ * purpose: the console and the agent's control loop make one request at a
+ * time; the server's asynchronous side is server/srv.c.
+ */
+#include "link.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <nng/protocol/reqrep0/req.h>
+#include <mbedtls/platform_util.h>
+
+#include "err.h"
+#include "log.h"
+#include "pki.h"
+
+struct link {
+	nng_socket sock;
+	nng_dialer dialer;
+	nng_tls_config *tls;
+	uint64_t next_id;
+	rw_actor_t who;
+	int open;
+};
+
+int
+link_nng_err(int rv)
+{
+	switch (rv) {
+	case 0: return 0;
+	case NNG_ENOMEM: return RW_ENOMEM;
+	case NNG_ETIMEDOUT: return RW_ETIMEDOUT;
+	case NNG_ECONNREFUSED:
+	case NNG_ECONNRESET:
+	case NNG_ECONNSHUT:
+	case NNG_EADDRINVAL:
+	case NNG_EUNREACHABLE:
+	case NNG_ECLOSED: return RW_ECONNECT;
+	case NNG_EPEERAUTH:
+	case NNG_ECRYPTO: return RW_EAUTH;
+	case NNG_EMSGSIZE: return RW_ETOOBIG;
+	case NNG_EINVAL: return RW_EINVAL;
+	default: return RW_EIO;
+	}
+}
+
+static int
+read_pem(const char *what, const char *path, char **out, char *msg, size_t msgsz)
+{
+	size_t len;
+	int rv = pki_read_file(path, 64 * 1024, out, &len);
+	if (rv != 0)
+		snprintf(msg, msgsz, "cannot read %s %s: %s", what, path, rw_strerror(rv));
+	return rv;
+}
+
+int
+link_tls_config(nng_tls_mode mode, const char *ca_path, const char *cert_path,
+                const char *key_path, const char *server_name, nng_tls_config **out, char *msg,
+                size_t msgsz)
+{
+	nng_tls_config *cfg = NULL;
+	char *ca = NULL, *cert = NULL, *key = NULL;
+	int rv, nrv;
+
+	*out = NULL;
+	if ((rv = read_pem("CA certificate", ca_path, &ca, msg, msgsz)) ||
+	    (rv = read_pem("certificate", cert_path, &cert, msg, msgsz)) ||
+	    (rv = read_pem("key", key_path, &key, msg, msgsz)))
+		goto done;
+	if ((nrv = nng_tls_config_alloc(&cfg, mode)) != 0 ||
+	    (nrv = nng_tls_config_version(cfg, NNG_TLS_1_2, NNG_TLS_1_3)) != 0 ||
+	    (nrv = nng_tls_config_auth_mode(cfg, NNG_TLS_AUTH_MODE_REQUIRED)) != 0 ||
+	    (nrv = nng_tls_config_ca_chain(cfg, ca, NULL)) != 0 ||
+	    (nrv = nng_tls_config_own_cert(cfg, cert, key, NULL)) != 0 ||
+	    (server_name && (nrv = nng_tls_config_server_name(cfg, server_name)) != 0)) {
+		snprintf(msg, msgsz, "TLS configuration refused: %s", nng_strerror(nrv));
+		rv = RW_ECRYPTO;
+		goto done;
+	}
+	*out = cfg;
+	cfg = NULL;
+	rv = 0;
+done:
+	if (cfg)
+		nng_tls_config_free(cfg);
+	if (key) {
+		mbedtls_platform_zeroize(key, strlen(key));
+		free(key);
+	}
+	free(cert);
+	free(ca);
+	return rv;
+}
+
+/* Host part of tls+tcp://host:port, for certificate name checks. */
+static int
+url_host(const char *url, char *host, size_t cap)
+{
+	const char *p = strstr(url, "://");
+	const char *end;
+	size_t n;
+
+	if (!p)
+		return RW_EINVAL;
+	p += 3;
+	if (*p == '[') {
+		end = strchr(++p, ']');
+	} else {
+		end = strrchr(p, ':');
+	}
+	if (!end || end == p)
+		return RW_EINVAL;
+	n = (size_t)(end - p);
+	if (n >= cap)
+		return RW_ETOOBIG;
+	memcpy(host, p, n);
+	host[n] = '\0';
+	return 0;
+}
+
+static int
+send_recv(link_t *l, wire_msg_t *req, wire_msg_t **resp, char *msg, size_t msgsz)
+{
+	uint8_t *buf;
+	size_t len;
+	nng_msg *m = NULL;
+	uint64_t rid;
+	int rv;
+
+	*resp = NULL;
+	req->request_id = ++l->next_id;
+	if ((rv = wire_encode(req, &buf, &len)) != 0)
+		return rv;
+	rv = nng_send(l->sock, buf, len, 0);
+	free(buf);
+	if (rv != 0) {
+		snprintf(msg, msgsz, "send failed: %s", nng_strerror(rv));
+		return link_nng_err(rv);
+	}
+	if ((rv = nng_recvmsg(l->sock, &m, 0)) != 0) {
+		snprintf(msg, msgsz, "no reply from server: %s", nng_strerror(rv));
+		return link_nng_err(rv);
+	}
+	rv = wire_decode(nng_msg_body(m), nng_msg_len(m), WIRE_RESPONSE_MAX, resp, &rid, msg,
+	                 msgsz);
+	nng_msg_free(m);
+	if (rv != 0)
+		return rv;
+	if ((*resp)->request_id != req->request_id) {
+		wire_msg_free(*resp);
+		*resp = NULL;
+		snprintf(msg, msgsz, "reply to another request");
+		return RW_EPROTO;
+	}
+	if ((*resp)->kind == WIRE_ERROR) {
+		int code = (*resp)->u.error.code;
+		snprintf(msg, msgsz, "%s", (*resp)->u.error.message);
+		wire_msg_free(*resp);
+		*resp = NULL;
+		return (code < 0 && code >= RW_ERR_MIN) ? code : RW_EPROTO;
+	}
+	return 0;
+}
+
+int
+link_call(link_t *l, wire_msg_t *req, wire_msg_t **resp, char *msg, size_t msgsz)
+{
+	return send_recv(l, req, resp, msg, msgsz);
+}
+
+/* Hello -> Challenge -> Auth(cert, signature) -> AuthOk. */
+static int
+handshake(link_t *l, const struct link_opts *o, char *msg, size_t msgsz)
+{
+	wire_msg_t *req, *resp = NULL;
+	uint8_t nonce[PKI_NONCE_LEN];
+	int rv;
+
+	if (!(req = wire_msg_new(WIRE_HELLO, 0)))
+		return RW_ENOMEM;
+	snprintf(req->u.hello.client, sizeof(req->u.hello.client), "%s",
+	         o->client ? o->client : "rewind");
+	rv = send_recv(l, req, &resp, msg, msgsz);
+	wire_msg_free(req);
+	if (rv != 0)
+		return rv;
+	if (resp->kind != WIRE_CHALLENGE) {
+		wire_msg_free(resp);
+		snprintf(msg, msgsz, "server did not send a challenge");
+		return RW_EPROTO;
+	}
+	memcpy(nonce, resp->u.challenge.nonce, sizeof(nonce));
+	wire_msg_free(resp);
+
+	if (!(req = wire_msg_new(WIRE_AUTH, 0)))
+		return RW_ENOMEM;
+	rv = pki_read_file(o->cert_path, PKI_CERT_MAX, &req->u.auth.cert_pem, &req->u.auth.cert_len);
+	if (rv == 0)
+		rv = pki_sign_nonce(o->key_path, nonce, sizeof(nonce), req->u.auth.sig,
+		                    &req->u.auth.sig_len);
+	if (rv != 0) {
+		snprintf(msg, msgsz, "cannot prove identity with %s: %s", o->cert_path,
+		         rw_strerror(rv));
+		wire_msg_free(req);
+		return rv;
+	}
+	rv = send_recv(l, req, &resp, msg, msgsz);
+	wire_msg_free(req);
+	if (rv != 0)
+		return rv;
+	if (resp->kind != WIRE_AUTH_OK) {
+		wire_msg_free(resp);
+		snprintf(msg, msgsz, "server did not confirm the session");
+		return RW_EPROTO;
+	}
+	l->who = resp->u.auth_ok;
+	wire_msg_free(resp);
+	return 0;
+}
+
+static int
+dial(link_t *l, const struct link_opts *o, char *msg, size_t msgsz)
+{
+	char host[256];
+	int rv, timeout = o->timeout_ms > 0 ? o->timeout_ms : 30000;
+
+	if (url_host(o->url, host, sizeof(host)) != 0) {
+		snprintf(msg, msgsz, "bad server URL %s (want tls+tcp://HOST:PORT)", o->url);
+		return RW_EINVAL;
+	}
+	if ((rv = link_tls_config(NNG_TLS_MODE_CLIENT, o->ca_path, o->cert_path, o->key_path, host,
+	                          &l->tls, msg, msgsz)) != 0)
+		return rv;
+	if ((rv = nng_req0_open(&l->sock)) != 0)
+		return link_nng_err(rv);
+	l->open = 1;
+	nng_socket_set_ms(l->sock, NNG_OPT_RECVTIMEO, timeout);
+	nng_socket_set_ms(l->sock, NNG_OPT_SENDTIMEO, timeout);
+	/* A resent request would reach the server on a new, unauthenticated pipe. */
+	nng_socket_set_ms(l->sock, NNG_OPT_REQ_RESENDTIME, NNG_DURATION_INFINITE);
+	nng_socket_set_size(l->sock, NNG_OPT_RECVMAXSZ, WIRE_RESPONSE_MAX);
+	if ((rv = nng_dialer_create(&l->dialer, l->sock, o->url)) != 0 ||
+	    (rv = nng_dialer_set_ptr(l->dialer, NNG_OPT_TLS_CONFIG, l->tls)) != 0) {
+		snprintf(msg, msgsz, "cannot dial %s: %s", o->url, nng_strerror(rv));
+		return rv == NNG_EADDRINVAL || rv == NNG_ENOTSUP ? RW_EINVAL : link_nng_err(rv);
+	}
+	if ((rv = nng_dialer_start(l->dialer, 0)) != 0) {
+		snprintf(msg, msgsz, "cannot connect to %s: %s", o->url, nng_strerror(rv));
+		return link_nng_err(rv) == RW_EAUTH ? RW_EAUTH : RW_ECONNECT;
+	}
+	return 0;
+}
+
+int
+link_open(const struct link_opts *o, link_t **out, char *msg, size_t msgsz)
+{
+	link_t *l;
+	int rv;
+
+	*out = NULL;
+	if (!o->url || !o->ca_path || !o->cert_path || !o->key_path) {
+		snprintf(msg, msgsz, "server URL, CA, certificate and key are all required");
+		return RW_EINVAL;
+	}
+	if (!(l = calloc(1, sizeof(*l))))
+		return RW_ENOMEM;
+	rv = dial(l, o, msg, msgsz);
+	if (rv == 0)
+		rv = handshake(l, o, msg, msgsz);
+	if (rv != 0) {
+		link_close(l);
+		return rv;
+	}
+	*out = l;
+	return 0;
+}
+
+void
+link_close(link_t *l)
+{
+	if (!l)
+		return;
+	if (l->open)
+		nng_close(l->sock);
+	if (l->tls)
+		nng_tls_config_free(l->tls);
+	free(l);
+}
+
+const rw_actor_t *
+link_identity(const link_t *l)
+{
+	return &l->who;
+}

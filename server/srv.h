@@ -1,0 +1,34 @@
+/*
+ * srv — rewindd's network side: a REP socket on tls+tcp:// served by a
+ * pool of NNG contexts with asynchronous I/O, and a pool of worker threads
+ * that do the blocking work (database) so NNG's callback threads never
+ * block.  Each worker owns one database connection.
+ *
+ * Flow per context: recv (async) -> callback queues the context -> a worker
+ * decodes, dispatches (handlers.c), encodes -> async send -> recv again.
+ * The number of contexts bounds the requests in flight; the queue can never
+ * hold more than that.
+ */
+#ifndef REWIND_SRV_H
+#define REWIND_SRV_H
+
+#include <stddef.h>
+
+struct srv_opts {
+	const char *listen_url;   /* tls+tcp://HOST:PORT */
+	const char *ca_path;
+	const char *cert_path;
+	const char *key_path;
+	const char *db_conninfo;
+	int workers;              /* worker threads = database connections */
+	int contexts;             /* concurrent requests in flight */
+	int max_sessions;         /* most simultaneous pipes */
+};
+
+typedef struct srv srv_t;
+
+/* Starts listening.  *out owned by the caller; stop and free with srv_stop(). */
+int srv_start(const struct srv_opts *o, srv_t **out, char *msg, size_t msgsz);
+void srv_stop(srv_t *s);
+
+#endif

@@ -1,0 +1,65 @@
+/*
+ * link — the TLS link over NNG: building TLS configurations from PEM files
+ * for either side, and the client end of a session (dial, prove identity,
+ * call).
+ *
+ * A client session is a REQ socket with one dialer.  After the TLS
+ * handshake (mutual, fleet CA) the client proves which certificate it holds
+ * by signing the server's nonce (docs/protocol.md); only then are other
+ * requests answered.  This module does not interpret replies beyond the
+ * handshake and the ERROR message; the server side lives in server/.
+ */
+#ifndef REWIND_LINK_H
+#define REWIND_LINK_H
+
+#include <stddef.h>
+
+#include <nng/nng.h>
+#include <nng/supplemental/tls/tls.h>
+
+#include "domain.h"
+#include "wire.h"
+
+/*
+ * Builds a TLS config (TLS 1.2+, peer certificate REQUIRED and verified
+ * against ca_path).  server_name (client mode, may be NULL) is checked
+ * against the server certificate's names.  On success *out is owned by the
+ * caller (nng_tls_config_free()).
+ */
+int link_tls_config(nng_tls_mode mode, const char *ca_path, const char *cert_path,
+                    const char *key_path, const char *server_name, nng_tls_config **out,
+                    char *msg, size_t msgsz);
+
+/* Maps an NNG error to the project's error space. */
+int link_nng_err(int nng_rv);
+
+struct link_opts {
+	const char *url;        /* tls+tcp://host:port */
+	const char *ca_path;
+	const char *cert_path;
+	const char *key_path;
+	int timeout_ms;         /* per call; <= 0 means 30 s */
+	const char *client;     /* free text sent in Hello, e.g. "rewindctl/0.1.0" */
+};
+
+typedef struct link link_t;
+
+/*
+ * Dials and authenticates.  On success *out is owned by the caller and
+ * freed with link_close().  Errors: RW_ECONNECT (unreachable, TLS refused),
+ * RW_EAUTH (identity refused: reason in msg), RW_EIO (unreadable files).
+ */
+int link_open(const struct link_opts *o, link_t **out, char *msg, size_t msgsz);
+void link_close(link_t *l);
+
+/* The identity the server bound to this session. */
+const rw_actor_t *link_identity(const link_t *l);
+
+/*
+ * Sends req (its request_id is assigned here) and waits for the reply.  An
+ * ERROR reply is returned as its code with the server's text in msg, and
+ * *resp stays NULL.  Otherwise *resp is owned by the caller (wire_msg_free()).
+ */
+int link_call(link_t *l, wire_msg_t *req, wire_msg_t **resp, char *msg, size_t msgsz);
+
+#endif

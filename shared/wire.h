@@ -1,0 +1,127 @@
+/*
+ * wire — the boundary between bytes on the network and domain structs.
+ *
+ * wire_decode() unpacks one protobuf Envelope (bounded size), checks its
+ * version and every field against the domain rules, and produces a
+ * wire_msg_t made only of domain types.  wire_encode() does the reverse.
+ * Protobuf-c structs never leave wire.c.  This module does no I/O and knows
+ * nothing of sessions or permissions.
+ */
+#ifndef REWIND_WIRE_H
+#define REWIND_WIRE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "domain.h"
+#include "pki.h"
+
+#define WIRE_VERSION 1
+#define WIRE_REQUEST_MAX (64 * 1024)       /* largest request a server accepts */
+#define WIRE_RESPONSE_MAX (32 * 1024 * 1024) /* largest reply a client accepts */
+#define WIRE_ERRMSG_MAX 512
+
+enum wire_kind {
+	WIRE_NONE = 0,
+	WIRE_HELLO,
+	WIRE_CHALLENGE,
+	WIRE_AUTH,
+	WIRE_AUTH_OK,
+	WIRE_ERROR,
+	WIRE_ENV_ADD,
+	WIRE_ENV,
+	WIRE_ENV_LIST,
+	WIRE_ENV_LIST_OK,
+	WIRE_SERVICE_ADD,
+	WIRE_SERVICE,
+	WIRE_SERVICE_GET,
+	WIRE_SERVICE_LIST,
+	WIRE_SERVICE_LIST_OK,
+	WIRE_RELEASE_RECORD,
+	WIRE_RELEASE,
+	WIRE_RELEASE_GET,
+	WIRE_RELEASE_LIST,
+	WIRE_RELEASE_LIST_OK,
+	WIRE_HISTORY,
+	WIRE_HISTORY_OK,
+	WIRE_AUDIT_LOG,
+	WIRE_AUDIT_LOG_OK,
+	WIRE_KIND_COUNT
+};
+
+/* Query parameters shared by the list-style requests. */
+struct wire_query {
+	int64_t id;
+	char service[RW_NAME_MAX + 1];
+	char env[RW_NAME_MAX + 1];
+	char version[RW_VERSION_MAX + 1];
+	uint32_t limit;
+};
+
+/*
+ * One decoded message.  Heap-allocated by wire_msg_new()/wire_decode() and
+ * freed with wire_msg_free(), which also frees the list and certificate
+ * buffers it owns.
+ */
+typedef struct wire_msg {
+	enum wire_kind kind;
+	uint32_t version;
+	uint64_t request_id;
+	union {
+		struct {
+			char client[RW_NAME_MAX * 2 + 1];
+		} hello;
+		struct {
+			uint8_t nonce[PKI_NONCE_LEN];
+			char server[RW_NAME_MAX * 2 + 1];
+		} challenge;
+		struct {
+			char *cert_pem; /* owned, NUL-terminated */
+			size_t cert_len;
+			uint8_t sig[PKI_SIG_MAX];
+			size_t sig_len;
+		} auth;
+		rw_actor_t auth_ok;
+		struct {
+			int code;
+			char message[WIRE_ERRMSG_MAX + 1];
+		} error;
+		rw_env_t env;                  /* ENV_ADD, ENV */
+		rw_service_t service;          /* SERVICE_ADD, SERVICE */
+		rw_release_t release;          /* RELEASE_RECORD, RELEASE */
+		struct wire_query query;       /* SERVICE_GET (service), RELEASE_GET, RELEASE_LIST, HISTORY */
+		rw_audit_filter_t audit;       /* AUDIT_LOG */
+		struct {
+			void *items;           /* rw_env_t[], rw_service_t[], rw_release_t[],
+			                          rw_history_row_t[] or rw_audit_t[] by kind; owned */
+			size_t n;
+		} list;
+	} u;
+} wire_msg_t;
+
+/* Allocates a zeroed message of the given kind; free with wire_msg_free(). */
+wire_msg_t *wire_msg_new(enum wire_kind kind, uint64_t request_id);
+void wire_msg_free(wire_msg_t *m);
+
+/* Takes ownership of items (malloc'd array of the kind's item type). */
+void wire_msg_set_list(wire_msg_t *m, void *items, size_t n);
+
+/* Builds an ERROR reply; returns NULL only when out of memory. */
+wire_msg_t *wire_error_new(uint64_t request_id, int code, const char *message);
+
+/*
+ * Decodes and validates.  On success *out is owned by the caller.  On
+ * failure returns RW_ETOOBIG, RW_EPROTO (not protobuf, no body, unknown
+ * message type), RW_EVERSION or RW_EINVAL/RW_ETOOBIG for a bad field, with a
+ * human reason in msg; *request_id receives the id when it could be read so
+ * the error reply can echo it.
+ */
+int wire_decode(const void *buf, size_t len, size_t max, wire_msg_t **out, uint64_t *request_id,
+                char *msg, size_t msgsz);
+
+/* Encodes into a malloc'd buffer owned by the caller (free()). */
+int wire_encode(const wire_msg_t *m, uint8_t **buf, size_t *len);
+
+const char *wire_kind_name(enum wire_kind kind);
+
+#endif
