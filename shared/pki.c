@@ -393,17 +393,21 @@ key_pem(mbedtls_pk_context *pk, unsigned char *buf, size_t *len, char *msg, size
 	return 0;
 }
 
-/* "YYYYMMDDhhmmss" in UTC, the format mbedtls_x509write_crt_set_validity wants. */
+/*
+ * "YYYYMMDDhhmmss" in UTC, the format mbedtls_x509write_crt_set_validity
+ * wants: MBEDTLS_X509_RFC5280_UTC_TIME_LEN (15) counts the 'Z' mbedTLS adds.
+ */
+#define TIME_LEN (MBEDTLS_X509_RFC5280_UTC_TIME_LEN - 1)
+
 static int
-fmt_time(int64_t t, char out[MBEDTLS_X509_RFC5280_UTC_TIME_LEN + 1])
+fmt_time(int64_t t, char out[TIME_LEN + 1])
 {
 	struct tm tm;
 	time_t tt = (time_t)t;
 
 	if (t < 0 || gmtime_r(&tt, &tm) == NULL || tm.tm_year + 1900 > 9999)
 		return RW_EINVAL;
-	if (strftime(out, MBEDTLS_X509_RFC5280_UTC_TIME_LEN + 1, "%Y%m%d%H%M%S", &tm) !=
-	    MBEDTLS_X509_RFC5280_UTC_TIME_LEN)
+	if (strftime(out, TIME_LEN + 1, "%Y%m%d%H%M%S", &tm) != TIME_LEN)
 		return RW_EINVAL;
 	return 0;
 }
@@ -613,7 +617,7 @@ struct crt_spec {
 static int
 crt_setup(mbedtls_x509write_cert *crt, const struct crt_spec *s, char *msg, size_t msgsz)
 {
-	char nb[MBEDTLS_X509_RFC5280_UTC_TIME_LEN + 1], na[MBEDTLS_X509_RFC5280_UTC_TIME_LEN + 1];
+	char nb[TIME_LEN + 1], na[TIME_LEN + 1];
 	int ret, rv;
 
 	mbedtls_x509write_crt_set_version(crt, MBEDTLS_X509_CRT_VERSION_3);

@@ -1,0 +1,822 @@
+/*
+ * test_pki — unit tests for shared/pki.c: CA and server init, issuing role
+ * certificates, the nonce proof round trip and every refusal path we rely on
+ * (foreign CA, expired, not yet valid, tampering, garbage input), plus the
+ * certificate contents peers depend on (subject, SANs, file modes).
+ *
+ * Each test works in its own mkdtemp directory under TMPDIR (or /tmp) and
+ * removes it afterwards.  TLS interop with NNG lives in test_pki_nng.c.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include <mbedtls/asn1.h>
+#include <mbedtls/oid.h>
+#include <mbedtls/x509_crt.h>
+
+#include "domain.h"
+#include "err.h"
+#include "pki.h"
+
+struct fx {
+	char root[256];   /* mkdtemp directory */
+	char pki[300];    /* root/pki, holds the CA */
+	char msg[512];
+};
+
+static void
+path_in(char *out, size_t outsz, const struct fx *f, const char *name)
+{
+	snprintf(out, outsz, "%s/%s", f->root, name);
+}
+
+static void
+pki_file(char *out, size_t outsz, const struct fx *f, const char *name)
+{
+	snprintf(out, outsz, "%s/%s", f->pki, name);
+}
+
+static void
+rm_tree(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char p[1024];
+
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		struct stat st;
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
+		if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
+			rm_tree(p);
+		else
+			unlink(p);
+	}
+	closedir(d);
+	rmdir(dir);
+}
+
+static int
+setup_dir(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	const char *tmp = getenv("TMPDIR");
+
+	if (f == NULL)
+		return -1;
+	snprintf(f->root, sizeof(f->root), "%s/rewind-pki-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (mkdtemp(f->root) == NULL) {
+		free(f);
+		return -1;
+	}
+	snprintf(f->pki, sizeof(f->pki), "%s/pki", f->root);
+	*state = f;
+	return 0;
+}
+
+/* A directory with a fresh CA in f->pki. */
+static int
+setup_ca(void **state)
+{
+	struct fx *f;
+
+	if (setup_dir(state) != 0)
+		return -1;
+	f = *state;
+	return pki_init(f->pki, NULL, 0, f->msg, sizeof(f->msg)) == 0 ? 0 : -1;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx *f = *state;
+
+	rm_tree(f->root);
+	free(f);
+	return 0;
+}
+
+static mode_t
+mode_of(const char *path)
+{
+	struct stat st;
+	assert_int_equal(stat(path, &st), 0);
+	return st.st_mode & 07777;
+}
+
+/* Issues NAME/ROLE into root/<stem>.key|.crt; asserts success. */
+static void
+issue(struct fx *f, const char *role, const char *name, int days, int64_t offset,
+      const char *stem, char *key, char *crt, size_t sz)
+{
+	char k[64], c[64];
+	int rv;
+
+	snprintf(k, sizeof(k), "%s.key", stem);
+	snprintf(c, sizeof(c), "%s.crt", stem);
+	path_in(key, sz, f, k);
+	path_in(crt, sz, f, c);
+	rv = pki_issue(f->pki, role, name, days, offset, key, crt, f->msg, sizeof(f->msg));
+	if (rv != 0)
+		print_error("pki_issue(%s, %s): %s\n", role, name, f->msg);
+	assert_int_equal(rv, 0);
+}
+
+/* Signs a fresh nonce with KEY and verifies it with CRT against f's CA. */
+static int
+prove(struct fx *f, const char *key, const char *crt, rw_actor_t *who)
+{
+	uint8_t nonce[PKI_NONCE_LEN], sig[PKI_SIG_MAX];
+	size_t sig_len = 0, crt_len = 0;
+	pki_verifier_t *v = NULL;
+	char ca[512], *pem = NULL;
+	int rv;
+
+	pki_file(ca, sizeof(ca), f, "ca.crt");
+	assert_int_equal(pki_verifier_new(ca, &v), 0);
+	assert_int_equal(pki_random(nonce, sizeof(nonce)), 0);
+	assert_int_equal(pki_sign_nonce(key, nonce, sizeof(nonce), sig, &sig_len), 0);
+	assert_int_equal(pki_read_file(crt, PKI_CERT_MAX, &pem, &crt_len), 0);
+	rv = pki_verify_proof(v, pem, crt_len, nonce, sizeof(nonce), sig, sig_len, who, f->msg,
+	                      sizeof(f->msg));
+	free(pem);
+	pki_verifier_free(v);
+	return rv;
+}
+
+/* ------------------------------------------------------------------------ */
+
+static void
+test_init_creates_files(void **state)
+{
+	struct fx *f = *state;
+	const char *sans[] = {"rewind.example.com", "10.1.2.3"};
+	char p[512];
+
+	assert_int_equal(pki_init(f->pki, sans, 2, f->msg, sizeof(f->msg)), 0);
+	assert_int_equal(mode_of(f->pki), 0700);
+	pki_file(p, sizeof(p), f, "ca.key");
+	assert_int_equal(mode_of(p), 0600);
+	pki_file(p, sizeof(p), f, "server.key");
+	assert_int_equal(mode_of(p), 0600);
+	pki_file(p, sizeof(p), f, "ca.crt");
+	assert_int_equal(mode_of(p), 0644);
+	pki_file(p, sizeof(p), f, "server.crt");
+	assert_int_equal(mode_of(p), 0644);
+
+	/* Nothing but the four files: no temporaries left behind. */
+	DIR *d = opendir(f->pki);
+	struct dirent *e;
+	int n = 0;
+	assert_non_null(d);
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	assert_int_equal(n, 4);
+
+	/* The key is PEM and carries no certificate. */
+	char *pem = NULL;
+	pki_file(p, sizeof(p), f, "ca.key");
+	assert_int_equal(pki_read_file(p, 4096, &pem, NULL), 0);
+	assert_non_null(strstr(pem, "-----BEGIN EC PRIVATE KEY-----"));
+	free(pem);
+}
+
+static void
+test_init_twice_refused(void **state)
+{
+	struct fx *f = *state;
+	char p[512], *before = NULL, *after = NULL;
+
+	pki_file(p, sizeof(p), f, "ca.crt");
+	assert_int_equal(pki_read_file(p, 65536, &before, NULL), 0);
+	assert_int_equal(pki_init(f->pki, NULL, 0, f->msg, sizeof(f->msg)), RW_EEXIST);
+	assert_non_null(strstr(f->msg, "already holds a CA"));
+	assert_int_equal(pki_read_file(p, 65536, &after, NULL), 0);
+	assert_string_equal(before, after);   /* the CA was not replaced */
+	free(before);
+	free(after);
+}
+
+static void
+test_init_missing_parent(void **state)
+{
+	struct fx *f = *state;
+	char p[512];
+
+	path_in(p, sizeof(p), f, "no/such/dir");
+	assert_int_equal(pki_init(p, NULL, 0, f->msg, sizeof(f->msg)), RW_ENOTFOUND);
+	assert_non_null(strstr(f->msg, "parent directory does not exist"));
+}
+
+static void
+test_init_bad_san(void **state)
+{
+	struct fx *f = *state;
+	const char *sans[] = {"ok.example.com", "bad name"};
+	char p[512];
+
+	assert_int_equal(pki_init(f->pki, sans, 2, f->msg, sizeof(f->msg)), RW_EINVAL);
+	assert_non_null(strstr(f->msg, "bad name"));
+	pki_file(p, sizeof(p), f, "ca.key");
+	assert_int_equal(access(p, F_OK), -1);   /* nothing written */
+	pki_file(p, sizeof(p), f, "server.key");
+	assert_int_equal(access(p, F_OK), -1);
+	/* ...so a corrected retry works. */
+	assert_int_equal(pki_init(f->pki, sans, 1, f->msg, sizeof(f->msg)), 0);
+}
+
+static void
+test_issue_each_role(void **state)
+{
+	struct fx *f = *state;
+	const char *roles[] = {"viewer", "operator", "admin", "agent", "server"};
+	char key[512], crt[512], dn[512], want[256];
+
+	for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++) {
+		mbedtls_x509_crt c;
+		issue(f, roles[i], "alice", 0, 0, roles[i], key, crt, sizeof(key));
+		assert_int_equal(mode_of(key), 0600);
+		assert_int_equal(mode_of(crt), 0644);
+		mbedtls_x509_crt_init(&c);
+		assert_int_equal(mbedtls_x509_crt_parse_file(&c, crt), 0);
+		assert_true(mbedtls_x509_dn_gets(dn, sizeof(dn), &c.subject) > 0);
+		snprintf(want, sizeof(want), "CN=alice, OU=%s, O=rewind", roles[i]);
+		assert_string_equal(dn, want);
+		assert_false(c.ca_istrue);
+		/* Default validity: about PKI_DEFAULT_DAYS. */
+		assert_int_equal(c.valid_to.year - c.valid_from.year >= 0, 1);
+		mbedtls_x509_crt_free(&c);
+	}
+}
+
+static void
+test_issue_refuses_overwrite_and_bad_input(void **state)
+{
+	struct fx *f = *state;
+	char key[512], crt[512], other[512];
+
+	issue(f, "viewer", "bob", 0, 0, "bob", key, crt, sizeof(key));
+	path_in(other, sizeof(other), f, "bob2.crt");
+	assert_int_equal(pki_issue(f->pki, "viewer", "bob", 0, 0, key, other, f->msg, sizeof(f->msg)),
+	                 RW_EEXIST);
+	assert_int_equal(access(other, F_OK), -1);   /* all or nothing */
+	assert_int_equal(pki_issue(f->pki, "root", "bob", 0, 0, key, other, f->msg, sizeof(f->msg)),
+	                 RW_EINVAL);
+	assert_int_equal(pki_issue(f->pki, "viewer", "a b", 0, 0, key, other, f->msg, sizeof(f->msg)),
+	                 RW_EINVAL);
+	assert_int_equal(pki_issue(f->pki, "viewer", "bob", 100000, 0, key, other, f->msg,
+	                           sizeof(f->msg)),
+	                 RW_EINVAL);
+	path_in(other, sizeof(other), f, "nopki");
+	assert_int_equal(pki_issue(other, "viewer", "bob", 0, 0, "/dev/null/x", "/dev/null/y", f->msg,
+	                           sizeof(f->msg)),
+	                 RW_ENOTFOUND);
+}
+
+static void
+test_roundtrip_each_role(void **state)
+{
+	struct fx *f = *state;
+	struct { const char *role, *name; enum rw_role want; } cases[] = {
+		{"viewer", "vera", RW_ROLE_VIEWER},
+		{"operator", "otto.ops", RW_ROLE_OPERATOR},
+		{"admin", "ada_admin", RW_ROLE_ADMIN},
+		{"agent", "prod/node-1", RW_ROLE_AGENT},
+	};
+	char key[512], crt[512], stem[32];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		rw_actor_t who;
+		snprintf(stem, sizeof(stem), "c%zu", i);
+		issue(f, cases[i].role, cases[i].name, 30, 0, stem, key, crt, sizeof(key));
+		assert_int_equal(prove(f, key, crt, &who), 0);
+		assert_string_equal(who.name, cases[i].name);
+		assert_int_equal(who.role, cases[i].want);
+		assert_string_equal(f->msg, "ok");
+	}
+}
+
+static void
+test_tampered_proof(void **state)
+{
+	struct fx *f = *state;
+	uint8_t nonce[PKI_NONCE_LEN], sig[PKI_SIG_MAX];
+	size_t sig_len = 0, len = 0;
+	char key[512], crt[512], ca[512], *pem = NULL;
+	pki_verifier_t *v = NULL;
+	rw_actor_t who;
+
+	issue(f, "operator", "otto", 0, 0, "otto", key, crt, sizeof(key));
+	pki_file(ca, sizeof(ca), f, "ca.crt");
+	assert_int_equal(pki_verifier_new(ca, &v), 0);
+	assert_int_equal(pki_read_file(crt, PKI_CERT_MAX, &pem, &len), 0);
+	assert_int_equal(pki_random(nonce, sizeof(nonce)), 0);
+	assert_int_equal(pki_sign_nonce(key, nonce, sizeof(nonce), sig, &sig_len), 0);
+	assert_true(sig_len > 0 && sig_len <= 72);
+
+	nonce[0] ^= 1;
+	assert_int_equal(pki_verify_proof(v, pem, len, nonce, sizeof(nonce), sig, sig_len, &who,
+	                                  f->msg, sizeof(f->msg)),
+	                 RW_EAUTH);
+	assert_string_equal(f->msg, "signature does not match");
+	assert_string_equal(who.name, "");
+	nonce[0] ^= 1;
+
+	sig[sig_len - 1] ^= 0x40;
+	assert_int_equal(pki_verify_proof(v, pem, len, nonce, sizeof(nonce), sig, sig_len, &who,
+	                                  f->msg, sizeof(f->msg)),
+	                 RW_EAUTH);
+	sig[sig_len - 1] ^= 0x40;
+
+	/* Truncated and oversized signatures. */
+	assert_int_equal(pki_verify_proof(v, pem, len, nonce, sizeof(nonce), sig, sig_len - 1, &who,
+	                                  f->msg, sizeof(f->msg)),
+	                 RW_EAUTH);
+	assert_int_equal(pki_verify_proof(v, pem, len, nonce, sizeof(nonce), sig, PKI_SIG_MAX + 1,
+	                                  &who, f->msg, sizeof(f->msg)),
+	                 RW_EAUTH);
+	assert_int_equal(pki_verify_proof(v, pem, len, nonce, sizeof(nonce), NULL, 0, &who, f->msg,
+	                                  sizeof(f->msg)),
+	                 RW_EAUTH);
+
+	/* Untampered still verifies, with or without the trailing NUL counted. */
+	assert_int_equal(pki_verify_proof(v, pem, len + 1, nonce, sizeof(nonce), sig, sig_len, &who,
+	                                  f->msg, sizeof(f->msg)),
+	                 0);
+	assert_string_equal(who.name, "otto");
+
+	/* A proof signed with someone else's key for this certificate. */
+	char key2[512], crt2[512];
+	issue(f, "operator", "mallory", 0, 0, "mallory", key2, crt2, sizeof(key2));
+	assert_int_equal(pki_sign_nonce(key2, nonce, sizeof(nonce), sig, &sig_len), 0);
+	assert_int_equal(pki_verify_proof(v, pem, len, nonce, sizeof(nonce), sig, sig_len, &who,
+	                                  f->msg, sizeof(f->msg)),
+	                 RW_EAUTH);
+	assert_string_equal(f->msg, "signature does not match");
+	free(pem);
+	pki_verifier_free(v);
+}
+
+static void
+test_foreign_ca(void **state)
+{
+	struct fx *f = *state;
+	struct fx other = *f;
+	char key[512], crt[512];
+	rw_actor_t who;
+
+	/* A second, independent CA in root/pki2 issues a certificate with a valid-looking subject. */
+	snprintf(other.pki, sizeof(other.pki), "%s/pki2", f->root);
+	assert_int_equal(pki_init(other.pki, NULL, 0, f->msg, sizeof(f->msg)), 0);
+	issue(&other, "admin", "eve", 0, 0, "eve", key, crt, sizeof(key));
+	assert_int_equal(prove(&other, key, crt, &who), 0);   /* fine for its own CA */
+	assert_int_equal(prove(f, key, crt, &who), RW_EAUTH);
+	assert_string_equal(f->msg, "certificate not issued by the fleet CA");
+	assert_int_equal(who.role, RW_ROLE_NONE);
+}
+
+static void
+test_expired_and_future(void **state)
+{
+	struct fx *f = *state;
+	char key[512], crt[512];
+	rw_actor_t who;
+
+	issue(f, "viewer", "old", 30, -(int64_t)(30 + 2) * 86400, "old", key, crt, sizeof(key));
+	assert_int_equal(prove(f, key, crt, &who), RW_EAUTH);
+	assert_string_equal(f->msg, "certificate expired");
+
+	issue(f, "viewer", "early", 30, 2 * 86400, "early", key, crt, sizeof(key));
+	assert_int_equal(prove(f, key, crt, &who), RW_EAUTH);
+	assert_string_equal(f->msg, "certificate not yet valid");
+}
+
+static void
+test_server_and_ca_certs_are_not_identities(void **state)
+{
+	struct fx *f = *state;
+	char key[512], crt[512];
+	rw_actor_t who;
+
+	pki_file(key, sizeof(key), f, "server.key");
+	pki_file(crt, sizeof(crt), f, "server.crt");
+	assert_int_equal(prove(f, key, crt, &who), RW_EAUTH);
+	assert_string_equal(f->msg, "certificate has no Rewind role");
+
+	pki_file(key, sizeof(key), f, "ca.key");
+	pki_file(crt, sizeof(crt), f, "ca.crt");
+	assert_int_equal(prove(f, key, crt, &who), RW_EAUTH);
+	assert_string_equal(f->msg, "certificate not valid for client authentication");
+}
+
+static void
+test_garbage_certificates(void **state)
+{
+	struct fx *f = *state;
+	uint8_t nonce[PKI_NONCE_LEN] = {1}, sig[PKI_SIG_MAX];
+	size_t sig_len = 0, len = 0;
+	char key[512], crt[512], ca[512], *pem = NULL;
+	pki_verifier_t *v = NULL;
+	rw_actor_t who;
+
+	issue(f, "viewer", "gary", 0, 0, "gary", key, crt, sizeof(key));
+	pki_file(ca, sizeof(ca), f, "ca.crt");
+	assert_int_equal(pki_verifier_new(ca, &v), 0);
+	assert_int_equal(pki_sign_nonce(key, nonce, sizeof(nonce), sig, &sig_len), 0);
+	assert_int_equal(pki_read_file(crt, PKI_CERT_MAX, &pem, &len), 0);
+
+#define VERIFY(p, l) \
+	pki_verify_proof(v, (p), (l), nonce, sizeof(nonce), sig, sig_len, &who, f->msg, sizeof(f->msg))
+	assert_int_equal(VERIFY(NULL, 0), RW_EAUTH);
+	assert_string_equal(f->msg, "no certificate presented");
+	assert_int_equal(VERIFY("", 0), RW_EAUTH);
+	assert_int_equal(VERIFY("\0\0\0", 3), RW_EAUTH);
+	assert_int_equal(VERIFY("hello", 5), RW_EAUTH);
+	assert_string_equal(f->msg, "certificate could not be parsed");
+	const char *fake = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
+	assert_int_equal(VERIFY(fake, strlen(fake)), RW_EAUTH);
+
+	/* Exactly-sized, not NUL-terminated buffer: ASan catches any over-read. */
+	char *exact = malloc(len);
+	assert_non_null(exact);
+	memcpy(exact, pem, len);
+	assert_int_equal(VERIFY(exact, len), 0);
+	/* Corrupt the base64 body. */
+	exact[len / 2] = exact[len / 2] == 'A' ? 'B' : 'A';
+	assert_int_equal(VERIFY(exact, len), RW_EAUTH);
+	free(exact);
+
+	/* Embedded NUL before the end. */
+	char *nul = strdup(pem);
+	assert_non_null(nul);
+	nul[10] = '\0';
+	assert_int_equal(VERIFY(nul, len), RW_EAUTH);
+	assert_string_equal(f->msg, "certificate is not PEM text");
+	free(nul);
+
+	/* Oversized: the real certificate padded past PKI_CERT_MAX. */
+	char *big = malloc(PKI_CERT_MAX + 100);
+	assert_non_null(big);
+	memset(big, '\n', PKI_CERT_MAX + 100);
+	memcpy(big, pem, len);
+	assert_int_equal(VERIFY(big, PKI_CERT_MAX + 100), RW_EAUTH);
+	assert_non_null(strstr(f->msg, "larger than"));
+	free(big);
+
+	/* Random binary of every small length. */
+	uint8_t junk[600];
+	for (size_t n = 1; n < sizeof(junk); n += 37) {
+		assert_int_equal(pki_random(junk, n), 0);
+		assert_int_equal(VERIFY((const char *)junk, n), RW_EAUTH);
+	}
+	/* Caller errors are EINVAL, not EAUTH. */
+	assert_int_equal(pki_verify_proof(v, pem, len, NULL, 0, sig, sig_len, &who, NULL, 0),
+	                 RW_EINVAL);
+	assert_int_equal(pki_verify_proof(NULL, pem, len, nonce, 1, sig, sig_len, &who, NULL, 0),
+	                 RW_EINVAL);
+#undef VERIFY
+	free(pem);
+	pki_verifier_free(v);
+}
+
+static void
+test_names(void **state)
+{
+	(void)state;
+	char long_ok[RW_ACTOR_MAX + 1], too_long[RW_ACTOR_MAX + 2];
+
+	memset(long_ok, 'a', RW_ACTOR_MAX);
+	long_ok[RW_ACTOR_MAX] = '\0';
+	memset(too_long, 'a', RW_ACTOR_MAX + 1);
+	too_long[RW_ACTOR_MAX + 1] = '\0';
+
+	const char *good[] = {"a", "alice", "A.b_c-d", "prod/node-1", "x/y", long_ok};
+	const char *bad[] = {"", "/a", "a/", "a/b/c", "//", "a b", "a,b", "CN=x", "a+b",
+	                     "a\\b", "\xc3\xa9t\xc3\xa9", "a\nb", "a\"b", too_long};
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		assert_int_equal(pki_check_name(good[i]), 0);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_not_equal(pki_check_name(bad[i]), 0);
+	assert_int_not_equal(pki_check_name(NULL), 0);
+	assert_int_equal(pki_check_name(too_long), RW_ETOOBIG);
+}
+
+static void
+test_long_name_roundtrip(void **state)
+{
+	struct fx *f = *state;
+	char name[RW_ACTOR_MAX + 1], key[512], crt[512];
+	rw_actor_t who;
+
+	memset(name, 'n', RW_ACTOR_MAX);
+	name[RW_ACTOR_MAX] = '\0';
+	name[40] = '/';
+	issue(f, "agent", name, 0, 0, "long", key, crt, sizeof(key));
+	assert_int_equal(prove(f, key, crt, &who), 0);
+	assert_string_equal(who.name, name);
+	assert_int_equal(who.role, RW_ROLE_AGENT);
+}
+
+/* Finds the subjectAltName extension value (the GeneralNames SEQUENCE) in a certificate's DER. */
+static int
+find_san(const mbedtls_x509_crt *c, unsigned char **p, const unsigned char **end)
+{
+	static const unsigned char oid[] = {0x06, 0x03, 0x55, 0x1d, 0x11};
+	const unsigned char *der = c->raw.p;
+	size_t len;
+
+	for (size_t i = 0; i + sizeof(oid) < c->raw.len; i++) {
+		if (memcmp(der + i, oid, sizeof(oid)) != 0)
+			continue;
+		*p = (unsigned char *)der + i + sizeof(oid);
+		*end = der + c->raw.len;
+		if (**p == MBEDTLS_ASN1_BOOLEAN)   /* optional "critical" */
+			*p += 3;
+		if (mbedtls_asn1_get_tag(p, *end, &len, MBEDTLS_ASN1_OCTET_STRING) != 0)
+			return -1;
+		*end = *p + len;
+		if (mbedtls_asn1_get_tag(p, *end, &len,
+		                         MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE) != 0)
+			return -1;
+		*end = *p + len;
+		return 0;
+	}
+	return -1;
+}
+
+struct san_seen {
+	int ip_127, ip_10, ip_v6, dns_localhost, dns_example, dns_127;
+};
+
+static void
+test_server_san(void **state)
+{
+	struct fx *f = *state;
+	const char *sans[] = {"rewind.example.com", "10.1.2.3", "::1", "localhost"};
+	static const unsigned char v6[16] = {[15] = 1};
+	struct san_seen s = {0};
+	mbedtls_x509_crt c;
+	unsigned char *p = NULL;
+	const unsigned char *end = NULL;
+	char crt[512];
+	size_t len;
+
+	assert_int_equal(pki_init(f->pki, sans, 4, f->msg, sizeof(f->msg)), 0);
+	pki_file(crt, sizeof(crt), f, "server.crt");
+	mbedtls_x509_crt_init(&c);
+	assert_int_equal(mbedtls_x509_crt_parse_file(&c, crt), 0);
+	assert_int_equal(find_san(&c, &p, &end), 0);
+	while (p < end) {
+		unsigned char tag = *p++;
+		assert_int_equal(mbedtls_asn1_get_len(&p, end, &len), 0);
+		if (tag == (MBEDTLS_ASN1_CONTEXT_SPECIFIC | 7)) {
+			s.ip_127 += len == 4 && memcmp(p, "\x7f\x00\x00\x01", 4) == 0;
+			s.ip_10 += len == 4 && memcmp(p, "\x0a\x01\x02\x03", 4) == 0;
+			s.ip_v6 += len == 16 && memcmp(p, v6, 16) == 0;
+		} else if (tag == (MBEDTLS_ASN1_CONTEXT_SPECIFIC | 2)) {
+			s.dns_localhost += len == 9 && memcmp(p, "localhost", 9) == 0;
+			s.dns_example += len == 18 && memcmp(p, "rewind.example.com", 18) == 0;
+			s.dns_127 += len == 9 && memcmp(p, "127.0.0.1", 9) == 0;
+		} else {
+			fail_msg("unexpected GeneralName tag 0x%02x", tag);
+		}
+		p += len;
+	}
+	assert_int_equal(s.ip_127, 1);
+	assert_int_equal(s.ip_10, 1);
+	assert_int_equal(s.ip_v6, 1);
+	assert_int_equal(s.dns_localhost, 1);   /* duplicate from the caller dropped */
+	assert_int_equal(s.dns_example, 1);
+	assert_int_equal(s.dns_127, 1);         /* for mbedTLS 2.28 peers, see pki.c */
+
+	/* mbedTLS itself accepts the names a client would dial. */
+	uint32_t flags = 0;
+	mbedtls_x509_crt ca;
+	char cap[512];
+	pki_file(cap, sizeof(cap), f, "ca.crt");
+	mbedtls_x509_crt_init(&ca);
+	assert_int_equal(mbedtls_x509_crt_parse_file(&ca, cap), 0);
+	assert_int_equal(mbedtls_x509_crt_verify(&c, &ca, NULL, "localhost", &flags, NULL, NULL), 0);
+	assert_int_equal(mbedtls_x509_crt_verify(&c, &ca, NULL, "127.0.0.1", &flags, NULL, NULL), 0);
+	assert_int_equal(mbedtls_x509_crt_verify(&c, &ca, NULL, "REWIND.example.com", &flags, NULL,
+	                                         NULL),
+	                 0);
+	assert_int_not_equal(mbedtls_x509_crt_verify(&c, &ca, NULL, "evil.example.com", &flags, NULL,
+	                                             NULL),
+	                     0);
+	assert_true(flags & MBEDTLS_X509_BADCERT_CN_MISMATCH);
+	/* The CA is a CA with pathlen 0 and the right usage. */
+	assert_true(ca.ca_istrue);
+	assert_int_equal(ca.max_pathlen, 1);   /* mbedTLS stores pathlen + 1 */
+	assert_int_equal(mbedtls_x509_crt_check_key_usage(&ca, MBEDTLS_X509_KU_KEY_CERT_SIGN), 0);
+	assert_int_equal(mbedtls_x509_crt_check_extended_key_usage(
+	                     &c, MBEDTLS_OID_SERVER_AUTH, MBEDTLS_OID_SIZE(MBEDTLS_OID_SERVER_AUTH)),
+	                 0);
+	mbedtls_x509_crt_free(&ca);
+	mbedtls_x509_crt_free(&c);
+}
+
+static void
+test_client_cert_has_no_server_auth(void **state)
+{
+	struct fx *f = *state;
+	char key[512], crt[512];
+	mbedtls_x509_crt c;
+
+	issue(f, "admin", "ada", 0, 0, "ada", key, crt, sizeof(key));
+	mbedtls_x509_crt_init(&c);
+	assert_int_equal(mbedtls_x509_crt_parse_file(&c, crt), 0);
+	assert_int_equal(mbedtls_x509_crt_check_extended_key_usage(
+	                     &c, MBEDTLS_OID_CLIENT_AUTH, MBEDTLS_OID_SIZE(MBEDTLS_OID_CLIENT_AUTH)),
+	                 0);
+	assert_int_not_equal(mbedtls_x509_crt_check_extended_key_usage(
+	                         &c, MBEDTLS_OID_SERVER_AUTH, MBEDTLS_OID_SIZE(MBEDTLS_OID_SERVER_AUTH)),
+	                     0);
+	mbedtls_x509_crt_free(&c);
+}
+
+static void
+test_read_file(void **state)
+{
+	struct fx *f = *state;
+	char p[512], *buf = (char *)1;
+	size_t len = 99;
+	FILE *fp;
+
+	path_in(p, sizeof(p), f, "missing");
+	assert_int_equal(pki_read_file(p, 100, &buf, &len), RW_ENOTFOUND);
+	assert_null(buf);
+	assert_int_equal(pki_read_file(f->root, 100, &buf, &len), RW_EIO);   /* a directory */
+
+	path_in(p, sizeof(p), f, "ten");
+	fp = fopen(p, "w");
+	assert_non_null(fp);
+	fputs("0123456789", fp);
+	fclose(fp);
+	assert_int_equal(pki_read_file(p, 9, &buf, &len), RW_ETOOBIG);
+	assert_int_equal(pki_read_file(p, 10, &buf, &len), 0);
+	assert_int_equal(len, 10);
+	assert_string_equal(buf, "0123456789");
+	free(buf);
+
+	path_in(p, sizeof(p), f, "empty");
+	fp = fopen(p, "w");
+	assert_non_null(fp);
+	fclose(fp);
+	assert_int_equal(pki_read_file(p, 10, &buf, &len), 0);
+	assert_int_equal(len, 0);
+	assert_string_equal(buf, "");
+	free(buf);
+}
+
+static void
+test_sign_and_verifier_errors(void **state)
+{
+	struct fx *f = *state;
+	uint8_t nonce[PKI_NONCE_LEN] = {0}, sig[PKI_SIG_MAX];
+	size_t sig_len;
+	pki_verifier_t *v = (pki_verifier_t *)1;
+	char p[512];
+
+	path_in(p, sizeof(p), f, "missing.key");
+	assert_int_equal(pki_sign_nonce(p, nonce, sizeof(nonce), sig, &sig_len), RW_ENOTFOUND);
+	pki_file(p, sizeof(p), f, "ca.crt");   /* not a key */
+	assert_int_equal(pki_sign_nonce(p, nonce, sizeof(nonce), sig, &sig_len), RW_EINVAL);
+	pki_file(p, sizeof(p), f, "ca.key");
+	assert_int_equal(pki_sign_nonce(p, nonce, 0, sig, &sig_len), RW_EINVAL);
+
+	path_in(p, sizeof(p), f, "missing.crt");
+	assert_int_equal(pki_verifier_new(p, &v), RW_ENOTFOUND);
+	assert_null(v);
+	pki_file(p, sizeof(p), f, "server.crt");   /* not a CA */
+	assert_int_equal(pki_verifier_new(p, &v), RW_EINVAL);
+	pki_file(p, sizeof(p), f, "ca.key");
+	assert_int_equal(pki_verifier_new(p, &v), RW_EINVAL);
+	pki_verifier_free(NULL);
+}
+
+static void
+test_random(void **state)
+{
+	(void)state;
+	uint8_t a[32] = {0}, b[32] = {0}, zero[32] = {0};
+	uint8_t *big = malloc(5000);
+
+	assert_int_equal(pki_random(a, sizeof(a)), 0);
+	assert_int_equal(pki_random(b, sizeof(b)), 0);
+	assert_memory_not_equal(a, zero, sizeof(a));
+	assert_memory_not_equal(a, b, sizeof(a));
+	assert_non_null(big);
+	assert_int_equal(pki_random(big, 5000), 0);   /* more than one DRBG request */
+	free(big);
+	assert_int_equal(pki_random(NULL, 0), 0);
+}
+
+/* --- concurrency: several workers verify (and draw randomness) at once --- */
+
+struct worker {
+	pki_verifier_t *v;
+	const char *pem;
+	size_t len;
+	const char *key;
+	int failures;
+};
+
+static void *
+worker_main(void *arg)
+{
+	struct worker *w = arg;
+	uint8_t nonce[PKI_NONCE_LEN], sig[PKI_SIG_MAX];
+	size_t sig_len;
+	rw_actor_t who;
+	char msg[128];
+
+	for (int i = 0; i < 25; i++) {
+		if (pki_random(nonce, sizeof(nonce)) != 0 ||
+		    pki_sign_nonce(w->key, nonce, sizeof(nonce), sig, &sig_len) != 0 ||
+		    pki_verify_proof(w->v, w->pem, w->len, nonce, sizeof(nonce), sig, sig_len, &who, msg,
+		                     sizeof(msg)) != 0 ||
+		    strcmp(who.name, "worker") != 0)
+			w->failures++;
+		nonce[3] ^= 0x10;   /* and a failing one in between */
+		if (pki_verify_proof(w->v, w->pem, w->len, nonce, sizeof(nonce), sig, sig_len, &who, msg,
+		                     sizeof(msg)) != RW_EAUTH)
+			w->failures++;
+	}
+	return NULL;
+}
+
+static void
+test_concurrent_verify(void **state)
+{
+	struct fx *f = *state;
+	char key[512], crt[512], ca[512], *pem = NULL;
+	size_t len = 0;
+	pki_verifier_t *v = NULL;
+	pthread_t th[4];
+	struct worker w[4];
+
+	issue(f, "operator", "worker", 0, 0, "worker", key, crt, sizeof(key));
+	pki_file(ca, sizeof(ca), f, "ca.crt");
+	assert_int_equal(pki_verifier_new(ca, &v), 0);
+	assert_int_equal(pki_read_file(crt, PKI_CERT_MAX, &pem, &len), 0);
+	for (int i = 0; i < 4; i++) {
+		w[i] = (struct worker){v, pem, len, key, 0};
+		assert_int_equal(pthread_create(&th[i], NULL, worker_main, &w[i]), 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(pthread_join(th[i], NULL), 0);
+		assert_int_equal(w[i].failures, 0);
+	}
+	free(pem);
+	pki_verifier_free(v);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_init_creates_files, setup_dir, teardown),
+		cmocka_unit_test_setup_teardown(test_init_twice_refused, setup_ca, teardown),
+		cmocka_unit_test_setup_teardown(test_init_missing_parent, setup_dir, teardown),
+		cmocka_unit_test_setup_teardown(test_init_bad_san, setup_dir, teardown),
+		cmocka_unit_test_setup_teardown(test_issue_each_role, setup_ca, teardown),
+		cmocka_unit_test_setup_teardown(test_issue_refuses_overwrite_and_bad_input, setup_ca,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_roundtrip_each_role, setup_ca, teardown),
+		cmocka_unit_test_setup_teardown(test_tampered_proof, setup_ca, teardown),
+		cmocka_unit_test_setup_teardown(test_foreign_ca, setup_ca, teardown),
+		cmocka_unit_test_setup_teardown(test_expired_and_future, setup_ca, teardown),
+		cmocka_unit_test_setup_teardown(test_server_and_ca_certs_are_not_identities, setup_ca,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_garbage_certificates, setup_ca, teardown),
+		cmocka_unit_test(test_names),
+		cmocka_unit_test_setup_teardown(test_long_name_roundtrip, setup_ca, teardown),
+		cmocka_unit_test_setup_teardown(test_server_san, setup_dir, teardown),
+		cmocka_unit_test_setup_teardown(test_client_cert_has_no_server_auth, setup_ca, teardown),
+		cmocka_unit_test_setup_teardown(test_read_file, setup_dir, teardown),
+		cmocka_unit_test_setup_teardown(test_sign_and_verifier_errors, setup_ca, teardown),
+		cmocka_unit_test(test_random),
+		cmocka_unit_test_setup_teardown(test_concurrent_verify, setup_ca, teardown),
+	};
+
+	umask(022);
+	return cmocka_run_group_tests_name("pki", tests, NULL, NULL);
+}
