@@ -112,13 +112,19 @@ rw_check_name(const char *field, const char *v, char *msg, size_t msgsz)
 	return 0;
 }
 
-/* Valid UTF-8 without control characters other than tab and newline. */
+/*
+ * Valid UTF-8 without control characters other than tab and newline.
+ * Shortest form only (no overlong encodings), no surrogates, nothing past
+ * U+10FFFF: what PostgreSQL and jansson accept too.
+ */
 static bool
 text_ok(const char *v)
 {
+	static const uint32_t min_cp[4] = {0, 0x80, 0x800, 0x10000};
 	const unsigned char *p = (const unsigned char *)v;
 	while (*p) {
 		unsigned c = *p;
+		uint32_t cp;
 		int extra;
 		if (c < 0x80) {
 			if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7f)
@@ -126,18 +132,26 @@ text_ok(const char *v)
 			p++;
 			continue;
 		}
-		if ((c & 0xe0) == 0xc0 && c >= 0xc2)
+		if ((c & 0xe0) == 0xc0) {
 			extra = 1;
-		else if ((c & 0xf0) == 0xe0)
+			cp = c & 0x1f;
+		} else if ((c & 0xf0) == 0xe0) {
 			extra = 2;
-		else if ((c & 0xf8) == 0xf0 && c <= 0xf4)
+			cp = c & 0x0f;
+		} else if ((c & 0xf8) == 0xf0) {
 			extra = 3;
-		else
+			cp = c & 0x07;
+		} else {
 			return false;
+		}
 		p++;
-		for (int i = 0; i < extra; i++, p++)
+		for (int i = 0; i < extra; i++, p++) {
 			if ((*p & 0xc0) != 0x80)
-				return false;
+				return false;   /* also stops at the NUL of a truncated sequence */
+			cp = (cp << 6) | (*p & 0x3f);
+		}
+		if (cp < min_cp[extra] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return false;
 	}
 	return true;
 }
