@@ -11,7 +11,7 @@
 
 static const struct cmd *const tables[] = {cmds_pki, cmds_records};
 
-static const char *const bool_flags[] = {"help", "version", NULL};
+static const char *const bool_flags[] = {"help", NULL};
 
 static void
 usage(FILE *f)
@@ -79,15 +79,15 @@ main(int argc, char **argv)
 	int known, rv;
 
 	log_init("rewindctl");
+	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+		printf("rewindctl %s\n", REWIND_VERSION);
+		return 0;
+	}
 	if ((rv = cli_parse(&c, argc, argv, bool_flags)) != 0)
 		return rv;
 	if ((level = cli_get(&c, "log-level")) && log_set_level_name(level) != 0) {
 		fprintf(stderr, "error: unknown log level \"%s\"\n", level);
 		return CLI_USAGE;
-	}
-	if (cli_has(&c, "version") && c.nwords == 0) {
-		printf("rewindctl %s\n", REWIND_VERSION);
-		return 0;
 	}
 	k = find(&c, &known);
 	if (!k) {

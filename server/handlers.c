@@ -28,7 +28,6 @@ fail(struct call *c, int code, const char *text)
 		log_error("db.error", "kind=%s actor=%s detail=%s", wire_kind_name(c->req->kind),
 		          c->who.name[0] ? c->who.name : "-",
 		          log_q(q, sizeof(q), store_errmsg(c->hc->store)));
-		store_ping(c->hc->store); /* reconnect for the next request if the link broke */
 		text = "the release history database is unavailable; try again";
 	}
 	return wire_error_new(c->req->request_id, code, text);
@@ -167,10 +166,25 @@ h_service_list(struct call *c)
 static wire_msg_t *
 h_release_record(struct call *c)
 {
-	char text[256];
+	char text[1400];
 	rw_release_t rel = c->req->u.release;
+	rw_service_t svc;
 	wire_msg_t *m;
-	int rv = store_release_add(c->hc->store, &c->who, &rel);
+	size_t rlen;
+	int rv = store_service_get(c->hc->store, rel.service, &svc);
+
+	/* A release must ship the service's own image, or a rollback would deploy a stranger. */
+	if (rv == 0) {
+		rlen = strlen(svc.image_repo);
+		if (strncmp(rel.image_ref, svc.image_repo, rlen) != 0 || rel.image_ref[rlen] != ':') {
+			snprintf(text, sizeof(text),
+			         "image %s is not in the repository of service \"%s\" (%s)",
+			         rel.image_ref, rel.service, svc.image_repo);
+			return fail(c, RW_EINVAL, text);
+		}
+	}
+	if (rv == 0)
+		rv = store_release_add(c->hc->store, &c->who, &rel);
 	if (rv == RW_ENOTFOUND) {
 		snprintf(text, sizeof(text), "service \"%s\" not found", rel.service);
 		return fail(c, rv, text);
@@ -264,6 +278,7 @@ handlers_dispatch(struct handler_ctx *hc, const wire_msg_t *req)
 {
 	struct call c = {.hc = hc, .req = req};
 	const struct route *r;
+	wire_msg_t *out;
 	char text[160];
 	char q[160];
 
@@ -282,5 +297,16 @@ handlers_dispatch(struct handler_ctx *hc, const wire_msg_t *req)
 		         r->action);
 		return fail(&c, RW_EPERM, text);
 	}
-	return r->fn(&c);
+	out = r->fn(&c);
+	/*
+	 * A connection broken since the last request (database restarted) shows
+	 * up as EDB: reconnect and run the request once more.  Writes are single
+	 * transactions, so a retry after a failed one cannot apply twice.
+	 */
+	if (out && out->kind == WIRE_ERROR && out->u.error.code == RW_EDB &&
+	    store_ping(hc->store) == 0) {
+		wire_msg_free(out);
+		out = r->fn(&c);
+	}
+	return out;
 }

@@ -166,6 +166,27 @@ send_recv(link_t *l, wire_msg_t *req, wire_msg_t **resp, char *msg, size_t msgsz
 }
 
 int
+link_call_raw(link_t *l, const void *buf, size_t len, wire_msg_t **resp, char *msg, size_t msgsz)
+{
+	nng_msg *m = NULL;
+	uint64_t rid;
+	int rv;
+
+	*resp = NULL;
+	if ((rv = nng_send(l->sock, (void *)buf, len, 0)) != 0) {
+		snprintf(msg, msgsz, "send failed: %s", nng_strerror(rv));
+		return link_nng_err(rv);
+	}
+	if ((rv = nng_recvmsg(l->sock, &m, 0)) != 0) {
+		snprintf(msg, msgsz, "no reply from server: %s", nng_strerror(rv));
+		return link_nng_err(rv);
+	}
+	rv = wire_decode(nng_msg_body(m), nng_msg_len(m), WIRE_RESPONSE_MAX, resp, &rid, msg, msgsz);
+	nng_msg_free(m);
+	return rv;
+}
+
+int
 link_call(link_t *l, wire_msg_t *req, wire_msg_t **resp, char *msg, size_t msgsz)
 {
 	return send_recv(l, req, resp, msg, msgsz);
@@ -197,13 +218,13 @@ handshake(link_t *l, const struct link_opts *o, char *msg, size_t msgsz)
 
 	if (!(req = wire_msg_new(WIRE_AUTH, 0)))
 		return RW_ENOMEM;
-	rv = pki_read_file(o->cert_path, PKI_CERT_MAX, &req->u.auth.cert_pem, &req->u.auth.cert_len);
+	const char *cert = o->proof_cert_path ? o->proof_cert_path : o->cert_path;
+	const char *key = o->proof_key_path ? o->proof_key_path : o->key_path;
+	rv = pki_read_file(cert, PKI_CERT_MAX, &req->u.auth.cert_pem, &req->u.auth.cert_len);
 	if (rv == 0)
-		rv = pki_sign_nonce(o->key_path, nonce, sizeof(nonce), req->u.auth.sig,
-		                    &req->u.auth.sig_len);
+		rv = pki_sign_nonce(key, nonce, sizeof(nonce), req->u.auth.sig, &req->u.auth.sig_len);
 	if (rv != 0) {
-		snprintf(msg, msgsz, "cannot prove identity with %s: %s", o->cert_path,
-		         rw_strerror(rv));
+		snprintf(msg, msgsz, "cannot prove identity with %s: %s", cert, rw_strerror(rv));
 		wire_msg_free(req);
 		return rv;
 	}
@@ -268,7 +289,7 @@ link_open(const struct link_opts *o, link_t **out, char *msg, size_t msgsz)
 	if (!(l = calloc(1, sizeof(*l))))
 		return RW_ENOMEM;
 	rv = dial(l, o, msg, msgsz);
-	if (rv == 0)
+	if (rv == 0 && !o->skip_handshake)
 		rv = handshake(l, o, msg, msgsz);
 	if (rv != 0) {
 		link_close(l);

@@ -40,6 +40,14 @@ struct link_opts {
 	const char *key_path;
 	int timeout_ms;         /* per call; <= 0 means 30 s */
 	const char *client;     /* free text sent in Hello, e.g. "rewindctl/0.1.0" */
+	/*
+	 * Diagnostics and tests only: prove identity with another certificate
+	 * and key than the TLS ones (the server must refuse a mismatch), or skip
+	 * the proof altogether (the server must refuse every later request).
+	 */
+	const char *proof_cert_path;
+	const char *proof_key_path;
+	int skip_handshake;
 };
 
 typedef struct link link_t;
@@ -61,5 +69,13 @@ const rw_actor_t *link_identity(const link_t *l);
  * *resp stays NULL.  Otherwise *resp is owned by the caller (wire_msg_free()).
  */
 int link_call(link_t *l, wire_msg_t *req, wire_msg_t **resp, char *msg, size_t msgsz);
+
+/*
+ * Sends raw bytes as one request and decodes the reply (diagnostics and
+ * tests: malformed envelopes must get an ERROR back).  Same reply rules as
+ * link_call(), except *resp may be an ERROR message: it is returned as is.
+ */
+int link_call_raw(link_t *l, const void *buf, size_t len, wire_msg_t **resp, char *msg,
+                  size_t msgsz);
 
 #endif
