@@ -11,3 +11,7 @@ foreach(t roles badinput migrate restart)
                    ${CMAKE_BINARY_DIR}/bin ${CMAKE_BINARY_DIR}/tests)
   set_tests_properties(integration.${t} PROPERTIES LABELS integration TIMEOUT 300)
 endforeach()
+
+add_test(NAME integration.demo
+         COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_demo.sh ${CMAKE_BINARY_DIR}/bin)
+set_tests_properties(integration.demo PROPERTIES LABELS integration TIMEOUT 300)
