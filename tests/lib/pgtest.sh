@@ -20,6 +20,12 @@
 #   PGTEST_DB    the database created for the test ("rewind" unless set)
 #   PGTEST_URL   libpq URI of that database over TCP
 #   PGTEST_ADMIN_URL  the same server's "postgres" database
+#   PGTEST_BIN   the PostgreSQL bin directory used
+#
+# pgtest_restart also works from a child process (e.g. a test binary running
+# `bash -c '. pgtest.sh; pgtest_restart'`): it needs only the exported names.
+# If the caller dies without running its trap (SIGKILL), a small watchdog
+# process stops the server and removes the directory within a second.
 #
 # This library does not set shell options (set -e etc.) for its caller and
 # does not touch any other PostgreSQL cluster on the machine.
@@ -97,8 +103,21 @@ _pgtest_pg_start() {
 		-w -t 30 -s start
 }
 
+# Stops the server and removes the directory once process $1 is gone, for
+# callers killed by a signal no trap sees (SIGKILL from a test timeout).
+_pgtest_watchdog() {
+	local parent=$1 dir=$2
+	while kill -0 "$parent" 2>/dev/null && [ -d "$dir" ]; do
+		sleep 1
+	done
+	if [ -f "$dir/data/postmaster.pid" ]; then
+		_pgtest_as_pg "$PGTEST_BIN/pg_ctl" -D "$dir/data" -m immediate -s stop
+	fi
+	rm -rf -- "$dir"
+}
+
 pgtest_start() {
-	local tries
+	local tries caller
 	_pgtest_find_bin || return 1
 	if [ "$(id -u)" -eq 0 ] && ! id postgres >/dev/null 2>&1; then
 		_pgtest_log "running as root needs a 'postgres' user"
@@ -137,7 +156,11 @@ pgtest_start() {
 			return 1
 		fi
 	done
-	export PGTEST_PORT PGTEST_SOCK PGTEST_DB
+	export PGTEST_PORT PGTEST_SOCK PGTEST_DB PGTEST_BIN
+	# Detached, with no inherited stdio, so nobody waits on its output.  The
+	# caller's pid is taken here: inside the subshell $BASHPID is the watchdog's.
+	caller=$BASHPID
+	(_pgtest_watchdog "$caller" "$PGTEST_DIR" </dev/null >/dev/null 2>&1 &)
 	export PGTEST_URL="postgresql://postgres@127.0.0.1:$PGTEST_PORT/$PGTEST_DB"
 	export PGTEST_ADMIN_URL="postgresql://postgres@127.0.0.1:$PGTEST_PORT/postgres"
 	if ! psql -X -q -v ON_ERROR_STOP=1 "$PGTEST_ADMIN_URL" \
@@ -173,6 +196,7 @@ pgtest_restart() {
 		_pgtest_log "pgtest_restart: no server"
 		return 1
 	fi
+	_pgtest_find_bin || return 1
 	_pgtest_as_pg "$PGTEST_BIN/pg_ctl" -D "$PGTEST_DIR/data" -m "$mode" -s -w -t 30 stop || return 1
 	if ! _pgtest_pg_start; then
 		_pgtest_log "server did not restart:"

@@ -10,6 +10,7 @@ source "$here/../lib/pgtest.sh"
 bin=${1:?usage: run_store_tests.sh PATH/test_store}
 shift
 
+export PGTEST_LIB="$here/../lib/pgtest.sh"   # for the restart test
 trap pgtest_stop EXIT
 t0=$(date +%s%N)
 pgtest_start || { echo "run_store_tests: PostgreSQL did not start" >&2; exit 1; }

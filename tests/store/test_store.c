@@ -1200,6 +1200,38 @@ test_ping_reconnects(void **state)
 	assert_int_equal(n, 0);
 }
 
+/*
+ * A real server restart (pgtest_restart, the data directory kept): calls fail
+ * with RW_EDB while the old connection is dead, store_ping reconnects, and
+ * committed rows are still there.  Needs PGTEST_LIB (set by the wrapper).
+ */
+static void
+test_server_restart(void **state)
+{
+	struct fx *f = *state;
+	rw_actor_t admin = actor("alice", RW_ROLE_ADMIN);
+	rw_env_t e = mk_env("production", "k3s"), got;
+	const char *lib = getenv("PGTEST_LIB");
+	char cmd[1200];
+
+	if (!lib || !*lib)
+		skip();
+	assert_int_equal(store_env_add(f->st, &admin, &e), 0);
+	snprintf(cmd, sizeof cmd, "bash -c '. \"$PGTEST_LIB\" && pgtest_restart fast'");
+	fflush(NULL);
+	assert_int_equal(system(cmd), 0);
+
+	assert_int_equal(store_env_get(f->st, "production", &got), RW_EDB);
+	assert_int_equal(store_ping(f->st), 0);
+	assert_int_equal(store_env_get(f->st, "production", &got), 0);
+	assert_int_equal(got.id, e.id);
+	/* The test's own connections died too. */
+	PQreset(g_admin);
+	PQreset(f->raw);
+	assert_int_equal(PQstatus(g_admin), CONNECTION_OK);
+	assert_int_equal(raw_int(f->raw, "SELECT count(*) FROM audit_log"), 1);
+}
+
 int
 main(void)
 {
@@ -1221,6 +1253,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_limits, fx_setup, fx_teardown),
 		cmocka_unit_test(test_open_errors),
 		cmocka_unit_test_setup_teardown(test_ping_reconnects, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_server_restart, fx_setup, fx_teardown),
 	};
 
 	log_init("test_store");
