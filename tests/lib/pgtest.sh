@@ -103,6 +103,52 @@ _pgtest_pg_start() {
 		-w -t 30 -s start
 }
 
+# initdb into directory $1 (which exists, owned by the server user).
+_pgtest_initdb() {
+	_pgtest_as_pg "$PGTEST_BIN/initdb" -D "$1" -U postgres -A trust -E UTF8 --locale=C \
+		--no-sync --no-instructions >"$PGTEST_DIR/initdb.log" 2>&1 && return 0
+	_pgtest_log "initdb failed:"
+	cat "$PGTEST_DIR/initdb.log" >&2
+	return 1
+}
+
+# The user the server runs as, and so who must own its files.
+_pgtest_pg_user() {
+	if [ "$(id -u)" -eq 0 ]; then echo postgres; else id -un; fi
+}
+
+# Fills $PGTEST_DIR/data.  initdb is most of the start time, so its pristine
+# output is kept once per user and major version in the temp root and copied.
+# A template is used only if the server user owns it with mode 0700 (another
+# user could have planted one); PGTEST_NO_TEMPLATE=1 always runs initdb.
+_pgtest_init_data() {
+	local root=${PGTEST_TMP:-/tmp} major tpl tmp owner
+	if [ -n "${PGTEST_NO_TEMPLATE:-}" ]; then
+		_pgtest_initdb "$PGTEST_DIR/data"
+		return
+	fi
+	major=$(basename "$(dirname "$PGTEST_BIN")")
+	owner=$(_pgtest_pg_user)
+	tpl="$root/pgtest-template-$major-$owner"
+	if [ ! -f "$tpl/.pgtest-complete" ]; then
+		# Build it beside, then rename: concurrent starts never see half a template.
+		tmp=$(mktemp -d "$PGTEST_DIR/tpl.XXXXXX") || return 1
+		[ "$(id -u)" -eq 0 ] && chown postgres: "$tmp"
+		chmod 0700 "$tmp"
+		_pgtest_initdb "$tmp" || return 1
+		_pgtest_as_pg touch "$tmp/.pgtest-complete"
+		mv -T "$tmp" "$tpl" 2>/dev/null || rm -rf -- "$tmp"   # lost a race: fine
+	fi
+	if [ "$(stat -c '%U %a' "$tpl" 2>/dev/null)" != "$owner 700" ] ||
+		[ -L "$tpl" ] || [ ! -f "$tpl/.pgtest-complete" ]; then
+		_pgtest_log "ignoring template $tpl (not a private directory of $owner)"
+		_pgtest_initdb "$PGTEST_DIR/data"
+		return
+	fi
+	_pgtest_as_pg cp -a "$tpl/." "$PGTEST_DIR/data/" || return 1
+	_pgtest_as_pg rm -f "$PGTEST_DIR/data/.pgtest-complete"
+}
+
 # Stops the server and removes the directory once process $1 is gone, for
 # callers killed by a signal no trap sees (SIGKILL from a test timeout).
 _pgtest_watchdog() {
@@ -135,12 +181,7 @@ pgtest_start() {
 	fi
 	chmod 0700 "$PGTEST_DIR/data"
 
-	if ! _pgtest_as_pg "$PGTEST_BIN/initdb" -D "$PGTEST_DIR/data" -U postgres -A trust \
-		-E UTF8 --locale=C --no-sync --no-instructions >"$PGTEST_DIR/initdb.log" 2>&1; then
-		_pgtest_log "initdb failed:"
-		cat "$PGTEST_DIR/initdb.log" >&2
-		return 1
-	fi
+	_pgtest_init_data || return 1
 	echo "include = 'pgtest.conf'" | _pgtest_as_pg tee -a "$PGTEST_DIR/data/postgresql.conf" >/dev/null
 
 	# Another process may take the port between the probe and the bind: retry.
