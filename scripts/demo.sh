@@ -13,7 +13,7 @@ SRC=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=../tests/lib/pgtest.sh
 source "$SRC/tests/lib/pgtest.sh"
 
-WORK=$(mktemp -d /tmp/rewind-demo.XXXXXX)
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/rewind-demo.XXXXXX")
 RWD_PID=
 cleanup() {
 	[ -n "$RWD_PID" ] && kill "$RWD_PID" 2>/dev/null && wait "$RWD_PID" 2>/dev/null

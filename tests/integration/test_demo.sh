@@ -4,7 +4,10 @@ set -euo pipefail
 BIN=$1
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 rwd_before=$(pgrep -c -x rewindd || true)
-before=$( (ls -d /tmp/rewind-demo.* 2>/dev/null || true) | wc -l)
+# A private TMPDIR, so "left nothing behind" is about this run only.
+export TMPDIR=$(mktemp -d /tmp/rewind-demo-test.XXXXXX)
+chmod 755 "$TMPDIR"
+trap 'rm -rf "$TMPDIR"' EXIT
 out=$(bash "$SRC/scripts/demo.sh" "$BIN" 2>&1) || { printf '%s\n' "$out"; echo "FAIL: demo exited non-zero"; exit 1; }
 fails=0
 want() {
@@ -21,8 +24,7 @@ want 'role viewer may not record releases'
 want 'exit code 4'
 want 'nextjs-standalone-202611240900 +ghcr.io/crisisk/mr-dj-frontend:nextjs-standalone-202611240900'
 want 'incident-coordinator +operator +release.record'
-after=$( (ls -d /tmp/rewind-demo.* 2>/dev/null || true) | wc -l)
-[ "$after" -le "$before" ] || { echo "FAIL: demo left its temporary directory behind"; fails=$((fails + 1)); }
+[ -z "$(ls -A "$TMPDIR")" ] || { echo "FAIL: demo left its temporary directory behind"; fails=$((fails + 1)); }
 [ "$(pgrep -c -x rewindd || true)" -le "$rwd_before" ] || { echo "FAIL: demo left rewindd running"; fails=$((fails + 1)); }
 echo "$((9 - fails)) passed, $fails failed"
 [ "$fails" -eq 0 ]
