@@ -195,8 +195,9 @@ CREATE TABLE incidents (
 	CONSTRAINT incidents_closed_check CHECK ((status = 'closed') = (closed_at IS NOT NULL))
 );
 CREATE INDEX incidents_env_opened_idx ON incidents (environment_id, opened_at DESC);
--- "Is anything open in production?"
-CREATE INDEX incidents_open_idx ON incidents (environment_id) WHERE status <> 'closed';
+-- At most one open (or mitigated) incident per environment: one coordinator
+-- runs it (runbook, "assign a single incident coordinator").
+CREATE UNIQUE INDEX incidents_one_open_idx ON incidents (environment_id) WHERE status <> 'closed';
 
 -- Work for the cluster agents (set image, rollout status, health probe, ...).
 -- An agent leases a queued action; an expired lease may be taken over.
