@@ -15,3 +15,4 @@ endforeach()
 add_test(NAME integration.demo
          COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_demo.sh ${CMAKE_BINARY_DIR}/bin)
 set_tests_properties(integration.demo PROPERTIES LABELS integration TIMEOUT 300)
+
