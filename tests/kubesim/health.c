@@ -271,8 +271,9 @@ int health_start(const char *host, int port, struct store *st, const struct scen
     h->scn = scn;
     unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
                          MHD_USE_POLL | MHD_USE_ERROR_LOG | (ipv6 ? MHD_USE_IPv6 : 0);
-    h->d = MHD_start_daemon(flags, 0, NULL, NULL, health_handler, h, MHD_OPTION_SOCK_ADDR,
-                            (struct sockaddr *)&ss, MHD_OPTION_EXTERNAL_LOGGER, health_log, h,
+    h->d = MHD_start_daemon(flags, 0, NULL, NULL, health_handler, h,
+                            MHD_OPTION_EXTERNAL_LOGGER, health_log, h, MHD_OPTION_SOCK_ADDR,
+                            (struct sockaddr *)&ss,
                             MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30, MHD_OPTION_END);
     if (!h->d) {
         snprintf(err, errlen, "cannot listen for health on %s:%d", host, port);

@@ -244,7 +244,8 @@ static enum MHD_Result http_dispatch(struct http_server *s, struct MHD_Connectio
         return http_send_error(c, 500, "InternalError", "kubesim: out of memory");
     }
     if (s->o.verbose)
-        fprintf(stderr, "kubesim: %s %s -> %d%s\n", method, url, ar.code, ar.watch ? " (watch)" : "");
+        fprintf(stderr, "kubesim: %s %s -> %d%s [%s]\n", method, url, ar.code,
+                ar.watch ? " (watch)" : "", http_header(c, "User-Agent") ? http_header(c, "User-Agent") : "-");
     enum MHD_Result ret = http_send(c, &ar);
     api_resp_clear(&ar);
     return ret;
@@ -319,17 +320,17 @@ int http_start(const struct http_opts *o, struct http_server **out, char *err, s
         flags |= MHD_USE_TLS;
     if (o->cert_pem)
         s->d = MHD_start_daemon(flags, 0, NULL, NULL, http_handler, s,
+                                MHD_OPTION_EXTERNAL_LOGGER, http_log, s,
                                 MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
                                 MHD_OPTION_NOTIFY_COMPLETED, http_completed, s,
-                                MHD_OPTION_EXTERNAL_LOGGER, http_log, s,
                                 MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)120,
                                 MHD_OPTION_HTTPS_MEM_KEY, o->key_pem,
                                 MHD_OPTION_HTTPS_MEM_CERT, o->cert_pem, MHD_OPTION_END);
     else
         s->d = MHD_start_daemon(flags, 0, NULL, NULL, http_handler, s,
+                                MHD_OPTION_EXTERNAL_LOGGER, http_log, s,
                                 MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
                                 MHD_OPTION_NOTIFY_COMPLETED, http_completed, s,
-                                MHD_OPTION_EXTERNAL_LOGGER, http_log, s,
                                 MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)120, MHD_OPTION_END);
     if (!s->d) {
         snprintf(err, errlen, "cannot listen on %s:%d (%s)", o->host, o->port,

@@ -111,7 +111,8 @@ static void kubelet_start(json_t *cst, const struct scn_image *im, const char *n
         json_object_set_new(cst, "nextRestart", json_integer(now + im->restart_every_ms));
         return;
     }
-    kubelet_app_log(cst, "INFO", "listening on 0.0.0.0 (%s)", name);
+    kubelet_app_log(cst, "INFO", "loading configuration from environment (NODE_ENV=production)");
+    kubelet_app_log(cst, "INFO", "listening on http://0.0.0.0:%d", (int)kobj_int(cst, "port", 3000));
     if (im->log)
         kubelet_app_log(cst, "WARN", "%s", im->log);
     json_object_set_new(cst, "st", json_string("running"));
@@ -145,8 +146,16 @@ static int kubelet_step(json_t *cst, const struct scn_image *im, const char *nam
     if (!strcmp(st, "running") && !json_is_true(json_object_get(cst, "ready")) &&
         (instant || now >= kobj_int(cst, "readyAt", 0))) {
         json_object_set_new(cst, "ready", json_true());
-        kubelet_app_log(cst, "INFO", "ready: GET %s -> 200", "/api/health");
+        kubelet_app_log(cst, "INFO", "ready in %lldms", (long long)(now - kobj_int(cst, "start", now)) + 212);
+        json_object_set_new(cst, "nextProbe", json_integer(now));
         return 1;
+    }
+    if (!strcmp(st, "running") && json_is_true(json_object_get(cst, "ready")) &&
+        now >= kobj_int(cst, "nextProbe", 0)) {
+        /* The kubelet's readiness probe shows up in the application log. */
+        int code = im->behaviour == SCN_UNHEALTHY ? im->health_status : 200;
+        kubelet_app_log(cst, "INFO", "GET %s %d - kube-probe/1.32", kobj_str(cst, "probePath"), code);
+        json_object_set_new(cst, "nextProbe", json_integer(now + 5000));
     }
     return 0;
 }
@@ -305,8 +314,13 @@ static int kubelet_pod(struct store *st, const struct scenario *scn, json_t *pod
         if (!cname || !image)
             continue;
         json_t *cst = kubelet_cstate(priv, cname);
-        if (!json_object_get(cst, "created"))
+        if (!json_object_get(cst, "created")) {
+            const char *probe = kobj_str(c, "readinessProbe.httpGet.path");
+            json_t *port = kobj_get(json_array_get(json_object_get(c, "ports"), 0), "containerPort");
             json_object_set_new(cst, "created", json_integer(now));
+            json_object_set_new(cst, "probePath", json_string(probe ? probe : "/api/health"));
+            json_object_set_new(cst, "port", json_integer(json_is_integer(port) ? json_integer_value(port) : 3000));
+        }
         kubelet_step(cst, scn_image_for(scn, image), cname, image, now, instant);
     }
     json_t *copy = json_deep_copy(pod);
