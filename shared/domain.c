@@ -316,3 +316,106 @@ rw_release_check(const rw_release_t *r, char *msg, size_t msgsz)
 		return fail(RW_ETOOBIG, msg, msgsz, "commit", "too long");
 	return 0;
 }
+
+static const char *action_kinds[] = {"none", "set-image", "patch-configmap"};
+static const char *action_states[] = {"queued", "leased", "succeeded", "failed", "cancelled"};
+
+const char *
+rw_action_kind_name(enum rw_action_kind k)
+{
+	return (unsigned)k <= RW_ACTION_PATCH_CONFIGMAP ? action_kinds[k] : "none";
+}
+
+enum rw_action_kind
+rw_action_kind_parse(const char *s)
+{
+	for (int i = RW_ACTION_SET_IMAGE; i <= RW_ACTION_PATCH_CONFIGMAP; i++)
+		if (s && strcmp(s, action_kinds[i]) == 0)
+			return (enum rw_action_kind)i;
+	return RW_ACTION_NONE;
+}
+
+const char *
+rw_action_state_name(enum rw_action_state s)
+{
+	return (unsigned)s <= RW_ACTION_CANCELLED ? action_states[s] : "queued";
+}
+
+enum rw_action_state
+rw_action_state_parse(const char *s)
+{
+	for (int i = RW_ACTION_QUEUED; i <= RW_ACTION_CANCELLED; i++)
+		if (s && strcmp(s, action_states[i]) == 0)
+			return (enum rw_action_state)i;
+	return RW_ACTION_QUEUED;
+}
+
+int
+rw_check_k8s_name(const char *field, const char *v, char *msg, size_t msgsz)
+{
+	size_t n = v ? strlen(v) : 0;
+	if (n == 0)
+		return fail(RW_EINVAL, msg, msgsz, field, "must not be empty");
+	if (n > RW_POD_NAME_MAX)
+		return fail(RW_ETOOBIG, msg, msgsz, field, "longer than 253 characters");
+	for (size_t i = 0; i < n; i++) {
+		char c = v[i];
+		bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.';
+		if (!ok)
+			return fail(RW_EINVAL, msg, msgsz, field,
+			            "may contain only lower-case letters, digits, '-' and '.'");
+	}
+	if (!isalnum((unsigned char)v[0]) || !isalnum((unsigned char)v[n - 1]))
+		return fail(RW_EINVAL, msg, msgsz, field, "must start and end with a letter or digit");
+	return 0;
+}
+
+/* ConfigMap keys: [-._a-zA-Z0-9]+ as the API server requires. */
+static int
+check_cm_key(const char *k, char *msg, size_t msgsz)
+{
+	size_t n = strlen(k);
+	if (n == 0 || n > RW_KV_KEY_MAX)
+		return fail(RW_EINVAL, msg, msgsz, "key", "must be 1-253 characters");
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)k[i]) && k[i] != '-' && k[i] != '_' && k[i] != '.')
+			return fail(RW_EINVAL, msg, msgsz, "key", "may contain only letters, digits, '-', '_' and '.'");
+	return 0;
+}
+
+int
+rw_action_check(const rw_action_t *a, char *msg, size_t msgsz)
+{
+	int rv;
+	if ((rv = rw_check_name("cluster", a->cluster, msg, msgsz)) ||
+	    (rv = rw_check_name("namespace", a->namespace_, msg, msgsz)) ||
+	    (rv = rw_check_k8s_name("name", a->name, msg, msgsz)))
+		return rv;
+	switch (a->kind) {
+	case RW_ACTION_SET_IMAGE:
+		if ((rv = rw_check_name("container", a->container, msg, msgsz)))
+			return rv;
+		if (strchr(a->image, '@')) {
+			char repo[RW_IMAGE_MAX + 1];
+			const char *at = strchr(a->image, '@');
+			snprintf(repo, sizeof(repo), "%.*s", (int)(at - a->image), a->image);
+			if ((rv = rw_check_image_repo("image", repo, msg, msgsz)))
+				return rv;
+			if (!at[1])
+				return fail(RW_EINVAL, msg, msgsz, "image", "empty digest");
+			return rw_check_digest("image", at + 1, msg, msgsz);
+		}
+		return rw_check_image_ref("image", a->image, msg, msgsz);
+	case RW_ACTION_PATCH_CONFIGMAP:
+		if (a->nkv == 0 || a->nkv > RW_KV_MAX)
+			return fail(RW_EINVAL, msg, msgsz, "data", "give 1 to 16 KEY=VALUE pairs");
+		for (uint32_t i = 0; i < a->nkv; i++) {
+			if ((rv = check_cm_key(a->kv[i].key, msg, msgsz)) ||
+			    (rv = rw_check_text("value", a->kv[i].value, RW_KV_VALUE_MAX, msg, msgsz)))
+				return rv;
+		}
+		return 0;
+	default:
+		return fail(RW_EINVAL, msg, msgsz, "kind", "must be set-image or patch-configmap");
+	}
+}

@@ -153,6 +153,136 @@ int rw_release_check(const rw_release_t *r, char *msg, size_t msgsz);
 int rw_strcpy(char *dst, size_t cap, const char *src);
 #define RW_STRCPY(dst, src) rw_strcpy((dst), sizeof(dst), (src))
 
+/* --- agents: pods, deployments, health probes, actions ------------------- */
+
+#define RW_POD_NAME_MAX 253      /* Kubernetes object names (DNS-1123 subdomain) */
+#define RW_MAX_CONTAINERS 4      /* containers reported per pod / deployment */
+#define RW_REASON_MAX 63
+#define RW_KV_MAX 16             /* ConfigMap keys one action may set */
+#define RW_KV_KEY_MAX 253
+#define RW_KV_VALUE_MAX 1024
+#define RW_PROBE_MAX 64          /* probe targets one agent is assigned */
+
+typedef struct rw_container_state {
+	char name[RW_NAME_MAX + 1];
+	char image[RW_IMAGE_MAX + 1];           /* as in the pod spec/status */
+	char image_digest[RW_DIGEST_MAX + 1];   /* sha256:... from status.imageID, '' if unknown */
+	bool ready;
+	int32_t restarts;
+	char waiting_reason[RW_REASON_MAX + 1]; /* e.g. CrashLoopBackOff; '' when running */
+} rw_container_state_t;
+
+/* One pod as an agent sees it on its node. */
+typedef struct rw_pod_state {
+	char cluster[RW_NAME_MAX + 1];
+	char node[RW_POD_NAME_MAX + 1];
+	char namespace_[RW_NAME_MAX + 1];
+	char name[RW_POD_NAME_MAX + 1];
+	char deployment[RW_POD_NAME_MAX + 1];   /* owning Deployment, '' if none */
+	char phase[RW_REASON_MAX + 1];          /* Pending, Running, ... */
+	bool ready;
+	bool deleted;                           /* a change saying the pod is gone */
+	uint32_t ncontainers;
+	rw_container_state_t containers[RW_MAX_CONTAINERS];
+	int64_t observed_at;                    /* unix us, when the agent saw this state */
+} rw_pod_state_t;
+
+/* A Deployment's spec and rollout status, as the API server reports it. */
+typedef struct rw_deploy_state {
+	char cluster[RW_NAME_MAX + 1];
+	char namespace_[RW_NAME_MAX + 1];
+	char name[RW_POD_NAME_MAX + 1];
+	uint32_t ncontainers;
+	struct {
+		char name[RW_NAME_MAX + 1];
+		char image[RW_IMAGE_MAX + 1];   /* desired image (spec.template) */
+	} containers[RW_MAX_CONTAINERS];
+	int64_t generation;
+	int64_t observed_generation;
+	int32_t replicas;                       /* spec.replicas */
+	int32_t updated;
+	int32_t ready;
+	int32_t available;
+	char progressing_reason[RW_REASON_MAX + 1];
+	int64_t observed_at;
+} rw_deploy_state_t;
+
+/*
+ * A health probe assigned by the server.  Pod probes name a deployment: the
+ * agent probes each of that deployment's pods on its node (path on the
+ * pod); URL probes name a public URL (one agent per cluster gets those).
+ */
+typedef struct rw_probe_target {
+	uint32_t id;
+	char namespace_[RW_NAME_MAX + 1];       /* pod probes */
+	char deployment[RW_POD_NAME_MAX + 1];   /* pod probes; '' for a URL probe */
+	char path[RW_PATH_MAX + 1];             /* pod probes */
+	char url[RW_URL_MAX + 1];               /* URL probes */
+	char expect[RW_JSON_MAX + 1];           /* JSON object the body must contain; '' = any */
+	int32_t expect_status;                  /* 0 means 200 */
+	int32_t timeout_ms;
+} rw_probe_target_t;
+
+typedef struct rw_probe_result {
+	uint32_t target_id;
+	char subject[RW_POD_NAME_MAX + 1];      /* pod name, or the URL */
+	char url[RW_URL_MAX + 1];               /* what was actually requested */
+	bool ok;
+	int32_t http_status;                    /* 0 when no HTTP answer */
+	int32_t latency_ms;
+	char error[256];                        /* why it failed, "" when ok */
+	int64_t at;
+} rw_probe_result_t;
+
+enum rw_action_kind {
+	RW_ACTION_NONE = 0,
+	RW_ACTION_SET_IMAGE = 1,        /* kubectl set image + rollout status */
+	RW_ACTION_PATCH_CONFIGMAP = 2,  /* set keys, return the previous values */
+};
+
+enum rw_action_state {
+	RW_ACTION_QUEUED = 0,
+	RW_ACTION_LEASED = 1,
+	RW_ACTION_SUCCEEDED = 2,
+	RW_ACTION_FAILED = 3,
+	RW_ACTION_CANCELLED = 4,
+};
+
+typedef struct rw_kv {
+	char key[RW_KV_KEY_MAX + 1];
+	char value[RW_KV_VALUE_MAX + 1];
+} rw_kv_t;
+
+/* Work for the agents of one cluster. */
+typedef struct rw_action {
+	int64_t id;
+	enum rw_action_kind kind;
+	enum rw_action_state state;
+	char cluster[RW_NAME_MAX + 1];
+	char namespace_[RW_NAME_MAX + 1];
+	char name[RW_POD_NAME_MAX + 1];         /* Deployment or ConfigMap */
+	char container[RW_NAME_MAX + 1];        /* set-image */
+	char image[RW_IMAGE_MAX + 1];           /* set-image: repo:tag or repo@sha256:... */
+	uint32_t nkv;
+	rw_kv_t kv[RW_KV_MAX];                  /* patch-configmap */
+	int64_t deadline;                       /* unix us: give up (fail) after this */
+	char owner[RW_ACTOR_MAX + 1];           /* agent holding the lease */
+	int32_t attempts;
+	char result[RW_TEXT_MAX + 1];           /* human outcome / last progress */
+	char previous[RW_TEXT_MAX + 1];         /* JSON: previous image or ConfigMap values */
+	char created_by[RW_ACTOR_MAX + 1];
+	int64_t created_at;
+	int64_t finished_at;
+} rw_action_t;
+
+const char *rw_action_kind_name(enum rw_action_kind k);
+enum rw_action_kind rw_action_kind_parse(const char *s);
+const char *rw_action_state_name(enum rw_action_state s);
+enum rw_action_state rw_action_state_parse(const char *s);
+int rw_action_check(const rw_action_t *a, char *msg, size_t msgsz);
+/* Kubernetes object names: DNS-1123 subdomain (lower-case, digits, '-', '.'), at most 253. */
+int rw_check_k8s_name(const char *field, const char *v, char *msg, size_t msgsz);
+
 /* Current time in unix microseconds. */
 int64_t rw_now_us(void);
 
