@@ -214,16 +214,26 @@ static int store_grow(struct store *s)
 
 /* Stored objects must share no subtree with anything else: callers often
  * build objects from parts of other objects. Steals obj. */
-static json_t *store_own(json_t *obj)
+static json_t *store_own(const struct kres *r, json_t *obj)
 {
-    json_t *own = obj ? json_deep_copy(obj) : NULL;
+    json_t *copy = obj ? json_deep_copy(obj) : NULL;
+    /* kind and apiVersion first, as the apiserver serialises them. */
+    json_t *own = copy ? json_pack("{s:s, s:s}", "kind", r->kind, "apiVersion", r->api_version) : NULL;
+    if (own && json_object_update(own, copy) == 0) {
+        json_object_set_new(own, "kind", json_string(r->kind));
+        json_object_set_new(own, "apiVersion", json_string(r->api_version));
+    } else {
+        json_decref(own);
+        own = NULL;
+    }
+    json_decref(copy);
     json_decref(obj);
     return own;
 }
 
 int store_create(struct store *s, const struct kres *r, json_t *obj, json_t **out)
 {
-    obj = store_own(obj);
+    obj = store_own(r, obj);
     if (!obj)
         return -ENOMEM;
     const char *name = kobj_str(obj, "metadata.name");
@@ -268,7 +278,7 @@ static int store_same(json_t *a, json_t *b)
 
 int store_update(struct store *s, const struct kres *r, json_t *obj, json_t **out)
 {
-    obj = store_own(obj);
+    obj = store_own(r, obj);
     if (!obj)
         return -ENOMEM;
     const char *name = kobj_str(obj, "metadata.name");

@@ -20,7 +20,7 @@ ks_cleanup() {
   fi
   if [ "$rc" -ne 0 ]; then
     echo "--- kubesim stderr (last 40 lines) ---" >&2
-    tail -n 40 "$KS_DIR/err.log" 2>/dev/null >&2 || true
+    tail -n 40 "$KS_DIR/err.log" >&2 || true
   fi
   rm -rf "$KS_DIR"
   exit "$rc"
@@ -81,7 +81,7 @@ ks_kubectl_suite() {
   grep -Eq '^NAME +READY +UP-TO-DATE +AVAILABLE +AGE$' <<<"$out" || fail "get deploy,po header: $out"
   grep -Eq "^deployment.apps/$fe +2/2 +2 +2 +[0-9]+[smh]" <<<"$out" || fail "deployment row: $out"
   grep -Eq '^NAME +READY +STATUS +RESTARTS +AGE$' <<<"$out" || fail "pod header: $out"
-  [ "$(grep -Ec "^pod/$fe-[a-z0-9]{10}-[a-z0-9]{5} +1/1 +Running +0 +[0-9]+[smh]")" = 2 ] \ <<<"$out"
+  [ "$(grep -Ec "^pod/$fe-[a-z0-9]{10}-[a-z0-9]{5} +1/1 +Running +0 +[0-9]+[smh]" <<<"$out")" = 2 ] \
     || fail "two running pods expected: $out"
   pass "get deploy,po"
 
@@ -95,7 +95,7 @@ ks_kubectl_suite() {
 
   out=$(k "${ns[@]}" get pods -l app=$fe)
   echo "$out" | head -n1 | grep -Eq '^NAME +READY +STATUS +RESTARTS +AGE$' || fail "get pods -l header: $out"
-  [ "$(grep -Ec "^$fe-[a-z0-9]{10}-[a-z0-9]{5} +1/1 +Running")" = 2 ] <<<"$out" || fail "get pods -l rows: $out"
+  [ "$(grep -Ec "^$fe-[a-z0-9]{10}-[a-z0-9]{5} +1/1 +Running" <<<"$out")" = 2 ] || fail "get pods -l rows: $out"
   out=$(k -n misterdj get pods -l app=$fe 2>&1)
   grep -q 'No resources found in misterdj namespace.' <<<"$out" || fail "label filter across ns: $out"
   pass "get pods -l app=$fe"
