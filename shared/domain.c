@@ -419,3 +419,22 @@ rw_action_check(const rw_action_t *a, char *msg, size_t msgsz)
 		return fail(RW_EINVAL, msg, msgsz, "kind", "must be set-image or patch-configmap");
 	}
 }
+
+int
+rw_agent_name_split(const char *name, char *cluster, size_t ccap, char *node, size_t ncap)
+{
+	const char *slash = name ? strchr(name, '/') : NULL;
+	size_t clen;
+
+	if (!slash || slash == name || !slash[1])
+		return RW_EINVAL;
+	clen = (size_t)(slash - name);
+	if (clen >= ccap || strlen(slash + 1) >= ncap)
+		return RW_ETOOBIG;
+	memcpy(cluster, name, clen);
+	cluster[clen] = '\0';
+	memcpy(node, slash + 1, strlen(slash + 1) + 1);
+	if (rw_check_name("cluster", cluster, NULL, 0) || rw_check_k8s_name("node", node, NULL, 0))
+		return RW_EINVAL;
+	return 0;
+}

@@ -275,6 +275,18 @@ typedef struct rw_action {
 	int64_t finished_at;
 } rw_action_t;
 
+/* An agent as the server knows it. */
+typedef struct rw_agent_info {
+	char name[RW_ACTOR_MAX + 1];            /* CLUSTER/NODE, from its certificate */
+	char cluster[RW_NAME_MAX + 1];
+	char node[RW_POD_NAME_MAX + 1];
+	int64_t last_seen;
+	bool connected;
+} rw_agent_info_t;
+
+/* Splits an agent identity "CLUSTER/NODE"; RW_EINVAL when it is not one. */
+int rw_agent_name_split(const char *name, char *cluster, size_t ccap, char *node, size_t ncap);
+
 const char *rw_action_kind_name(enum rw_action_kind k);
 enum rw_action_kind rw_action_kind_parse(const char *s);
 const char *rw_action_state_name(enum rw_action_state s);

@@ -21,6 +21,7 @@ struct link {
 	nng_dialer dialer;
 	nng_tls_config *tls;
 	uint64_t next_id;
+	int timeout_ms;
 	rw_actor_t who;
 	int open;
 };
@@ -121,8 +122,54 @@ url_host(const char *url, char *host, size_t cap)
 	return 0;
 }
 
+/*
+ * One request/reply on its own NNG context, so several threads can share a
+ * session (the agent long-polls for actions while it reports).
+ */
 static int
-send_recv(link_t *l, wire_msg_t *req, wire_msg_t **resp, char *msg, size_t msgsz)
+ctx_call(link_t *l, const void *buf, size_t len, int timeout_ms, nng_msg **reply, char *msg,
+         size_t msgsz)
+{
+	nng_ctx ctx;
+	nng_aio *aio = NULL;
+	nng_msg *m = NULL;
+	int rv;
+
+	*reply = NULL;
+	if ((rv = nng_ctx_open(&ctx, l->sock)) != 0)
+		goto out;
+	nng_ctx_set_ms(ctx, NNG_OPT_REQ_RESENDTIME, NNG_DURATION_INFINITE);
+	if ((rv = nng_aio_alloc(&aio, NULL, NULL)) != 0 || (rv = nng_msg_alloc(&m, 0)) != 0 ||
+	    (rv = nng_msg_append(m, buf, len)) != 0)
+		goto close;
+	nng_aio_set_timeout(aio, timeout_ms > 0 ? timeout_ms : l->timeout_ms);
+	nng_aio_set_msg(aio, m);
+	nng_ctx_send(ctx, aio);
+	nng_aio_wait(aio);
+	if ((rv = nng_aio_result(aio)) != 0) {
+		snprintf(msg, msgsz, "send failed: %s", nng_strerror(rv));
+		goto close; /* the message is still ours */
+	}
+	m = NULL;
+	nng_ctx_recv(ctx, aio);
+	nng_aio_wait(aio);
+	if ((rv = nng_aio_result(aio)) != 0)
+		snprintf(msg, msgsz, "no reply from server: %s", nng_strerror(rv));
+	else
+		*reply = nng_aio_get_msg(aio);
+close:
+	nng_ctx_close(ctx);
+out:
+	if (m)
+		nng_msg_free(m);
+	if (aio)
+		nng_aio_free(aio);
+	return rv ? link_nng_err(rv) : 0;
+}
+
+static int
+send_recv_timeout(link_t *l, wire_msg_t *req, int timeout_ms, wire_msg_t **resp, char *msg,
+                  size_t msgsz)
 {
 	uint8_t *buf;
 	size_t len;
@@ -131,19 +178,13 @@ send_recv(link_t *l, wire_msg_t *req, wire_msg_t **resp, char *msg, size_t msgsz
 	int rv;
 
 	*resp = NULL;
-	req->request_id = ++l->next_id;
+	req->request_id = __atomic_add_fetch(&l->next_id, 1, __ATOMIC_RELAXED);
 	if ((rv = wire_encode(req, &buf, &len)) != 0)
 		return rv;
-	rv = nng_send(l->sock, buf, len, 0);
+	rv = ctx_call(l, buf, len, timeout_ms, &m, msg, msgsz);
 	free(buf);
-	if (rv != 0) {
-		snprintf(msg, msgsz, "send failed: %s", nng_strerror(rv));
-		return link_nng_err(rv);
-	}
-	if ((rv = nng_recvmsg(l->sock, &m, 0)) != 0) {
-		snprintf(msg, msgsz, "no reply from server: %s", nng_strerror(rv));
-		return link_nng_err(rv);
-	}
+	if (rv != 0)
+		return rv;
 	rv = wire_decode(nng_msg_body(m), nng_msg_len(m), WIRE_RESPONSE_MAX, resp, &rid, msg,
 	                 msgsz);
 	nng_msg_free(m);
@@ -165,22 +206,29 @@ send_recv(link_t *l, wire_msg_t *req, wire_msg_t **resp, char *msg, size_t msgsz
 	return 0;
 }
 
+static int
+send_recv(link_t *l, wire_msg_t *req, wire_msg_t **resp, char *msg, size_t msgsz)
+{
+	return send_recv_timeout(l, req, 0, resp, msg, msgsz);
+}
+
+int
+link_call_timeout(link_t *l, wire_msg_t *req, int timeout_ms, wire_msg_t **resp, char *msg,
+                  size_t msgsz)
+{
+	return send_recv_timeout(l, req, timeout_ms, resp, msg, msgsz);
+}
+
 int
 link_call_raw(link_t *l, const void *buf, size_t len, wire_msg_t **resp, char *msg, size_t msgsz)
 {
 	nng_msg *m = NULL;
 	uint64_t rid;
-	int rv;
+	int rv = ctx_call(l, buf, len, 0, &m, msg, msgsz);
 
 	*resp = NULL;
-	if ((rv = nng_send(l->sock, (void *)buf, len, 0)) != 0) {
-		snprintf(msg, msgsz, "send failed: %s", nng_strerror(rv));
-		return link_nng_err(rv);
-	}
-	if ((rv = nng_recvmsg(l->sock, &m, 0)) != 0) {
-		snprintf(msg, msgsz, "no reply from server: %s", nng_strerror(rv));
-		return link_nng_err(rv);
-	}
+	if (rv != 0)
+		return rv;
 	rv = wire_decode(nng_msg_body(m), nng_msg_len(m), WIRE_RESPONSE_MAX, resp, &rid, msg, msgsz);
 	nng_msg_free(m);
 	return rv;
@@ -258,8 +306,7 @@ dial(link_t *l, const struct link_opts *o, char *msg, size_t msgsz)
 	if ((rv = nng_req0_open(&l->sock)) != 0)
 		return link_nng_err(rv);
 	l->open = 1;
-	nng_socket_set_ms(l->sock, NNG_OPT_RECVTIMEO, timeout);
-	nng_socket_set_ms(l->sock, NNG_OPT_SENDTIMEO, timeout);
+	l->timeout_ms = timeout;
 	/* A resent request would reach the server on a new, unauthenticated pipe. */
 	nng_socket_set_ms(l->sock, NNG_OPT_REQ_RESENDTIME, NNG_DURATION_INFINITE);
 	nng_socket_set_size(l->sock, NNG_OPT_RECVMAXSZ, WIRE_RESPONSE_MAX);

@@ -71,6 +71,13 @@ const rw_actor_t *link_identity(const link_t *l);
 int link_call(link_t *l, wire_msg_t *req, wire_msg_t **resp, char *msg, size_t msgsz);
 
 /*
+ * The same with its own timeout (long polls).  Calls may run concurrently
+ * from several threads on one link: each uses its own NNG context.
+ */
+int link_call_timeout(link_t *l, wire_msg_t *req, int timeout_ms, wire_msg_t **resp, char *msg,
+                      size_t msgsz);
+
+/*
  * Sends raw bytes as one request and decodes the reply (diagnostics and
  * tests: malformed envelopes must get an ERROR back).  Same reply rules as
  * link_call(), except *resp may be an ERROR message: it is returned as is.

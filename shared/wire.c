@@ -15,8 +15,8 @@
 
 #include "err.h"
 #include "rewind.pb-c.h"
+#include "wire_int.h"
 
-typedef Rewind__V1__Envelope pb_env_t;
 
 static const char *kind_names[WIRE_KIND_COUNT] = {
 	[WIRE_NONE] = "none",
@@ -43,6 +43,21 @@ static const char *kind_names[WIRE_KIND_COUNT] = {
 	[WIRE_HISTORY_OK] = "history-ok",
 	[WIRE_AUDIT_LOG] = "audit-log",
 	[WIRE_AUDIT_LOG_OK] = "audit-log-ok",
+	[WIRE_AGENT_REPORT] = "agent-report",
+	[WIRE_AGENT_REPORT_OK] = "agent-report-ok",
+	[WIRE_ACTION_WAIT] = "action-wait",
+	[WIRE_ACTION_ASSIGN] = "action-assign",
+	[WIRE_ACTION_PROGRESS] = "action-progress",
+	[WIRE_ACTION_PROGRESS_OK] = "action-progress-ok",
+	[WIRE_ACTION_RESULT] = "action-result",
+	[WIRE_ACTION_RESULT_OK] = "action-result-ok",
+	[WIRE_ACTION_CREATE] = "action-create",
+	[WIRE_ACTION] = "action",
+	[WIRE_ACTION_GET] = "action-get",
+	[WIRE_ACTION_LIST] = "action-list",
+	[WIRE_ACTION_LIST_OK] = "action-list-ok",
+	[WIRE_STATUS_GET] = "status-get",
+	[WIRE_STATUS_OK] = "status-ok",
 };
 
 /* Envelope body case for each kind; the table is the single source of the mapping. */
@@ -71,6 +86,21 @@ static const Rewind__V1__Envelope__BodyCase kind_cases[WIRE_KIND_COUNT] = {
 	[WIRE_HISTORY_OK] = REWIND__V1__ENVELOPE__BODY_HISTORY_OK,
 	[WIRE_AUDIT_LOG] = REWIND__V1__ENVELOPE__BODY_AUDIT_LOG,
 	[WIRE_AUDIT_LOG_OK] = REWIND__V1__ENVELOPE__BODY_AUDIT_LOG_OK,
+	[WIRE_AGENT_REPORT] = REWIND__V1__ENVELOPE__BODY_AGENT_REPORT,
+	[WIRE_AGENT_REPORT_OK] = REWIND__V1__ENVELOPE__BODY_AGENT_REPORT_OK,
+	[WIRE_ACTION_WAIT] = REWIND__V1__ENVELOPE__BODY_ACTION_WAIT,
+	[WIRE_ACTION_ASSIGN] = REWIND__V1__ENVELOPE__BODY_ACTION_ASSIGN,
+	[WIRE_ACTION_PROGRESS] = REWIND__V1__ENVELOPE__BODY_ACTION_PROGRESS,
+	[WIRE_ACTION_PROGRESS_OK] = REWIND__V1__ENVELOPE__BODY_ACTION_PROGRESS_OK,
+	[WIRE_ACTION_RESULT] = REWIND__V1__ENVELOPE__BODY_ACTION_RESULT,
+	[WIRE_ACTION_RESULT_OK] = REWIND__V1__ENVELOPE__BODY_ACTION_RESULT_OK,
+	[WIRE_ACTION_CREATE] = REWIND__V1__ENVELOPE__BODY_ACTION_CREATE,
+	[WIRE_ACTION] = REWIND__V1__ENVELOPE__BODY_ACTION,
+	[WIRE_ACTION_GET] = REWIND__V1__ENVELOPE__BODY_ACTION_GET,
+	[WIRE_ACTION_LIST] = REWIND__V1__ENVELOPE__BODY_ACTION_LIST,
+	[WIRE_ACTION_LIST_OK] = REWIND__V1__ENVELOPE__BODY_ACTION_LIST_OK,
+	[WIRE_STATUS_GET] = REWIND__V1__ENVELOPE__BODY_STATUS_GET,
+	[WIRE_STATUS_OK] = REWIND__V1__ENVELOPE__BODY_STATUS_OK,
 };
 
 const char *
@@ -99,6 +129,8 @@ item_size(enum wire_kind kind)
 	case WIRE_RELEASE_LIST_OK: return sizeof(rw_release_t);
 	case WIRE_HISTORY_OK: return sizeof(rw_history_row_t);
 	case WIRE_AUDIT_LOG_OK: return sizeof(rw_audit_t);
+	case WIRE_ACTION_LIST_OK: return sizeof(rw_action_t);
+	case WIRE_AGENT_REPORT_OK: return sizeof(rw_probe_target_t);
 	default: return 0;
 	}
 }
@@ -124,6 +156,13 @@ wire_msg_free(wire_msg_t *m)
 		free(m->u.auth.cert_pem);
 	if (item_size(m->kind))
 		free(m->u.list.items);
+	if (m->kind == WIRE_AGENT_REPORT || m->kind == WIRE_STATUS_OK) {
+		free(m->u.state.pods);
+		free(m->u.state.deploys);
+		free(m->u.state.probes);
+		free(m->u.state.agents);
+		free(m->u.state.envs);
+	}
 	free(m);
 }
 
@@ -149,14 +188,9 @@ wire_error_new(uint64_t request_id, int code, const char *message)
 /* ---------------------------------------------------------------------- */
 /* decoding                                                               */
 
-struct dec {
-	char *msg;
-	size_t msgsz;
-};
-
 /* field may be NULL when the reason is about the whole message. */
-static int
-dec_fail(struct dec *d, int err, const char *field, const char *why)
+int
+wire_dec_fail(struct dec *d, int err, const char *field, const char *why)
 {
 	if (d->msg && d->msgsz)
 		snprintf(d->msg, d->msgsz, "%s%s%s", field ? field : "", field ? ": " : "", why);
@@ -164,22 +198,21 @@ dec_fail(struct dec *d, int err, const char *field, const char *why)
 }
 
 /* Copies a wire string into a bounded field; too long is refused with the field's name. */
-static int
-dec_str(struct dec *d, char *dst, size_t cap, const char *src, const char *field)
+int
+wire_dec_str(struct dec *d, char *dst, size_t cap, const char *src, const char *field)
 {
 	if (rw_strcpy(dst, cap, src ? src : "") != 0)
-		return dec_fail(d, RW_ETOOBIG, field, "too long");
+		return wire_dec_fail(d, RW_ETOOBIG, field, "too long");
 	return 0;
 }
 
-#define DEC_STR(d, dst, src, field) dec_str((d), (dst), sizeof(dst), (src), (field))
 
 static int
 dec_env(struct dec *d, const Rewind__V1__Env *p, rw_env_t *e)
 {
 	int rv;
 	if (!p)
-		return dec_fail(d, RW_EINVAL, "env", "missing");
+		return wire_dec_fail(d, RW_EINVAL, "env", "missing");
 	e->id = p->id;
 	e->created_at = p->created_at;
 	if ((rv = DEC_STR(d, e->name, p->name, "name")) ||
@@ -195,7 +228,7 @@ dec_service(struct dec *d, const Rewind__V1__Service *p, rw_service_t *s)
 {
 	int rv;
 	if (!p)
-		return dec_fail(d, RW_EINVAL, "service", "missing");
+		return wire_dec_fail(d, RW_EINVAL, "service", "missing");
 	s->id = p->id;
 	s->created_at = p->created_at;
 	if ((rv = DEC_STR(d, s->name, p->name, "name")) ||
@@ -214,7 +247,7 @@ dec_release(struct dec *d, const Rewind__V1__Release *p, rw_release_t *r)
 {
 	int rv;
 	if (!p)
-		return dec_fail(d, RW_EINVAL, "release", "missing");
+		return wire_dec_fail(d, RW_EINVAL, "release", "missing");
 	r->id = p->id;
 	r->created_at = p->created_at;
 	if ((rv = DEC_STR(d, r->service, p->service, "service")) ||
@@ -277,7 +310,7 @@ dec_list(struct dec *d, wire_msg_t *m, void *const *pitems, size_t n, dec_item_f
 	char *items;
 
 	if (n > RW_LIST_MAX * 10)
-		return dec_fail(d, RW_ETOOBIG, "list", "too many items");
+		return wire_dec_fail(d, RW_ETOOBIG, "list", "too many items");
 	if (n == 0)
 		return 0;
 	items = calloc(n, isz);
@@ -324,11 +357,11 @@ dec_auth(struct dec *d, const Rewind__V1__Auth *p, wire_msg_t *m)
 {
 	size_t len = strlen(p->certificate_pem);
 	if (len == 0)
-		return dec_fail(d, RW_EINVAL, "certificate", "missing");
+		return wire_dec_fail(d, RW_EINVAL, "certificate", "missing");
 	if (len > PKI_CERT_MAX)
-		return dec_fail(d, RW_ETOOBIG, "certificate", "too long");
+		return wire_dec_fail(d, RW_ETOOBIG, "certificate", "too long");
 	if (p->signature.len == 0 || p->signature.len > PKI_SIG_MAX)
-		return dec_fail(d, RW_EINVAL, "signature", "missing or too long");
+		return wire_dec_fail(d, RW_EINVAL, "signature", "missing or too long");
 	m->u.auth.cert_pem = strdup(p->certificate_pem);
 	if (!m->u.auth.cert_pem)
 		return RW_ENOMEM;
@@ -349,7 +382,7 @@ dec_query_release_get(struct dec *d, const Rewind__V1__ReleaseGet *p, struct wir
 	if (q->id > 0)
 		return 0;
 	if (!q->service[0] || !q->version[0])
-		return dec_fail(d, RW_EINVAL, NULL, "release: give an id, or a service and a version");
+		return wire_dec_fail(d, RW_EINVAL, NULL, "release: give an id, or a service and a version");
 	return 0;
 }
 
@@ -379,6 +412,13 @@ dec_validate(struct dec *d, wire_msg_t *m)
 		if (m->u.query.env[0] && rw_check_name("env", m->u.query.env, d->msg, d->msgsz))
 			return RW_EINVAL;
 		return rw_check_name("service", m->u.query.service, d->msg, d->msgsz);
+	case WIRE_AGENT_REPORT:
+	case WIRE_ACTION_CREATE:
+	case WIRE_ACTION_PROGRESS:
+	case WIRE_ACTION_RESULT:
+	case WIRE_ACTION_LIST:
+	case WIRE_STATUS_GET:
+		return wire_validate_agent(d, m);
 	case WIRE_AUDIT_LOG:
 		return rw_check_text("actor", m->u.audit.actor, RW_ACTOR_MAX, d->msg, d->msgsz) ?:
 		       rw_check_text("action", m->u.audit.action_prefix, RW_NAME_MAX, d->msg,
@@ -396,7 +436,7 @@ dec_body(struct dec *d, const pb_env_t *e, wire_msg_t *m)
 		return DEC_STR(d, m->u.hello.client, e->hello->client, "client");
 	case WIRE_CHALLENGE:
 		if (e->challenge->nonce.len != PKI_NONCE_LEN)
-			return dec_fail(d, RW_EPROTO, "nonce", "wrong length");
+			return wire_dec_fail(d, RW_EPROTO, "nonce", "wrong length");
 		memcpy(m->u.challenge.nonce, e->challenge->nonce.data, PKI_NONCE_LEN);
 		return DEC_STR(d, m->u.challenge.server, e->challenge->server, "server");
 	case WIRE_AUTH:
@@ -456,7 +496,7 @@ dec_body(struct dec *d, const pb_env_t *e, wire_msg_t *m)
 		return dec_list(d, m, (void *const *)e->audit_log_ok->items,
 		                e->audit_log_ok->n_items, dec_audit_item);
 	default:
-		return dec_fail(d, RW_EPROTO, NULL, "unknown message type");
+		return wire_dec_agent(d, e, m);
 	}
 }
 
@@ -473,10 +513,10 @@ wire_decode(const void *buf, size_t len, size_t max, wire_msg_t **out, uint64_t 
 	if (request_id)
 		*request_id = 0;
 	if (len > max)
-		return dec_fail(&d, RW_ETOOBIG, NULL, "message larger than allowed");
+		return wire_dec_fail(&d, RW_ETOOBIG, NULL, "message larger than allowed");
 	e = rewind__v1__envelope__unpack(NULL, len, buf);
 	if (!e)
-		return dec_fail(&d, RW_EPROTO, NULL, "not a valid Rewind envelope");
+		return wire_dec_fail(&d, RW_EPROTO, NULL, "not a valid Rewind envelope");
 	if (request_id)
 		*request_id = e->request_id;
 	if (e->version != WIRE_VERSION) {
@@ -643,6 +683,7 @@ struct enc {
 	Rewind__V1__Release release;
 	union enc_item *items;
 	void **ptrs;
+	struct enc_agent agent;
 };
 
 /* Fills ptrs with pointers to packed items; returns RW_ENOMEM on allocation failure. */
@@ -839,8 +880,10 @@ wire_encode(const wire_msg_t *m, uint8_t **buf, size_t *len)
 		rv = enc_session(&x, m, &e);
 	else if (m->kind <= WIRE_SERVICE_LIST_OK)
 		rv = enc_records(&x, m, &e);
-	else
+	else if (m->kind <= WIRE_AUDIT_LOG_OK)
 		rv = enc_releases(&x, m, &e);
+	else
+		rv = wire_enc_agent(&x.agent, m, &e);
 	if (rv == 0) {
 		size_t n = rewind__v1__envelope__get_packed_size(&e);
 		*buf = malloc(n ? n : 1);
@@ -851,5 +894,6 @@ wire_encode(const wire_msg_t *m, uint8_t **buf, size_t *len)
 	}
 	free(x.items);
 	free(x.ptrs);
+	wire_enc_agent_free(&x.agent);
 	return rv;
 }

@@ -10,6 +10,7 @@
 #ifndef REWIND_WIRE_H
 #define REWIND_WIRE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,7 +18,8 @@
 #include "pki.h"
 
 #define WIRE_VERSION 1
-#define WIRE_REQUEST_MAX (64 * 1024)       /* largest request a server accepts */
+#define WIRE_REQUEST_MAX (1024 * 1024)     /* largest request a server accepts */
+#define WIRE_ITEMS_MAX 2000                /* most items of one kind in a request */
 #define WIRE_RESPONSE_MAX (32 * 1024 * 1024) /* largest reply a client accepts */
 #define WIRE_ERRMSG_MAX 512
 
@@ -46,6 +48,21 @@ enum wire_kind {
 	WIRE_HISTORY_OK,
 	WIRE_AUDIT_LOG,
 	WIRE_AUDIT_LOG_OK,
+	WIRE_AGENT_REPORT,
+	WIRE_AGENT_REPORT_OK,
+	WIRE_ACTION_WAIT,
+	WIRE_ACTION_ASSIGN,
+	WIRE_ACTION_PROGRESS,
+	WIRE_ACTION_PROGRESS_OK,
+	WIRE_ACTION_RESULT,
+	WIRE_ACTION_RESULT_OK,
+	WIRE_ACTION_CREATE,
+	WIRE_ACTION,
+	WIRE_ACTION_GET,
+	WIRE_ACTION_LIST,
+	WIRE_ACTION_LIST_OK,
+	WIRE_STATUS_GET,
+	WIRE_STATUS_OK,
 	WIRE_KIND_COUNT
 };
 
@@ -56,6 +73,25 @@ struct wire_query {
 	char env[RW_NAME_MAX + 1];
 	char version[RW_VERSION_MAX + 1];
 	uint32_t limit;
+};
+
+/* Node and cluster state: what an agent reports, and what status returns. All arrays owned. */
+struct wire_state {
+	char cluster[RW_NAME_MAX + 1];
+	char node[RW_POD_NAME_MAX + 1];
+	uint64_t epoch;
+	uint64_t seq;
+	bool full;
+	rw_pod_state_t *pods;
+	size_t npods;
+	rw_deploy_state_t *deploys;
+	size_t ndeploys;
+	rw_probe_result_t *probes;
+	size_t nprobes;
+	rw_agent_info_t *agents;       /* STATUS_OK */
+	size_t nagents;
+	rw_env_t *envs;                /* STATUS_OK */
+	size_t nenvs;
 };
 
 /*
@@ -93,9 +129,31 @@ typedef struct wire_msg {
 		rw_audit_filter_t audit;       /* AUDIT_LOG */
 		struct {
 			void *items;           /* rw_env_t[], rw_service_t[], rw_release_t[],
-			                          rw_history_row_t[] or rw_audit_t[] by kind; owned */
+			                          rw_history_row_t[], rw_audit_t[], rw_action_t[]
+			                          or rw_probe_target_t[] by kind; owned */
 			size_t n;
+			/* AGENT_REPORT_OK only */
+			bool resync;
+			uint32_t interval_ms;
 		} list;
+		struct wire_state state;       /* AGENT_REPORT, STATUS_OK */
+		struct {
+			uint32_t wait_ms;
+			int64_t id;            /* ACTION_GET */
+		} wait;                        /* ACTION_WAIT, ACTION_GET */
+		struct {
+			bool has;
+			rw_action_t action;
+		} assign;                      /* ACTION_ASSIGN */
+		rw_action_t action;            /* ACTION_CREATE, ACTION */
+		struct {
+			int64_t id;
+			bool ok;               /* ACTION_RESULT */
+			int32_t updated, available, replicas; /* ACTION_PROGRESS */
+			char message[RW_TEXT_MAX + 1];
+			char previous[RW_TEXT_MAX + 1];
+		} progress;                    /* ACTION_PROGRESS, ACTION_RESULT */
+		bool flag;                     /* ACTION_PROGRESS_OK (cancel), ACTION_RESULT_OK (accepted) */
 	} u;
 } wire_msg_t;
 

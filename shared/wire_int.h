@@ -1,0 +1,39 @@
+/*
+ * wire_int — internals shared by the two halves of the wire module
+ * (wire.c: session, records, releases; wire_agent.c: agents, actions,
+ * status).  Not for use outside shared/wire*.c: protobuf-c types appear here.
+ */
+#ifndef REWIND_WIRE_INT_H
+#define REWIND_WIRE_INT_H
+
+#include <stddef.h>
+
+#include "rewind.pb-c.h"
+#include "wire.h"
+
+typedef Rewind__V1__Envelope pb_env_t;
+
+/* Decoding context: where to write the human reason. */
+struct dec {
+	char *msg;
+	size_t msgsz;
+};
+
+int wire_dec_fail(struct dec *d, int err, const char *field, const char *why);
+/* Bounded copy of a wire string: refuses (RW_ETOOBIG) rather than truncates. */
+int wire_dec_str(struct dec *d, char *dst, size_t cap, const char *src, const char *field);
+#define DEC_STR(d, dst, src, field) wire_dec_str((d), (dst), sizeof(dst), (src), (field))
+
+/* Agent-side messages (wire_agent.c). */
+int wire_dec_agent(struct dec *d, const pb_env_t *e, wire_msg_t *m);
+int wire_validate_agent(struct dec *d, wire_msg_t *m);
+
+/* Everything allocated while encoding one agent message; freed after packing. */
+struct enc_agent {
+	void **blocks;
+	size_t n, cap;
+};
+int wire_enc_agent(struct enc_agent *x, const wire_msg_t *m, pb_env_t *e);
+void wire_enc_agent_free(struct enc_agent *x);
+
+#endif
