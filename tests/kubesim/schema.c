@@ -387,7 +387,7 @@ static void schema_validate_name(json_t *obj, json_t *causes)
 static void schema_validate_container(json_t *c, const char *path, json_t *seen,
                                       json_t *causes)
 {
-    char field[300], msg[400];
+    char field[512], msg[400];
     const char *name = json_string_value(json_object_get(c, "name"));
     snprintf(field, sizeof(field), "%s.name", path);
     if (!name || !*name) {
@@ -424,7 +424,7 @@ static void schema_validate_container(json_t *c, const char *path, json_t *seen,
 static void schema_validate_podspec(json_t *spec, const char *path, int template,
                                     json_t *causes)
 {
-    char field[300];
+    char field[512];
     json_t *cs = json_object_get(spec, "containers");
     snprintf(field, sizeof(field), "%s.containers", path);
     if (json_array_size(cs) == 0) {
