@@ -9,7 +9,7 @@ PKGS=(
   protobuf-c-compiler libprotobuf-c-dev
   libnng-dev libmbedtls-dev
   libcurl4-openssl-dev libpq-dev libjansson-dev libcmocka-dev
-  libmicrohttpd-dev
+  libmicrohttpd-dev libyaml-dev
   postgresql postgresql-client
   curl ca-certificates
 )
