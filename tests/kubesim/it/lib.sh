@@ -15,8 +15,19 @@ ks_cleanup() {
   local rc=$?
   for p in "${KS_EXTRA_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
   if [ -n "$KS_PID" ]; then
+    # The simulator must exit 0 on SIGTERM: under ASan/UBSan a leak or any
+    # runtime error makes it exit non-zero, and that fails the test here.
+    local ks_rc=0
     kill -TERM "$KS_PID" 2>/dev/null || true
-    wait "$KS_PID" 2>/dev/null || true
+    wait "$KS_PID" 2>/dev/null || ks_rc=$?
+    if [ "$ks_rc" -ne 0 ] && [ "$rc" -eq 0 ]; then
+      echo "FAIL: rewind-kubesim exited with status $ks_rc" >&2
+      rc=1
+    fi
+  fi
+  if grep -q 'ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|runtime error:' "$KS_DIR/err.log" 2>/dev/null; then
+    echo "FAIL: sanitizer report in rewind-kubesim's stderr" >&2
+    rc=1
   fi
   if [ "$rc" -ne 0 ]; then
     echo "--- kubesim stderr (last 40 lines) ---" >&2
