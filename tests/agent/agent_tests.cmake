@@ -1,0 +1,18 @@
+# Tests of the agent's Kubernetes side (included from agent/agent.cmake).
+# Labels: unit (pure, no processes), agent (against rewind-kubesim, python3
+# fakes on loopback).  Binaries go to ${CMAKE_BINARY_DIR}/tests.
+set(AGENT_TEST_DIR ${CMAKE_SOURCE_DIR}/tests/agent)
+
+function(agent_test_binary name)
+  add_executable(${name} ${ARGN})
+  target_link_libraries(${name} PRIVATE rewind_agentlib PkgConfig::CMOCKA)
+  set_target_properties(${name} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
+endfunction()
+
+foreach(t kubecfg rollout podstate probe)
+  agent_test_binary(test_agent_${t} ${AGENT_TEST_DIR}/test_agent_${t}.c)
+  add_test(NAME unit.agent_${t} COMMAND test_agent_${t})
+  set_tests_properties(unit.agent_${t} PROPERTIES LABELS unit)
+endforeach()
+
+include(${AGENT_TEST_DIR}/agent_it.cmake OPTIONAL)
