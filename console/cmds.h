@@ -18,5 +18,6 @@ struct cmd {
 /* Tables defined in cmd_pki.c and cmd_records.c; each ends with a zeroed entry. */
 extern const struct cmd cmds_pki[];
 extern const struct cmd cmds_records[];
+extern const struct cmd cmds_agents[];
 
 #endif

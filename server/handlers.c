@@ -249,6 +249,268 @@ h_audit_log(struct call *c)
 	return list_reply(c, WIRE_AUDIT_LOG_OK, rv, items, n);
 }
 
+/* --- agents ---------------------------------------------------------------------- */
+
+/* The cluster and node an agent's certificate names (CLUSTER/NODE). */
+static int
+agent_identity(struct call *c, char *cluster, size_t ccap, char *node, size_t ncap)
+{
+	return rw_agent_name_split(c->who.name, cluster, ccap, node, ncap);
+}
+
+static wire_msg_t *
+h_agent_report(struct call *c)
+{
+	const struct wire_state *in = &c->req->u.state;
+	char cluster[RW_NAME_MAX + 1], node[RW_POD_NAME_MAX + 1], text[400];
+	struct store_report r;
+	rw_probe_target_t *targets = NULL;
+	size_t ntargets = 0;
+	bool resync = false;
+	wire_msg_t *m;
+	int rv;
+
+	if (agent_identity(c, cluster, sizeof(cluster), node, sizeof(node)) != 0)
+		return fail(c, RW_EPERM, "agent certificate name is not CLUSTER/NODE");
+	if (strcmp(cluster, in->cluster) != 0 || strcmp(node, in->node) != 0) {
+		snprintf(text, sizeof(text), "certificate for %s may not report for %s/%s",
+		         c->who.name, in->cluster, in->node);
+		return fail(c, RW_EPERM, text);
+	}
+	r = (struct store_report){c->who.name, cluster, node, in->epoch, in->seq, in->full,
+	                          in->pods, in->npods, in->deploys, in->ndeploys, in->probes,
+	                          in->nprobes};
+	if ((rv = store_report_apply(c->hc->store, &r, &resync)) != 0)
+		return fail(c, rv, NULL);
+	if (resync)
+		log_info("agent.gap", "agent=%s epoch=%llu seq=%llu", c->who.name,
+		         (unsigned long long)in->epoch, (unsigned long long)in->seq);
+	rv = store_probe_targets(c->hc->store, cluster, c->who.name,
+	                         rw_now_us() - 3000LL * c->hc->cfg->report_interval_ms, &targets,
+	                         &ntargets);
+	if (rv != 0)
+		return fail(c, rv, NULL);
+	if (!(m = reply(c, WIRE_AGENT_REPORT_OK))) {
+		free(targets);
+		return NULL;
+	}
+	wire_msg_set_list(m, targets, ntargets);
+	m->u.list.resync = resync;
+	m->u.list.interval_ms = (uint32_t)c->hc->cfg->report_interval_ms;
+	return m;
+}
+
+static wire_msg_t *
+park(struct call *c, const char *key, uint32_t wait_ms)
+{
+	c->hc->park = true;
+	c->hc->park_ms = wait_ms;
+	snprintf(c->hc->park_key, sizeof(c->hc->park_key), "%s", key);
+	return NULL;
+}
+
+static wire_msg_t *
+h_action_wait(struct call *c)
+{
+	char cluster[RW_NAME_MAX + 1], node[RW_POD_NAME_MAX + 1];
+	wire_msg_t *m = reply(c, WIRE_ACTION_ASSIGN);
+	bool found = false;
+	uint32_t wait = c->req->u.wait.wait_ms;
+	int rv;
+
+	if (!m)
+		return NULL;
+	if (agent_identity(c, cluster, sizeof(cluster), node, sizeof(node)) != 0) {
+		wire_msg_free(m);
+		return fail(c, RW_EPERM, "agent certificate name is not CLUSTER/NODE");
+	}
+	rv = store_action_claim(c->hc->store, c->who.name, cluster, c->hc->cfg->lease_ms,
+	                        &m->u.assign.action, &found);
+	if (rv != 0) {
+		wire_msg_free(m);
+		return fail(c, rv, NULL);
+	}
+	if (found) {
+		m->u.assign.has = true;
+		log_info("action.leased", "id=%lld agent=%s attempt=%d",
+		         (long long)m->u.assign.action.id, c->who.name, m->u.assign.action.attempts);
+		return m;
+	}
+	if (c->hc->final || wait == 0)
+		return m; /* nothing to do: an empty assignment */
+	wire_msg_free(m);
+	if (wait > (uint32_t)c->hc->cfg->max_wait_ms)
+		wait = (uint32_t)c->hc->cfg->max_wait_ms;
+	return park(c, cluster, wait);
+}
+
+static wire_msg_t *
+h_action_progress(struct call *c)
+{
+	wire_msg_t *m;
+	bool ours = false;
+	int rv = store_action_progress(c->hc->store, c->who.name, c->req->u.progress.id,
+	                               c->req->u.progress.message, c->hc->cfg->lease_ms, &ours);
+	if (rv != 0)
+		return fail(c, rv, NULL);
+	if (!(m = reply(c, WIRE_ACTION_PROGRESS_OK)))
+		return NULL;
+	m->u.flag = !ours; /* cancel: the lease went to another agent */
+	return m;
+}
+
+static wire_msg_t *
+h_action_result(struct call *c)
+{
+	const typeof(c->req->u.progress) *p = &c->req->u.progress;
+	wire_msg_t *m;
+	bool accepted = false;
+	int rv = store_action_finish(c->hc->store, &c->who, p->id, p->ok, p->message, p->previous,
+	                             &accepted);
+	if (rv != 0)
+		return fail(c, rv, NULL);
+	log_info(accepted ? "action.finished" : "action.duplicate", "id=%lld agent=%s ok=%d",
+	         (long long)p->id, c->who.name, p->ok);
+	if (!(m = reply(c, WIRE_ACTION_RESULT_OK)))
+		return NULL;
+	m->u.flag = accepted;
+	return m;
+}
+
+static wire_msg_t *
+h_action_create(struct call *c)
+{
+	wire_msg_t *m = reply(c, WIRE_ACTION);
+	int rv;
+	if (!m)
+		return NULL;
+	m->u.action = c->req->u.action;
+	m->u.action.state = RW_ACTION_QUEUED;
+	rv = store_action_create(c->hc->store, &c->who, &m->u.action);
+	if (rv == 0) {
+		log_info("action.created", "id=%lld kind=%s cluster=%s by=%s", (long long)m->u.action.id,
+		         rw_action_kind_name(m->u.action.kind), m->u.action.cluster, c->who.name);
+		return m;
+	}
+	wire_msg_free(m);
+	return fail(c, rv, NULL);
+}
+
+static bool
+action_done(const rw_action_t *a)
+{
+	return a->state == RW_ACTION_SUCCEEDED || a->state == RW_ACTION_FAILED ||
+	       a->state == RW_ACTION_CANCELLED;
+}
+
+static wire_msg_t *
+h_action_get(struct call *c)
+{
+	wire_msg_t *m = reply(c, WIRE_ACTION);
+	char key[64];
+	uint32_t wait = c->req->u.wait.wait_ms;
+	int rv;
+
+	if (!m)
+		return NULL;
+	rv = store_action_get(c->hc->store, c->req->u.wait.id, &m->u.action);
+	if (rv != 0) {
+		wire_msg_free(m);
+		return fail(c, rv, rv == RW_ENOTFOUND ? "action not found" : NULL);
+	}
+	if (action_done(&m->u.action) || c->hc->final || wait == 0)
+		return m;
+	wire_msg_free(m);
+	snprintf(key, sizeof(key), "action/%lld", (long long)c->req->u.wait.id);
+	if (wait > (uint32_t)c->hc->cfg->max_wait_ms)
+		wait = (uint32_t)c->hc->cfg->max_wait_ms;
+	return park(c, key, wait);
+}
+
+static wire_msg_t *
+h_action_list(struct call *c)
+{
+	rw_action_t *items = NULL;
+	size_t n = 0;
+	int rv = store_action_list(c->hc->store, c->req->u.query.env, c->req->u.query.limit, &items,
+	                           &n);
+	return list_reply(c, WIRE_ACTION_LIST_OK, rv, items, n);
+}
+
+/* Appends src (n items of sz) to *dst (holding *ndst); frees src. */
+static int
+append(void **dst, size_t *ndst, void *src, size_t n, size_t sz)
+{
+	char *grown;
+	if (n == 0) {
+		free(src);
+		return 0;
+	}
+	if (!(grown = realloc(*dst, (*ndst + n) * sz))) {
+		free(src);
+		return RW_ENOMEM;
+	}
+	memcpy(grown + *ndst * sz, src, n * sz);
+	free(src);
+	*dst = grown;
+	*ndst += n;
+	return 0;
+}
+
+/* Adds one cluster's state to the reply, unless an earlier environment shared the cluster. */
+static int
+status_add_cluster(struct call *c, struct wire_state *out, const rw_env_t *envs, size_t i)
+{
+	struct store_status s;
+	int rv;
+
+	for (size_t k = 0; k < i; k++)
+		if (strcmp(envs[k].cluster, envs[i].cluster) == 0)
+			return 0;
+	rv = store_status_get(c->hc->store, envs[i].cluster,
+	                      rw_now_us() - 3000LL * c->hc->cfg->report_interval_ms, &s);
+	if (rv != 0)
+		return rv;
+	if ((rv = append((void **)&out->deploys, &out->ndeploys, s.deploys, s.ndeploys,
+	                 sizeof(*s.deploys))) ||
+	    (rv = append((void **)&out->pods, &out->npods, s.pods, s.npods, sizeof(*s.pods))) ||
+	    (rv = append((void **)&out->probes, &out->nprobes, s.probes, s.nprobes,
+	                 sizeof(*s.probes))) ||
+	    (rv = append((void **)&out->agents, &out->nagents, s.agents, s.nagents,
+	                 sizeof(*s.agents))))
+		return rv;
+	return 0;
+}
+
+static wire_msg_t *
+h_status(struct call *c)
+{
+	wire_msg_t *m = reply(c, WIRE_STATUS_OK);
+	rw_env_t *envs = NULL;
+	size_t n = 0;
+	int rv;
+
+	if (!m)
+		return NULL;
+	if (c->req->u.query.env[0]) {
+		envs = calloc(1, sizeof(*envs));
+		rv = envs ? store_env_get(c->hc->store, c->req->u.query.env, envs) : RW_ENOMEM;
+		n = rv == 0 ? 1 : 0;
+	} else {
+		rv = store_env_list(c->hc->store, &envs, &n);
+	}
+	for (size_t i = 0; rv == 0 && i < n; i++)
+		rv = status_add_cluster(c, &m->u.state, envs, i);
+	if (rv != 0) {
+		free(envs);
+		wire_msg_free(m);
+		return fail(c, rv, rv == RW_ENOTFOUND ? "environment not found" : NULL);
+	}
+	m->u.state.envs = envs;
+	m->u.state.nenvs = n;
+	return m;
+}
+
 /* --- dispatch ------------------------------------------------------------------ */
 
 struct route {
@@ -271,6 +533,14 @@ static const struct route routes[WIRE_KIND_COUNT] = {
 	[WIRE_RELEASE_LIST] = {h_release_list, RW_PERM_READ, true, "list releases"},
 	[WIRE_HISTORY] = {h_history, RW_PERM_READ, true, "read history"},
 	[WIRE_AUDIT_LOG] = {h_audit_log, RW_PERM_READ, true, "read the audit log"},
+	[WIRE_AGENT_REPORT] = {h_agent_report, RW_PERM_AGENT, true, "report node state"},
+	[WIRE_ACTION_WAIT] = {h_action_wait, RW_PERM_AGENT, true, "take actions"},
+	[WIRE_ACTION_PROGRESS] = {h_action_progress, RW_PERM_AGENT, true, "report action progress"},
+	[WIRE_ACTION_RESULT] = {h_action_result, RW_PERM_AGENT, true, "report action results"},
+	[WIRE_ACTION_CREATE] = {h_action_create, RW_PERM_WRITE, true, "create actions"},
+	[WIRE_ACTION_GET] = {h_action_get, RW_PERM_READ, true, "read actions"},
+	[WIRE_ACTION_LIST] = {h_action_list, RW_PERM_READ, true, "list actions"},
+	[WIRE_STATUS_GET] = {h_status, RW_PERM_READ, true, "read status"},
 };
 
 wire_msg_t *
@@ -303,7 +573,7 @@ handlers_dispatch(struct handler_ctx *hc, const wire_msg_t *req)
 	 * up as EDB: reconnect and run the request once more.  Writes are single
 	 * transactions, so a retry after a failed one cannot apply twice.
 	 */
-	if (out && out->kind == WIRE_ERROR && out->u.error.code == RW_EDB &&
+	if (out && out->kind == WIRE_ERROR && out->u.error.code == RW_EDB && !hc->park &&
 	    store_ping(hc->store) == 0) {
 		wire_msg_free(out);
 		out = r->fn(&c);

@@ -7,21 +7,41 @@
 #ifndef REWIND_HANDLERS_H
 #define REWIND_HANDLERS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "authn.h"
 #include "store.h"
 #include "wire.h"
 
+/* Server settings handlers need. */
+struct handler_cfg {
+	int lease_ms;           /* how long an agent holds an action between progress reports */
+	int report_interval_ms; /* how often agents report and probe */
+	int max_wait_ms;        /* longest a long poll is parked */
+};
+
 struct handler_ctx {
 	store_t *store;     /* this worker's own connection */
 	authn_t *authn;
+	const struct handler_cfg *cfg;
 	uint32_t pipe;      /* the NNG pipe the request came in on */
+	/*
+	 * Long polls.  A handler with nothing to answer yet sets park: srv.c
+	 * keeps the request and runs the handler again when park_key is
+	 * notified or the wait ends; on that last run final is set and the
+	 * handler must answer.
+	 */
+	bool final;
+	bool park;
+	uint32_t park_ms;
+	char park_key[96];
 };
 
 /*
- * Produces the reply for req (never NULL unless out of memory): the
- * response message, or an ERROR carrying the code and a human reason.
+ * Produces the reply for req: the response message, or an ERROR carrying
+ * the code and a human reason.  NULL when out of memory, or when the
+ * handler parked the request (hc->park).
  */
 wire_msg_t *handlers_dispatch(struct handler_ctx *hc, const wire_msg_t *req);
 

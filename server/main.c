@@ -32,8 +32,13 @@ usage(FILE *f)
 	        "  --cert FILE         server certificate\n"
 	        "  --key FILE          server key\n"
 	        "  --workers N         worker threads / database connections (default 4)\n"
-	        "  --contexts N        requests in flight (default 64)\n"
+	        "  --contexts N        requests in flight, parked long polls included; at most\n"
+	        "                      half may be parked (default 256; use 2x the agents)\n"
 	        "  --max-sessions N    simultaneous connections (default 4096)\n"
+	        "  --lease-ms N        how long an agent holds an action between progress\n"
+	        "                      reports before another agent may take it (default 15000)\n"
+	        "  --report-interval-ms N  agents' report and probe interval (default 5000)\n"
+	        "  --max-wait-ms N     longest parked long poll (default 30000)\n"
 	        "  --migrate-only      apply migrations and exit\n"
 	        "  --log-level LEVEL   debug|info|warn|error (default info)\n"
 	        "  --log-file FILE     append logs to FILE instead of stderr\n"
@@ -71,7 +76,7 @@ static int
 parse_args(int argc, char **argv, struct args *a)
 {
 	enum { O_LISTEN = 256, O_DB, O_PKI, O_CA, O_CERT, O_KEY, O_WORKERS, O_CTX, O_MAXS,
-	       O_MIGRATE, O_LEVEL, O_LOGFILE, O_VERSION };
+	       O_MIGRATE, O_LEVEL, O_LOGFILE, O_VERSION, O_LEASE, O_INTERVAL, O_MAXWAIT };
 	static const struct option opts[] = {
 	    {"listen", required_argument, 0, O_LISTEN}, {"db", required_argument, 0, O_DB},
 	    {"pki-dir", required_argument, 0, O_PKI},   {"ca", required_argument, 0, O_CA},
@@ -80,6 +85,9 @@ parse_args(int argc, char **argv, struct args *a)
 	    {"contexts", required_argument, 0, O_CTX},
 	    {"max-sessions", required_argument, 0, O_MAXS},
 	    {"migrate-only", no_argument, 0, O_MIGRATE},
+	    {"lease-ms", required_argument, 0, O_LEASE},
+	    {"report-interval-ms", required_argument, 0, O_INTERVAL},
+	    {"max-wait-ms", required_argument, 0, O_MAXWAIT},
 	    {"log-level", required_argument, 0, O_LEVEL},
 	    {"log-file", required_argument, 0, O_LOGFILE},
 	    {"help", no_argument, 0, 'h'},              {"version", no_argument, 0, O_VERSION},
@@ -90,7 +98,7 @@ parse_args(int argc, char **argv, struct args *a)
 	a->srv.db_conninfo = env_or("REWIND_DB", NULL);
 	a->pki_dir = env_or("REWIND_PKI_DIR", NULL);
 	a->srv.workers = 4;
-	a->srv.contexts = 64;
+	a->srv.contexts = 256;
 	a->srv.max_sessions = 4096;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
@@ -101,9 +109,12 @@ parse_args(int argc, char **argv, struct args *a)
 		case O_CERT: a->srv.cert_path = optarg; break;
 		case O_KEY: a->srv.key_path = optarg; break;
 		case O_WORKERS: bad |= parse_int(optarg, 1, 256, &a->srv.workers); break;
-		case O_CTX: bad |= parse_int(optarg, 1, 65536, &a->srv.contexts); break;
+		case O_CTX: bad |= parse_int(optarg, 2, 65536, &a->srv.contexts); break;
 		case O_MAXS: bad |= parse_int(optarg, 1, 1000000, &a->srv.max_sessions); break;
 		case O_MIGRATE: a->migrate_only = 1; break;
+		case O_LEASE: bad |= parse_int(optarg, 200, 3600000, &a->srv.lease_ms); break;
+		case O_INTERVAL: bad |= parse_int(optarg, 100, 3600000, &a->srv.report_interval_ms); break;
+		case O_MAXWAIT: bad |= parse_int(optarg, 100, 600000, &a->srv.max_wait_ms); break;
 		case O_LEVEL:
 			if (log_set_level_name(optarg) != 0) {
 				fprintf(stderr, "rewindd: unknown log level \"%s\"\n", optarg);

@@ -31,7 +31,11 @@ struct slot {
 	nng_aio *aio;
 	enum slot_state state;
 	nng_msg *req;
-	struct slot *next;      /* queue link */
+	struct slot *next;      /* queue or parked-list link */
+	uint32_t pipe;
+	bool final;             /* the handler must answer this time */
+	int64_t park_until;     /* unix us; 0 when not parked before */
+	char park_key[96];
 };
 
 struct worker {
@@ -57,7 +61,17 @@ struct srv {
 	pthread_cond_t cond;
 	struct slot *head, *tail;
 	bool stopping;
+
+	struct handler_cfg hcfg;
+	struct slot *parked;    /* under lock */
+	int nparked;
+	int max_parked;
+	pthread_t dispatcher;
+	bool dispatcher_started;
+	store_t *listen_store;
 };
+
+static void srv_wake(struct srv *s, const char *key, uint32_t pipe);
 
 /* --- queue between callbacks and workers ------------------------------------ */
 
@@ -91,6 +105,125 @@ queue_pop(struct srv *s)
 	}
 	pthread_mutex_unlock(&s->lock);
 	return sl;
+}
+
+/* --- parked long polls ------------------------------------------------------------ */
+
+static int64_t
+now_us(void)
+{
+	return rw_now_us();
+}
+
+/*
+ * Moves parked slots back to the worker queue: those whose key matches (key
+ * NULL: all keys), those of a closed pipe (pipe != 0), and those whose wait
+ * ended (always).  Re-queued slots of a closed pipe or an ended wait must be
+ * answered now (final).
+ */
+static void
+srv_wake(struct srv *s, const char *key, uint32_t pipe)
+{
+	struct slot **pp, *sl, *ready = NULL;
+	int64_t now = now_us();
+
+	pthread_mutex_lock(&s->lock);
+	pp = &s->parked;
+	while ((sl = *pp) != NULL) {
+		bool expired = sl->park_until <= now, gone = pipe && sl->pipe == pipe;
+		bool match = (!pipe && !key) || (key && strcmp(sl->park_key, key) == 0);
+		if (!expired && !gone && !match) {
+			pp = &sl->next;
+			continue;
+		}
+		*pp = sl->next;
+		s->nparked--;
+		sl->final = expired || gone;
+		sl->next = ready;
+		ready = sl;
+	}
+	pthread_mutex_unlock(&s->lock);
+	while ((sl = ready) != NULL) {
+		ready = sl->next;
+		queue_push(s, sl);
+	}
+}
+
+/* Keeps the slot's request for later; false when no more may be parked. */
+static bool
+srv_park(struct srv *s, struct slot *sl, const struct handler_ctx *hc)
+{
+	bool ok;
+	pthread_mutex_lock(&s->lock);
+	ok = s->nparked < s->max_parked && !s->stopping;
+	if (ok) {
+		if (sl->park_until == 0)
+			sl->park_until = now_us() + (int64_t)hc->park_ms * 1000;
+		snprintf(sl->park_key, sizeof(sl->park_key), "%s", hc->park_key);
+		sl->next = s->parked;
+		s->parked = sl;
+		s->nparked++;
+	}
+	pthread_mutex_unlock(&s->lock);
+	return ok;
+}
+
+/*
+ * The dispatcher: waits for notifications on its own database connection,
+ * and wakes parked polls by key; once a second it also wakes the clusters
+ * whose actions became runnable without a notification (a lease that ran
+ * out because its agent vanished), and lets ended waits answer.
+ */
+static void
+dispatcher_tick(struct srv *s)
+{
+	char clusters[32][RW_NAME_MAX + 1];
+	size_t n = 0;
+
+	if (store_action_runnable_clusters(s->listen_store, clusters, 32, &n) != 0) {
+		srv_wake(s, NULL, 0); /* database trouble: let every poll retry on its own */
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		srv_wake(s, clusters[i], 0);
+	srv_wake(s, "", 0); /* only ended waits */
+}
+
+static void *
+dispatcher_main(void *arg)
+{
+	struct srv *s = arg;
+	int64_t next_tick = 0;
+	bool listening = true;
+
+	for (;;) {
+		char payload[128];
+		int got = 0;
+		pthread_mutex_lock(&s->lock);
+		bool stop = s->stopping;
+		pthread_mutex_unlock(&s->lock);
+		if (stop)
+			break;
+		if (!listening && store_ping(s->listen_store) == 0 &&
+		    store_listen(s->listen_store, STORE_ACTION_CHANNEL) == 0) {
+			listening = true;
+			log_info("dispatcher.listening", "channel=%s", STORE_ACTION_CHANNEL);
+		}
+		if (listening &&
+		    store_notify_wait(s->listen_store, 200, payload, sizeof(payload), &got) != 0) {
+			log_warn("dispatcher.lost", "reason=\"notification connection lost\"");
+			listening = false;
+		}
+		if (!listening)
+			nng_msleep(200);
+		if (got)
+			srv_wake(s, payload, 0);
+		if (now_us() >= next_tick) {
+			dispatcher_tick(s);
+			next_tick = now_us() + 1000000;
+		}
+	}
+	return NULL;
 }
 
 /* --- NNG callbacks: never block here ------------------------------------------ */
@@ -139,22 +272,27 @@ pipe_cb(nng_pipe p, nng_pipe_ev ev, void *arg)
 		}
 		return;
 	}
-	if (ev == NNG_PIPE_EV_REM_POST)
+	if (ev == NNG_PIPE_EV_REM_POST) {
 		authn_pipe_removed(s->authn, id);
+		srv_wake(s, NULL, id);
+	}
 }
 
 /* --- workers --------------------------------------------------------------------- */
 
 static wire_msg_t *
-handle(struct worker *w, nng_msg *req)
+handle(struct worker *w, struct slot *sl, struct handler_ctx *hc0)
 {
-	struct handler_ctx hc = {.store = w->store, .authn = w->srv->authn};
+	struct handler_ctx hc = {.store = w->store, .authn = w->srv->authn, .cfg = &w->srv->hcfg};
+	nng_msg *req = sl->req;
 	wire_msg_t *in = NULL, *out;
 	uint64_t rid = 0;
 	char why[256] = "";
 	int rv;
 
 	hc.pipe = (uint32_t)nng_pipe_id(nng_msg_get_pipe(req));
+	hc.final = sl->final;
+	sl->pipe = hc.pipe;
 	rv = wire_decode(nng_msg_body(req), nng_msg_len(req), WIRE_REQUEST_MAX, &in, &rid, why,
 	                 sizeof(why));
 	if (rv != 0) {
@@ -165,8 +303,9 @@ handle(struct worker *w, nng_msg *req)
 	}
 	out = handlers_dispatch(&hc, in);
 	log_debug("request", "pipe=%u kind=%s reply=%s", hc.pipe, wire_kind_name(in->kind),
-	          out ? wire_kind_name(out->kind) : "none");
+	          out ? wire_kind_name(out->kind) : hc.park ? "parked" : "none");
 	wire_msg_free(in);
+	*hc0 = hc;
 	return out;
 }
 
@@ -200,9 +339,19 @@ worker_main(void *arg)
 	struct slot *sl;
 
 	while ((sl = queue_pop(w->srv)) != NULL) {
-		wire_msg_t *out = handle(w, sl->req);
+		struct handler_ctx hc;
+		wire_msg_t *out = handle(w, sl, &hc);
+		if (!out && hc.park && srv_park(w->srv, sl, &hc))
+			continue; /* the request stays with the slot until it is woken */
+		if (!out && hc.park) {
+			/* Too many parked: answer now with whatever "nothing yet" means. */
+			sl->final = true;
+			out = handle(w, sl, &hc);
+		}
 		nng_msg_free(sl->req);
 		sl->req = NULL;
+		sl->park_until = 0;
+		sl->final = false;
 		reply(sl, out);
 		wire_msg_free(out);
 	}
@@ -230,6 +379,23 @@ start_workers(struct srv *s, const struct srv_opts *o, char *msg, size_t msgsz)
 		}
 		w->started = true;
 	}
+	return 0;
+}
+
+static int
+start_dispatcher(struct srv *s, const struct srv_opts *o, char *msg, size_t msgsz)
+{
+	int rv = store_open(o->db_conninfo, &s->listen_store, msg, msgsz);
+	if (rv == 0 && (rv = store_listen(s->listen_store, STORE_ACTION_CHANNEL)) != 0)
+		snprintf(msg, msgsz, "cannot listen for notifications: %s",
+		         store_errmsg(s->listen_store));
+	if (rv != 0)
+		return rv;
+	if (pthread_create(&s->dispatcher, NULL, dispatcher_main, s) != 0) {
+		snprintf(msg, msgsz, "cannot start the dispatcher thread");
+		return RW_ENOMEM;
+	}
+	s->dispatcher_started = true;
 	return 0;
 }
 
@@ -284,9 +450,15 @@ srv_start(const struct srv_opts *o, srv_t **out, char *msg, size_t msgsz)
 		return RW_ENOMEM;
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->cond, NULL);
+	s->hcfg.lease_ms = o->lease_ms > 0 ? o->lease_ms : 15000;
+	s->hcfg.report_interval_ms = o->report_interval_ms > 0 ? o->report_interval_ms : 5000;
+	s->hcfg.max_wait_ms = o->max_wait_ms > 0 ? o->max_wait_ms : 30000;
+	s->max_parked = o->contexts / 2;
 	rv = authn_new(o->ca_path, (size_t)o->max_sessions, &s->authn, msg, msgsz);
 	if (rv == 0)
 		rv = start_workers(s, o, msg, msgsz);
+	if (rv == 0)
+		rv = start_dispatcher(s, o, msg, msgsz);
 	if (rv == 0)
 		rv = start_listener(s, o, msg, msgsz);
 	if (rv == 0)
@@ -316,6 +488,9 @@ srv_stop(srv_t *s)
 	for (int i = 0; i < s->nworkers; i++)
 		if (s->workers[i].started)
 			pthread_join(s->workers[i].thread, NULL);
+	if (s->dispatcher_started)
+		pthread_join(s->dispatcher, NULL);
+	store_close(s->listen_store);
 	if (s->sock_open)
 		nng_close(s->sock);
 	for (int i = 0; i < s->nslots; i++)
@@ -323,8 +498,10 @@ srv_stop(srv_t *s)
 			nng_aio_stop(s->slots[i].aio);
 	for (int i = 0; i < s->nworkers; i++)
 		store_close(s->workers[i].store);
-	/* Requests queued but never served still hold their message. */
+	/* Requests queued or parked but never served still hold their message. */
 	for (struct slot *sl = s->head; sl; sl = sl->next)
+		nng_msg_free(sl->req);
+	for (struct slot *sl = s->parked; sl; sl = sl->next)
 		nng_msg_free(sl->req);
 	for (int i = 0; i < s->nslots; i++)
 		if (s->slots[i].aio)

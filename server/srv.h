@@ -8,6 +8,13 @@
  * decodes, dispatches (handlers.c), encodes -> async send -> recv again.
  * The number of contexts bounds the requests in flight; the queue can never
  * hold more than that.
+ *
+ * Long polls (an agent waiting for an action, a console waiting for one to
+ * finish) are parked: the context keeps its request without a worker, and a
+ * dispatcher thread re-queues it when PostgreSQL notifies its key (NOTIFY on
+ * the actions channel, from this or any other rewindd sharing the database),
+ * when a lease runs out, or when the wait ends.  At most half the contexts
+ * may be parked, so ordinary requests always find one.
  */
 #ifndef REWIND_SRV_H
 #define REWIND_SRV_H
@@ -23,6 +30,9 @@ struct srv_opts {
 	int workers;              /* worker threads = database connections */
 	int contexts;             /* concurrent requests in flight */
 	int max_sessions;         /* most simultaneous pipes */
+	int lease_ms;             /* action lease (agents report progress within it) */
+	int report_interval_ms;   /* what agents are told to use */
+	int max_wait_ms;          /* longest parked long poll */
 };
 
 typedef struct srv srv_t;

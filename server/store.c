@@ -29,29 +29,16 @@
 
 #include "err.h"
 #include "log.h"
+#include "store_int.h"
 #include "store_migrations.h"
 
 /* pg_advisory_lock key serialising store_migrate() across processes ("RewndMig"). */
 #define STORE_MIGRATE_LOCK_KEY "5937573838512712039"
 
-/* Text of an int64 parameter, "-9223372036854775808" plus NUL. */
-#define STORE_I64_BUF 24
-
-struct store {
-	PGconn *conn;
-	char err[512];
-};
-
-/* Fills one list element from row `row` of a result. */
-typedef int (*store_row_fn)(const PGresult *res, int row, void *dst);
-
 /* ------------------------------------------------------------------------ */
 /* Errors                                                                     */
 
-static void
-store_set_err(store_t *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void
+void
 store_set_err(store_t *st, const char *fmt, ...)
 {
 	va_list ap;
@@ -131,7 +118,7 @@ store_result_err(store_t *st, const PGresult *res)
  * success *out (if not NULL) receives the result, to PQclear(); on failure
  * nothing is returned and st->err says why.
  */
-static int
+int
 store_exec(store_t *st, const char *sql, int nparams, const char *const *params, PGresult **out)
 {
 	PGresult *res;
@@ -153,20 +140,20 @@ store_exec(store_t *st, const char *sql, int nparams, const char *const *params,
 	return 0;
 }
 
-static int
+int
 store_begin(store_t *st)
 {
 	return store_exec(st, "BEGIN", 0, NULL, NULL);
 }
 
-static int
+int
 store_commit(store_t *st)
 {
 	return store_exec(st, "COMMIT", 0, NULL, NULL);
 }
 
 /* Rolls back the open transaction and returns rv (the error that caused it). */
-static int
+int
 store_rollback(store_t *st, int rv)
 {
 	char keep[sizeof st->err];
@@ -179,7 +166,7 @@ store_rollback(store_t *st, int rv)
 	return rv;
 }
 
-static const char *
+const char *
 store_i64(char buf[STORE_I64_BUF], int64_t v)
 {
 	snprintf(buf, STORE_I64_BUF, "%" PRId64, v);
@@ -187,7 +174,7 @@ store_i64(char buf[STORE_I64_BUF], int64_t v)
 }
 
 /* limit 0 means the most allowed; larger values are clamped to it. */
-static const char *
+const char *
 store_limit(char buf[STORE_I64_BUF], uint32_t limit)
 {
 	if (limit == 0 || limit > RW_LIST_MAX)
@@ -198,26 +185,25 @@ store_limit(char buf[STORE_I64_BUF], uint32_t limit)
 /* ------------------------------------------------------------------------ */
 /* Rows to structs                                                            */
 
-static int64_t
+int64_t
 store_col_i64(const PGresult *res, int row, int col)
 {
 	return (int64_t)strtoll(PQgetvalue(res, row, col), NULL, 10);
 }
 
-static bool
+bool
 store_col_bool(const PGresult *res, int row, int col)
 {
 	return PQgetvalue(res, row, col)[0] == 't';
 }
 
 /* The schema bounds every column to its buffer; a miss is a schema bug. */
-static int
+int
 store_col_str(char *dst, size_t cap, const PGresult *res, int row, int col)
 {
 	return rw_strcpy(dst, cap, PQgetvalue(res, row, col)) ? RW_EINTERNAL : 0;
 }
 
-#define STORE_COL_STR(dst, res, row, col) store_col_str((dst), sizeof(dst), (res), (row), (col))
 
 static int
 store_outcome_parse(const char *s, enum rw_outcome *out)
@@ -317,7 +303,7 @@ store_audit_row(const PGresult *res, int row, void *dst)
 }
 
 /* Runs a query expected to return at most one row into *dst; RW_ENOTFOUND for none. */
-static int
+int
 store_get_one(store_t *st, const char *sql, int nparams, const char *const *params,
               store_row_fn fill, void *dst)
 {
@@ -337,7 +323,7 @@ store_get_one(store_t *st, const char *sql, int nparams, const char *const *para
 }
 
 /* Runs a query into a malloc'd array of elements of size elsz (NULL when empty). */
-static int
+int
 store_get_list(store_t *st, const char *sql, int nparams, const char *const *params,
                size_t elsz, store_row_fn fill, void **out, size_t *n)
 {
@@ -394,13 +380,13 @@ store_id_by_name(store_t *st, const char *sql, const char *name, int64_t *id)
 	return 0;
 }
 
-static int
+int
 store_service_id(store_t *st, const char *name, int64_t *id)
 {
 	return store_id_by_name(st, "SELECT id FROM services WHERE name = $1", name, id);
 }
 
-static int
+int
 store_env_id(store_t *st, const char *name, int64_t *id)
 {
 	return store_id_by_name(st, "SELECT id FROM environments WHERE name = $1", name, id);
@@ -410,16 +396,15 @@ store_env_id(store_t *st, const char *name, int64_t *id)
 /* Audit                                                                      */
 
 /* A fixed buffer holds a C string (a struct not NUL-terminated is a caller bug). */
-#define STORE_TERMINATED(f) (memchr((f), '\0', sizeof(f)) != NULL)
 
-static bool
+bool
 store_actor_ok(const rw_actor_t *who)
 {
 	return who && STORE_TERMINATED(who->name) && who->name[0];
 }
 
 /* Builds a compact JSON object from a jansson pack format; *out to free(). */
-static int
+int
 store_detail(store_t *st, char **out, const char *fmt, ...)
 {
 	json_error_t jerr;
@@ -443,7 +428,7 @@ store_detail(store_t *st, char **out, const char *fmt, ...)
 }
 
 /* "<kind>/<a>" or "<kind>/<a>/<b>" into an audit target. */
-static int
+int
 store_target(store_t *st, char *dst, size_t cap, const char *kind, const char *a,
              const char *b)
 {
@@ -455,7 +440,7 @@ store_target(store_t *st, char *dst, size_t cap, const char *kind, const char *a
 	return 0;
 }
 
-static int
+int
 store_audit_insert(store_t *st, const rw_actor_t *who, const char *action, const char *target,
                    const char *detail_json, const char *reason)
 {
@@ -469,7 +454,7 @@ store_audit_insert(store_t *st, const rw_actor_t *who, const char *action, const
 }
 
 /* Inserts the audit row of a change and commits; rolls back on any failure. */
-static int
+int
 store_audit_commit(store_t *st, const rw_actor_t *who, const char *action, const char *target,
                    char *detail)
 {

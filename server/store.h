@@ -13,6 +13,7 @@
 #ifndef REWIND_STORE_H
 #define REWIND_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -84,5 +85,99 @@ int store_audit_list(store_t *st, const rw_audit_filter_t *f, rw_audit_t **out, 
  */
 int store_audit_append(store_t *st, const rw_actor_t *who, const char *action,
                        const char *target, const char *detail_json, const char *reason);
+
+/* --- agents: reports, status, probes (store_agents.c) ------------------- */
+
+/* One agent report, as decoded and checked at the boundary. */
+struct store_report {
+	const char *agent;          /* CLUSTER/NODE from the certificate */
+	const char *cluster;
+	const char *node;
+	uint64_t epoch;
+	uint64_t seq;
+	bool full;                  /* a full snapshot of the node replaces what was stored */
+	const rw_pod_state_t *pods;
+	size_t npods;
+	const rw_deploy_state_t *deploys;
+	size_t ndeploys;
+	const rw_probe_result_t *probes;
+	size_t nprobes;
+};
+
+/*
+ * Applies a report in one transaction (latest state wins).  *resync is set
+ * when a change report does not follow the last accepted one (a gap, or a
+ * new session without a snapshot): the agent must send a full snapshot.
+ */
+int store_report_apply(store_t *st, const struct store_report *r, bool *resync);
+
+/* What status shows for one cluster; every array malloc'd, owned by the caller. */
+struct store_status {
+	rw_deploy_state_t *deploys;
+	size_t ndeploys;
+	rw_pod_state_t *pods;
+	size_t npods;
+	rw_probe_result_t *probes;   /* latest per subject */
+	size_t nprobes;
+	rw_agent_info_t *agents;
+	size_t nagents;
+};
+int store_status_get(store_t *st, const char *cluster, int64_t connected_since_us,
+                     struct store_status *out);
+void store_status_free(struct store_status *s);
+
+/*
+ * Probe targets for an agent: one per service with a health path (pod
+ * probes), plus the public URLs of the cluster's environments if this agent
+ * is the cluster's probe leader (the first by name among agents seen since
+ * alive_since_us).  *out malloc'd, owned by the caller.
+ */
+int store_probe_targets(store_t *st, const char *cluster, const char *agent,
+                        int64_t alive_since_us, rw_probe_target_t **out, size_t *n);
+
+/* --- the action queue (store_agents.c) ------------------------------------ */
+
+/*
+ * Queues an action (sets id, state, created_at, created_by) with its audit
+ * row, and notifies every rewindd listening on STORE_ACTION_CHANNEL.
+ */
+#define STORE_ACTION_CHANNEL "rewind_actions"
+int store_action_create(store_t *st, const rw_actor_t *who, rw_action_t *a);
+int store_action_get(store_t *st, int64_t id, rw_action_t *out);
+int store_action_list(store_t *st, const char *cluster, uint32_t limit, rw_action_t **out,
+                      size_t *n);
+
+/*
+ * Leases the oldest runnable action of the cluster to agent for lease_ms:
+ * queued ones, or leased ones whose lease ran out (their agent vanished).
+ * Actions past their deadline are failed instead.  *found is false when
+ * there is nothing to do.
+ */
+int store_action_claim(store_t *st, const char *agent, const char *cluster, int lease_ms,
+                       rw_action_t *out, bool *found);
+
+/* Extends the lease and records progress; *ours false when the lease was lost. */
+int store_action_progress(store_t *st, const char *agent, int64_t id, const char *message,
+                          int lease_ms, bool *ours);
+
+/*
+ * Finishes an action the agent holds, with its audit row.  *accepted is
+ * false (and nothing changes) when it was already finished or taken over:
+ * the same action can never finish twice.
+ */
+int store_action_finish(store_t *st, const rw_actor_t *agent, int64_t id, bool ok,
+                        const char *result, const char *previous, bool *accepted);
+
+/* Clusters with runnable actions (queued or lease expired); at most cap names. */
+int store_action_runnable_clusters(store_t *st, char (*out)[RW_NAME_MAX + 1], size_t cap,
+                                   size_t *n);
+
+/* LISTEN on a channel; then store_notify_wait() waits for notifications. */
+int store_listen(store_t *st, const char *channel);
+/*
+ * Waits up to timeout_ms for a notification; *got is 1 with its payload
+ * copied into payload (truncated to cap), or 0 on timeout.
+ */
+int store_notify_wait(store_t *st, int timeout_ms, char *payload, size_t cap, int *got);
 
 #endif
