@@ -394,6 +394,18 @@ static int api_get(struct api_ctx *ctx, const struct api_req *req, struct route 
 
 /* ---- write helpers ---- */
 
+/* Bodies of create and update must be JSON: protobuf (which client-go
+ * prefers for built-in types) is refused with 415, and client-go then
+ * retries the request as JSON. */
+static int api_json_body_type(const struct api_req *req)
+{
+    const char *ct = req->content_type;
+    if (!ct || !*ct)
+        return 1;
+    size_t n = strcspn(ct, ";");
+    return (n == 16 && !strncmp(ct, "application/json", 16)) || (n == 3 && !strncmp(ct, "*/*", 3));
+}
+
 static int api_parse_body(const struct api_req *req, json_t **out, const char *what,
                           struct api_resp *resp)
 {
@@ -608,10 +620,20 @@ static int api_patch(struct api_ctx *ctx, const struct api_req *req, struct rout
     return rc;
 }
 
+static int api_unsupported_body(struct api_resp *resp, const char *ct)
+{
+    char msg[300];
+    snprintf(msg, sizeof(msg), "the body of the request was in an unknown format (%s) - accepted "
+             "media types include: application/json", ct);
+    return api_error(resp, 415, "UnsupportedMediaType", msg);
+}
+
 static int api_update(struct api_ctx *ctx, const struct api_req *req, struct route *rt,
                       struct api_resp *resp)
 {
     json_t *body;
+    if (!api_json_body_type(req))
+        return api_unsupported_body(resp, req->content_type);
     int rc = api_parse_body(req, &body, "couldn't decode the object", resp);
     if (rc)
         return rc == -EINVAL ? 0 : rc;
@@ -714,6 +736,8 @@ static int api_create(struct api_ctx *ctx, const struct api_req *req, struct rou
     enum schema_fv fv;
     json_t *obj;
     char err[600];
+    if (!api_json_body_type(req))
+        return api_unsupported_body(resp, req->content_type);
     int rc = api_field_validation(req, &fv, resp);
     if (!rc)
         rc = api_parse_body(req, &obj, "couldn't decode the object", resp);

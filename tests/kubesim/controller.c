@@ -554,6 +554,33 @@ static int ctl_sync_rsets(struct store *st, struct ctl_view *v)
     return rc;
 }
 
+/* Deletes the oldest scaled-down ReplicaSets beyond spec.revisionHistoryLimit. */
+static int ctl_prune_history(struct store *st, struct ctl_view *v)
+{
+    int limit = (int)kobj_int(v->dep, "spec.revisionHistoryLimit", 10);
+    for (;;) {
+        json_t *oldest = NULL;
+        int idle = 0;
+        size_t i;
+        json_t *rs;
+        json_array_foreach(v->old_rs, i, rs) {
+            json_t *live = store_get(st, kres_by_kind("ReplicaSet"), kobj_str(rs, "metadata.namespace"),
+                                     kobj_str(rs, "metadata.name"));
+            if (!live || kobj_int(live, "spec.replicas", 0) != 0 || kobj_int(live, "status.replicas", 0))
+                continue;
+            idle++;
+            if (!oldest || ctl_revision(live) < ctl_revision(oldest))
+                oldest = live;
+        }
+        if (idle <= limit || !oldest)
+            return 0;
+        int rc = store_delete(st, kres_by_kind("ReplicaSet"), kobj_str(oldest, "metadata.namespace"),
+                              kobj_str(oldest, "metadata.name"), NULL);
+        if (rc)
+            return rc;
+    }
+}
+
 static int ctl_deployment(struct ctl *c, json_t *dep, int64_t now)
 {
     struct ctl_view v;
@@ -579,6 +606,8 @@ static int ctl_deployment(struct ctl *c, json_t *dep, int64_t now)
     ctl_collect(c->st, &v);
     if (!rc)
         rc = ctl_sync_rsets(c->st, &v);
+    if (!rc)
+        rc = ctl_prune_history(c->st, &v);
     if (!rc)
         rc = ctl_deploy_status(c->st, &v, now);
     if (!rc) {

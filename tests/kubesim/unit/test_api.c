@@ -257,6 +257,31 @@ static void scale_logs_and_discovery(void **state)
     json_decref(v);
 }
 
+static void revision_history_is_pruned(void **state)
+{
+    struct fixture *f = *state;
+    int code;
+    json_t *r = call(f, "PATCH", "/apis/apps/v1/namespaces/default/deployments/db", NULL,
+                     "application/merge-patch+json", "{\"spec\":{\"revisionHistoryLimit\":1}}", NULL, &code);
+    assert_int_equal(code, 200);
+    json_decref(r);
+    for (int v = 2; v <= 5; v++) {
+        char body[200];
+        snprintf(body, sizeof(body), "{\"spec\":{\"template\":{\"spec\":{\"containers\":"
+                 "[{\"name\":\"db\",\"image\":\"r/db:v%d\"}]}}}}", v);
+        r = call(f, "PATCH", "/apis/apps/v1/namespaces/default/deployments/db", NULL,
+                 "application/strategic-merge-patch+json", body, NULL, &code);
+        assert_int_equal(code, 200);
+        json_decref(r);
+        for (int k = 0; k < 30; k++)
+            ctl_tick(f->ctl, 1);
+    }
+    json_t *l = call(f, "GET", "/apis/apps/v1/namespaces/default/replicasets", "labelSelector=app=db", NULL,
+                     NULL, NULL, &code);
+    assert_int_equal(json_array_size(json_object_get(l, "items")), 2);
+    json_decref(l);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -266,6 +291,7 @@ int main(void)
         cmocka_unit_test(undo_reuses_old_replicaset),
         cmocka_unit_test(rejected_patches_change_nothing),
         cmocka_unit_test(scale_logs_and_discovery),
+        cmocka_unit_test(revision_history_is_pruned),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
