@@ -344,8 +344,8 @@ kube_request(kube_t *k, const char *method, const char *path, const char *conten
 	int rc = kube_url(k, path, &url, msg, msgsz);
 	if (rc)
 		return rc;
-	char what[160];
-	snprintf(what, sizeof(what), "%s %.120s", method, path);
+	char what[320];
+	snprintf(what, sizeof(what), "%s %.280s", method, path);
 	struct kbuf b = {.max = KUBE_BODY_MAX};
 	char errbuf[CURL_ERROR_SIZE] = "";
 	long status = 0;
@@ -542,8 +542,8 @@ kube_watch(kube_t *k, const char *path, int timeout_s, kube_watch_fn cb, void *a
 	curl_easy_cleanup(h);
 	kube_free_headers(hdrs);
 
-	char what[160];
-	snprintf(what, sizeof(what), "watch %.120s", path);
+	char what[320];
+	snprintf(what, sizeof(what), "watch %.280s", path);
 	free(url);
 	if (w.rc)
 		rc = w.rc;

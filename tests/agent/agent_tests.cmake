@@ -15,4 +15,13 @@ foreach(t kubecfg rollout podstate probe)
   set_tests_properties(unit.agent_${t} PROPERTIES LABELS unit)
 endforeach()
 
-include(${AGENT_TEST_DIR}/agent_it.cmake OPTIONAL)
+
+# --- against rewind-kubesim and python3 fakes (label agent) ------------------
+if(EXISTS ${CMAKE_SOURCE_DIR}/tests/kubesim/CMakeLists.txt)
+  agent_test_binary(it_agent ${AGENT_TEST_DIR}/it_agent.c)
+  add_dependencies(it_agent rewind-kubesim)  # the test runs it
+  add_test(NAME agent.kube
+           COMMAND bash ${AGENT_TEST_DIR}/run_agent_it.sh $<TARGET_FILE:rewind-kubesim>
+                   ${AGENT_TEST_DIR}/scenario-agent.json $<TARGET_FILE:it_agent>)
+  set_tests_properties(agent.kube PROPERTIES LABELS agent TIMEOUT 180)
+endif()
