@@ -4,6 +4,7 @@
  * advance visibly one step per tick as `rollout status` expects.
  */
 #include "controller.h"
+#include "events.h"
 #include "kobj.h"
 #include "kubelet.h"
 #include "kutil.h"
@@ -187,7 +188,15 @@ static int ctl_create_pod(struct store *st, json_t *rs, json_t *siblings)
     if (ann)
         kobj_set(pod, "metadata.annotations", json_deep_copy(ann));
     schema_default("Pod", pod);
-    return store_create(st, kres_by_kind("Pod"), pod, NULL);
+    json_t *stored = NULL;
+    rc = store_create(st, kres_by_kind("Pod"), pod, &stored);
+    if (rc)
+        return rc;
+    kev_record(st, rs, "Normal", "SuccessfulCreate", "replicaset-controller", "Created pod: %s", name);
+    if (node)
+        kev_record(st, stored, "Normal", "Scheduled", "default-scheduler",
+                   "Successfully assigned %s/%s to %s", kobj_str(stored, "metadata.namespace"), name, node);
+    return 0;
 }
 
 /* Marks a pod terminating; the kubelet removes it on its next pass. */
@@ -200,7 +209,29 @@ static int ctl_delete_pod(struct store *st, json_t *pod)
         return -ENOMEM;
     kobj_set_str(copy, "metadata.deletionTimestamp", ts);
     kobj_set_int(copy, "metadata.deletionGracePeriodSeconds", 30);
+    json_t *owner = json_array_get(kobj_get(pod, "metadata.ownerReferences"), 0);
+    json_t *rs = store_get(st, kres_by_kind("ReplicaSet"), kobj_str(pod, "metadata.namespace"),
+                           kobj_str(owner, "name"));
+    if (rs)
+        kev_record(st, rs, "Normal", "SuccessfulDelete", "replicaset-controller", "Deleted pod: %s",
+                   kobj_str(pod, "metadata.name"));
     return store_update(st, kres_by_kind("Pod"), copy, NULL);
+}
+
+/* The deployment controller's "Scaled up/down replica set" event. */
+static void ctl_scaled(struct store *st, json_t *dep, json_t *rs, int from, int to)
+{
+    kev_record(st, dep, "Normal", "ScalingReplicaSet", "deployment-controller",
+               "Scaled %s replica set %s from %d to %d", to > from ? "up" : "down",
+               kobj_str(rs, "metadata.name"), from, to);
+}
+
+/* The ReplicaSet a pod belongs to (borrowed), or NULL. */
+static json_t *ctl_pod_rs(struct store *st, json_t *pod)
+{
+    json_t *owner = json_array_get(kobj_get(pod, "metadata.ownerReferences"), 0);
+    return store_get(st, kres_by_kind("ReplicaSet"), kobj_str(pod, "metadata.namespace"),
+                     kobj_str(owner, "name"));
 }
 
 /* Live pods of rs, and how many of them are ready. */
@@ -391,13 +422,19 @@ static int ctl_rolling_step(struct store *st, struct ctl_view *v)
     json_array_extend(siblings, v->old_pods);
     int rc = 0;
     if (v->n_new > r) {
+        ctl_scaled(st, v->dep, v->new_rs, v->n_new, v->n_new - 1);
         rc = ctl_delete_pod(st, ctl_victim(v->new_pods, 0));
     } else if (v->n_new < r && v->n_new + v->n_old < r + surge) {
+        ctl_scaled(st, v->dep, v->new_rs, v->n_new, v->n_new + 1);
         rc = ctl_create_pod(st, v->new_rs, siblings);
     } else if (v->n_old > 0) {
         json_t *victim = ctl_victim(v->old_pods, 1);
         if (!victim && v->ready_new + v->ready_old - 1 >= r - unavail)
             victim = ctl_victim(v->old_pods, 0);
+        json_t *vrs = victim ? ctl_pod_rs(st, victim) : NULL;
+        if (vrs)
+            ctl_scaled(st, v->dep, vrs, (int)kobj_int(vrs, "status.replicas", 1),
+                       (int)kobj_int(vrs, "status.replicas", 1) - 1);
         if (victim)
             rc = ctl_delete_pod(st, victim);
     }

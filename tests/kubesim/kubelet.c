@@ -5,6 +5,7 @@
  * status always agrees with what the health endpoints answer.
  */
 #include "kubelet.h"
+#include "events.h"
 #include "kobj.h"
 #include "kutil.h"
 
@@ -92,9 +93,30 @@ int kubelet_pod_ready(json_t *pod)
 
 /* ---- container state machine ---- */
 
-static void kubelet_start(json_t *cst, const struct scn_image *im, const char *name,
-                          const char *image, int64_t now)
+/* The pod a container belongs to, for events. */
+struct kubelet_pod_ref {
+    struct store *st;
+    json_t *pod;
+};
+
+static void kubelet_start_events(const struct kubelet_pod_ref *p, const char *name, const char *image,
+                                 int crash)
 {
+    kev_record(p->st, p->pod, "Normal", "Pulled", "kubelet",
+               "Container image \"%s\" already present on machine", image);
+    kev_record(p->st, p->pod, "Normal", "Created", "kubelet", "Created container: %s", name);
+    kev_record(p->st, p->pod, "Normal", "Started", "kubelet", "Started container %s", name);
+    if (crash)
+        kev_record(p->st, p->pod, "Warning", "BackOff", "kubelet",
+                   "Back-off restarting failed container %s in pod %s_%s(%s)", name,
+                   kobj_str(p->pod, "metadata.name"), kobj_str(p->pod, "metadata.namespace"),
+                   kobj_str(p->pod, "metadata.uid"));
+}
+
+static void kubelet_start(const struct kubelet_pod_ref *p, json_t *cst, const struct scn_image *im,
+                          const char *name, const char *image, int64_t now)
+{
+    kubelet_start_events(p, name, image, im->behaviour == SCN_CRASH);
     char tag[128];
     kobj_image_tag(image, tag, sizeof(tag));
     json_object_set_new(cst, "image", json_string(image));
@@ -121,7 +143,8 @@ static void kubelet_start(json_t *cst, const struct scn_image *im, const char *n
 }
 
 /* Advances one container; returns 1 if its state changed. */
-static int kubelet_step(json_t *cst, const struct scn_image *im, const char *name,
+static int kubelet_step(const struct kubelet_pod_ref *p, json_t *cst, const struct scn_image *im,
+                        const char *name,
                         const char *image, int64_t now, int instant)
 {
     const char *st = kobj_str(cst, "st");
@@ -130,17 +153,17 @@ static int kubelet_step(json_t *cst, const struct scn_image *im, const char *nam
         kubelet_app_log(cst, "INFO", "container image changed, restarting with %s", image);
         json_object_set_new(cst, "restarts", json_integer(kobj_int(cst, "restarts", 0) + 1));
         json_object_set_new(cst, "lastExit", json_integer(time(NULL)));
-        kubelet_start(cst, im, name, image, now);
+        kubelet_start(p, cst, im, name, image, now);
         return 1;
     }
     if (!strcmp(st, "creating")) {
         if (!instant && now - kobj_int(cst, "created", now) < 1)
             return 0;
-        kubelet_start(cst, im, name, image, now);
+        kubelet_start(p, cst, im, name, image, now);
         return 1;
     }
     if (!strcmp(st, "crashing") && now >= kobj_int(cst, "nextRestart", 0)) {
-        kubelet_start(cst, im, name, image, now);
+        kubelet_start(p, cst, im, name, image, now);
         return 1;
     }
     if (!strcmp(st, "running") && !json_is_true(json_object_get(cst, "ready")) &&
@@ -301,8 +324,15 @@ static int kubelet_pod(struct store *st, const struct scenario *scn, json_t *pod
     json_t *priv = store_priv(st, pr, ns, name);
     if (!priv)
         return 0;
-    if (kobj_str(pod, "metadata.deletionTimestamp")) /* graceful deletion done */
+    struct kubelet_pod_ref ref = {st, pod};
+    if (kobj_str(pod, "metadata.deletionTimestamp")) { /* graceful deletion done */
+        size_t i;
+        json_t *c;
+        json_array_foreach(kobj_get(pod, "spec.containers"), i, c)
+            kev_record(st, pod, "Normal", "Killing", "kubelet", "Stopping container %s",
+                       kobj_str(c, "name"));
         return store_delete(st, pr, ns, name, NULL);
+    }
     const char *node = kobj_str(pod, "spec.nodeName");
     if (!node)
         return 0; /* unscheduled: the controller places pods */
@@ -321,7 +351,7 @@ static int kubelet_pod(struct store *st, const struct scenario *scn, json_t *pod
             json_object_set_new(cst, "probePath", json_string(probe ? probe : "/api/health"));
             json_object_set_new(cst, "port", json_integer(json_is_integer(port) ? json_integer_value(port) : 3000));
         }
-        kubelet_step(cst, scn_image_for(scn, image), cname, image, now, instant);
+        kubelet_step(&ref, cst, scn_image_for(scn, image), cname, image, now, instant);
     }
     json_t *copy = json_deep_copy(pod);
     if (!copy)

@@ -126,7 +126,14 @@ ks_kubectl_suite() {
   [ "$rc" = 1 ] || fail "rollout status on a crashing image: rc=$rc"
   grep -q "error: deployment \"$fe\" exceeded its progress deadline" <<<"$err" || fail "deadline message: $err"
   k "${ns[@]}" get po | grep -Eq 'CrashLoopBackOff +[1-9]' || fail "no CrashLoopBackOff pod"
-  pass "rollout status fails (rc 1) on a crash-looping image's progress deadline"
+  out=$(k "${ns[@]}" get events --field-selector reason=BackOff)
+  grep -Eq "Warning +BackOff +pod/$fe-[a-z0-9]+-[a-z0-9]{5} +Back-off restarting failed container $fe" <<<"$out" \
+    || fail "no BackOff event: $out"
+  out=$(k "${ns[@]}" describe deployment $fe)
+  grep -Eq 'Progressing +False +ProgressDeadlineExceeded' <<<"$out" || fail "describe conditions: $out"
+  grep -Eq 'ScalingReplicaSet +[0-9]+[sm] +deployment-controller +Scaled up replica set' <<<"$out" \
+    || fail "describe events: $out"
+  pass "rollout status fails (rc 1) on a crash-looping image's progress deadline; events and describe"
 
   out=$(k "${ns[@]}" rollout undo deployment/$fe)
   [ "$out" = "deployment.apps/$fe rolled back" ] || fail "rollout undo: $out"
