@@ -25,3 +25,15 @@ if(EXISTS ${CMAKE_SOURCE_DIR}/tests/kubesim/CMakeLists.txt)
                    ${AGENT_TEST_DIR}/scenario-agent.json $<TARGET_FILE:it_agent>)
   set_tests_properties(agent.kube PROPERTIES LABELS agent TIMEOUT 180)
 endif()
+
+# RSS/CPU of podwatch with 110 pods on one node (prints the numbers).
+if(EXISTS ${CMAKE_SOURCE_DIR}/tests/kubesim/CMakeLists.txt)
+  add_executable(bench_podwatch ${AGENT_TEST_DIR}/bench_podwatch.c)
+  target_link_libraries(bench_podwatch PRIVATE rewind_agentlib)
+  set_target_properties(bench_podwatch PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
+  add_dependencies(bench_podwatch rewind-kubesim)
+  add_test(NAME agent.podwatch_110
+           COMMAND bash ${AGENT_TEST_DIR}/run_agent_it.sh $<TARGET_FILE:rewind-kubesim>
+                   ${AGENT_TEST_DIR}/scenario-110pods.json $<TARGET_FILE:bench_podwatch> 5)
+  set_tests_properties(agent.podwatch_110 PROPERTIES LABELS agent TIMEOUT 120)
+endif()
