@@ -150,10 +150,11 @@ static int parse_args(int argc, char **argv, struct opts *o)
         default: usage(stderr); return -EINVAL;
         }
         if (bad) {
-            fprintf(stderr, "rewind-kubesim: bad value for --%s: %s\n", longs[0].name, optarg);
+            const char *name = "?";
             for (size_t i = 0; longs[i].name; i++)
                 if (longs[i].val == c)
-                    fprintf(stderr, "rewind-kubesim: (option --%s)\n", longs[i].name);
+                    name = longs[i].name;
+            fprintf(stderr, "rewind-kubesim: bad value for --%s: %s\n", name, optarg);
             return -EINVAL;
         }
     }

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Command line and several clusters: bad flags and scenarios are refused with
+# a message, plain HTTP only on loopback, a busy port is reported, and two
+# clusters (production, staging) run side by side with separate state.
+source "$(dirname "$0")/lib.sh"
+
+expect_refusal() { # expected-status message-fragment args...
+  local want=$1 msg=$2 rc=0
+  shift 2
+  "$KS_BIN" "$@" >"$KS_DIR/cli.out" 2>"$KS_DIR/cli.err" || rc=$?
+  [ "$rc" = "$want" ] || fail "$* -> exit $rc, wanted $want: $(cat "$KS_DIR/cli.err")"
+  grep -q -- "$msg" "$KS_DIR/cli.err" || fail "$* -> message: $(cat "$KS_DIR/cli.err")"
+}
+
+"$KS_BIN" --help | grep -q -- '--tls-listen' || fail "--help"
+expect_refusal 1 'must be a loopback address' --listen 0.0.0.0:0
+expect_refusal 1 'No such file' --listen 127.0.0.1:0 --scenario "$KS_DIR/missing.json"
+echo '{"deployments":[{"name":"x","image":"i","replicaz":2}]}' >"$KS_DIR/typo.json"
+expect_refusal 1 'deployments:' --listen 127.0.0.1:0 --scenario "$KS_DIR/typo.json"
+expect_refusal 2 'token must be' --listen 127.0.0.1:0 --tls-listen 127.0.0.1:0 --token 'bad token'
+expect_refusal 2 'bad value' --listen 127.0.0.1:99999
+expect_refusal 2 'cluster-name' --cluster-name 'Prod!'
+pass "bad flags and scenarios are refused with a message"
+
+ks_start --cluster-name production
+PROD=$KS_API
+port=$(ks_info port)
+expect_refusal 1 'cannot listen' --listen "127.0.0.1:$port" --health-listen 127.0.0.1:0
+pass "a busy port is reported"
+
+# A second cluster, staging, from the default (built-in) scenario.
+"$KS_BIN" --listen 127.0.0.1:0 --health-listen 127.0.0.1:0 --cluster-name staging \
+  --info-out "$KS_DIR/staging.json" --kubeconfig-out "$KS_DIR/staging.kubeconfig" \
+  >"$KS_DIR/staging.out" 2>&1 &
+KS_EXTRA_PIDS+=("$!")
+for _ in $(seq 1 100); do [ -s "$KS_DIR/staging.json" ] && break; sleep 0.1; done
+STAGING=$(sed -n 's/^ *"server": "\([^"]*\)",$/\1/p' "$KS_DIR/staging.json")
+[ -n "$STAGING" ] && [ "$STAGING" != "$PROD" ] || fail "staging did not start"
+grep -q 'current-context: staging-http' "$KS_DIR/staging.kubeconfig" || fail "staging kubeconfig"
+grep -q 'scenario (built-in default)' "$KS_DIR/staging.out" || fail "staging banner: $(cat "$KS_DIR/staging.out")"
+grep -q '^ready$' "$KS_DIR/staging.out" || fail "no ready line"
+curl -sf -X PATCH -H 'Content-Type: application/merge-patch+json' \
+  "$PROD/apis/apps/v1/namespaces/default/deployments/mr-dj-frontend" --data-binary '{"metadata":{"labels":{"env":"prod"}}}' >/dev/null
+curl -sf "$PROD/apis/apps/v1/namespaces/default/deployments/mr-dj-frontend" | grep -q '"env":"prod"' || fail "prod patch"
+curl -sf "$STAGING/apis/apps/v1/namespaces/default/deployments/mr-dj-frontend" | grep -q '"env":"prod"' &&
+  fail "staging shares state with production"
+curl -sf "$STAGING/apis/apps/v1/namespaces/misterdj/deployments/misterdj-backend" | grep -q '"replicas":2' ||
+  fail "staging lacks the runbook's backend"
+pass "two clusters side by side, separate state"
