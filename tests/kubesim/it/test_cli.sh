@@ -47,3 +47,12 @@ curl -sf "$STAGING/apis/apps/v1/namespaces/default/deployments/mr-dj-frontend" |
 curl -sf "$STAGING/apis/apps/v1/namespaces/misterdj/deployments/misterdj-backend" | grep -q '"replicas":2' ||
   fail "staging lacks the runbook's backend"
 pass "two clusters side by side, separate state"
+
+# Discovery negotiation over the wire: legacy for plain JSON, aggregated
+# (with its exact Content-Type) when asked for.
+curl -sf -H 'Accept: application/json, */*' "$PROD/api" | grep -q '"kind":"APIVersions"' || fail "legacy /api"
+curl -sf -H 'Accept: application/json' "$PROD/apis/apps/v1" | grep -q '"shortNames":\["deploy"\]' || fail "legacy /apis/apps/v1"
+ct=$(curl -sf -o /dev/null -w '%{content_type}' \
+  -H 'Accept: application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json' "$PROD/apis")
+[ "$ct" = 'application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList' ] || fail "aggregated content type: $ct"
+pass "discovery: legacy or aggregated by Accept"

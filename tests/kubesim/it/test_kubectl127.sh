@@ -15,3 +15,5 @@ ks_kubectl_suite
 grep -q 'kubectl.1.27/v1.27\|kubectl/v1.27' "$KS_DIR/err.log" || fail "no request from a kubectl 1.27 client"
 grep -q 'GET /api -> 200' "$KS_DIR/err.log" || fail "1.27 did not fetch discovery"
 pass "requests came from kubectl v1.27"
+grep -q 'GET /apis/apps/v1 -> ' "$KS_DIR/err.log" && fail "1.27 fell back to legacy discovery"
+pass "aggregated discovery (v2beta1) used by 1.27"
