@@ -32,6 +32,7 @@ struct kube {
 	long timeout_ms;
 	const atomic_int *cancel; /* borrowed */
 	time_t token_read_at;
+	long connects;            /* new connections made by easy (guarded by mu) */
 	char user_agent[64];
 };
 
@@ -124,6 +125,15 @@ kube_set_cancel(kube_t *k, const atomic_int *cancel)
 	pthread_mutex_lock(&k->mu);
 	k->cancel = cancel;
 	pthread_mutex_unlock(&k->mu);
+}
+
+long
+kube_connects(kube_t *k)
+{
+	pthread_mutex_lock(&k->mu);
+	long n = k->connects;
+	pthread_mutex_unlock(&k->mu);
+	return n;
 }
 
 const char *
@@ -373,6 +383,9 @@ kube_request(kube_t *k, const char *method, const char *path, const char *conten
 	}
 	CURLcode cc = curl_easy_perform(k->easy);
 	curl_easy_getinfo(k->easy, CURLINFO_RESPONSE_CODE, &status);
+	long nconn = 0;
+	if (curl_easy_getinfo(k->easy, CURLINFO_NUM_CONNECTS, &nconn) == CURLE_OK)
+		k->connects += nconn;
 	/* the handle must not keep pointers to our stack/heap after unlock */
 	curl_easy_setopt(k->easy, CURLOPT_HTTPHEADER, NULL);
 	curl_easy_setopt(k->easy, CURLOPT_ERRORBUFFER, NULL);

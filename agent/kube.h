@@ -87,6 +87,13 @@ typedef int (*kube_watch_fn)(void *arg, const char *type, json_t *object);
 int kube_watch(kube_t *k, const char *path, int timeout_s, kube_watch_fn cb, void *arg,
                const atomic_int *stop, char *msg, size_t msgsz);
 
+/*
+ * New connections the shared get/patch handle has opened so far (libcurl's
+ * CURLINFO_NUM_CONNECTS summed): stays at 1 while the connection is reused.
+ * For metrics and tests.
+ */
+long kube_connects(kube_t *k);
+
 /* Server base URL (for messages). */
 const char *kube_server(const kube_t *k);
 

@@ -306,11 +306,19 @@ pw_list(podwatch_t *pw, char *msg, size_t msgsz)
 	snprintf(pw->rv, sizeof(pw->rv), "%s", rv);
 	pw->stats.lists++;
 	pw->stats.pods = pw->npods;
-	/* Delivered under mu so a concurrent podwatch_pod_ip sees the same set. */
-	if (pw->cb.on_snapshot)
-		pw->cb.on_snapshot(pw->cb.arg, pw->pods, pw->npods);
+	/* The callback gets a copy, outside the lock, so it may call
+	 * podwatch_pod_ip; re-lists are rare enough for the copy not to matter. */
+	size_t n = pw->npods;
+	rw_pod_state_t *copy = n ? malloc(n * sizeof(*copy)) : NULL;
+	if (copy)
+		memcpy(copy, pw->pods, n * sizeof(*copy));
 	pthread_mutex_unlock(&pw->mu);
 	json_decref(list);
+	if (n && !copy)
+		return pw_fail(RW_ENOMEM, msg, msgsz, "out of memory");
+	if (pw->cb.on_snapshot)
+		pw->cb.on_snapshot(pw->cb.arg, copy, n);
+	free(copy);
 	return 0;
 }
 

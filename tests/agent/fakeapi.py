@@ -7,14 +7,18 @@ Plain HTTP on 127.0.0.1 (port 0 = free port, written to --port-file).
                                           2nd: a garbage line, 3rd: ERROR 410 Gone,
                                           then: ADDED pod-b and an idle stream
   GET /hang                       never answers (for probe timeouts)
-  GET /stats                      {"lists": n, "watches": n}
+  GET /stats                      {"lists": n, "watches": n, "auth": requests with Authorization}
+  GET /status/CODE                a metav1.Status error with that code
+  GET /garbage                    200 with a body that is not JSON
+  GET /big                        200 with 17 MiB (over the client's 16 MiB bound)
+  GET /longline                   a watch stream with one 5 MiB line (over the 4 MiB bound)
 """
 import argparse, json, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 NODE = "node-1"
 lock = threading.Lock()
-counts = {"lists": 0, "watches": 0}
+counts = {"lists": 0, "watches": 0, "auth": 0}
 
 
 def pod(name, rv):
@@ -54,6 +58,27 @@ class H(BaseHTTPRequestHandler):
         self.end_headers()
 
     def do_GET(self):
+        if self.headers.get("Authorization"):
+            with lock:
+                counts["auth"] += 1
+        if self.path.startswith("/status/"):
+            code = int(self.path.split("/")[2])
+            return self.send_json(code, {"kind": "Status", "apiVersion": "v1", "status": "Failure",
+                                         "code": code, "message": "fake status %d" % code})
+        if self.path == "/garbage":
+            return self.send_json(200, None, raw=b"<html>proxy error</html>")
+        if self.path == "/big":
+            return self.send_json(200, None, raw=b'"' + b"x" * (17 * 1024 * 1024) + b'"')
+        if self.path == "/longline":
+            self.start_stream()
+            try:
+                for _ in range(5 * 16):
+                    self.chunk(b"x" * 65536)
+                self.chunk(b"\n")
+                self.chunk(b"")
+            except OSError:
+                pass
+            return
         if self.path == "/hang":
             time.sleep(30)
             return

@@ -126,6 +126,12 @@ test_https_get_and_errors(void **st)
 	assert_null(d);
 	assert_int_equal(status, 404);
 	assert_string_equal(msg, "deployments.apps \"nope\" not found");
+	for (int i = 0; i < 5; i++) {
+		assert_int_equal(kube_get(kc, FE_PATH, &d, &status, msg, sizeof(msg)), 0);
+		json_decref(d);
+	}
+	fprintf(stderr, "  7 requests over %ld connection(s)\n", kube_connects(kc));
+	assert_int_equal(kube_connects(kc), 1); /* one reused HTTPS connection */
 
 	/* a wrong token: 401 -> RW_EAUTH */
 	struct kubecfg bad;
@@ -292,6 +298,7 @@ struct seen {
 	pthread_mutex_t mu;
 	int snapshots, changes, deploys, deleted, wrong_node;
 	size_t last_n;
+	char first_ns[RW_NAME_MAX + 1], first[RW_POD_NAME_MAX + 1];
 	char images[8][RW_IMAGE_MAX + 1];
 	int nimages;
 	char deploy_image[RW_IMAGE_MAX + 1];
@@ -321,6 +328,10 @@ sim_snapshot(void *arg, const rw_pod_state_t *pods, size_t n)
 	pthread_mutex_lock(&s->mu);
 	s->snapshots++;
 	s->last_n = n;
+	if (n) {
+		snprintf(s->first_ns, sizeof(s->first_ns), "%s", pods[0].namespace_);
+		snprintf(s->first, sizeof(s->first), "%s", pods[0].name);
+	}
 	for (size_t i = 0; i < n; i++)
 		note_pod(s, &pods[i], NODE);
 	pthread_mutex_unlock(&s->mu);
@@ -386,8 +397,11 @@ test_podwatch_sim(void **st)
 	fprintf(stderr, "  snapshot: %zu pods on %s, %d deployments\n", s.last_n, NODE, s.deploys);
 	assert_true(s.last_n >= 2); /* one pod of each deployment on this node */
 	assert_int_equal(s.wrong_node, 0);
-	pthread_mutex_unlock(&s.mu);
 	char ip[64];
+	assert_int_equal(podwatch_pod_ip(pw, s.first_ns, s.first, ip, sizeof(ip)), 0);
+	assert_true(!strncmp(ip, "10.", 3)); /* the simulator's fake pod IPs: never contacted */
+	assert_int_equal(podwatch_pod_ip(pw, "default", "no-such-pod", ip, sizeof(ip)), RW_ENOTFOUND);
+	pthread_mutex_unlock(&s.mu);
 	rw_action_t a;
 	char prev[RW_TEXT_MAX + 1], res[RW_TEXT_MAX + 1];
 	action(&a, FE, FE, "ghcr.io/crisisk/mr-dj-frontend:v8", 60);
@@ -402,7 +416,6 @@ test_podwatch_sim(void **st)
 	podwatch_get_stats(pw, &ps);
 	assert_int_equal(ps.errors, 0);
 	assert_int_equal(ps.lists, 1);
-	(void)ip;
 	int64_t t0 = now_ms();
 	podwatch_stop(pw);
 	assert_true(now_ms() - t0 < 2000);
@@ -488,6 +501,69 @@ test_podwatch_garbage(void **st)
 	podwatch_stop(pw);
 	fprintf(stderr, "  stop during an idle watch took %lld ms\n", (long long)(now_ms() - t0));
 	assert_true(now_ms() - t0 < 2000);
+}
+
+/* --- kube against the fake: error mapping, bounds, no token over http ------------- */
+
+static int
+count_cb(void *arg, const char *type, json_t *obj)
+{
+	(void)type, (void)obj;
+	(*(int *)arg)++;
+	return 0;
+}
+
+static void
+test_kube_fake(void **st)
+{
+	(void)st;
+	struct kubecfg fc;
+	memset(&fc, 0, sizeof(fc));
+	snprintf(fc.server, sizeof(fc.server), "%s", getenv("AGENT_IT_FAKE"));
+	strcpy(fc.token, "must-not-leak-over-http");
+	kube_t *k;
+	char msg[256];
+	json_t *j = NULL;
+	int status = 0;
+	assert_int_equal(kube_new(&fc, &k, msg, sizeof(msg)), 0);
+	static const struct { int code, rc; } map[] = {
+		{400, RW_EINVAL}, {401, RW_EAUTH}, {403, RW_EPERM}, {404, RW_ENOTFOUND}, {409, RW_ECONFLICT},
+		{410, RW_ECONFLICT}, {422, RW_EINVAL}, {500, RW_EIO}, {503, RW_EIO}};
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+		char path[32], want[64];
+		snprintf(path, sizeof(path), "/status/%d", map[i].code);
+		assert_int_equal(kube_get(k, path, &j, &status, msg, sizeof(msg)), map[i].rc);
+		assert_null(j);
+		assert_int_equal(status, map[i].code);
+		snprintf(want, sizeof(want), "fake status %d", map[i].code);
+		assert_string_equal(msg, want);
+	}
+	assert_int_equal(kube_get(k, "/garbage", &j, &status, msg, sizeof(msg)), RW_EIO);
+	assert_non_null(strstr(msg, "not JSON"));
+	assert_int_equal(kube_get(k, "/big", &j, &status, msg, sizeof(msg)), RW_ETOOBIG);
+	int n = 0;
+	assert_int_equal(kube_watch(k, "/longline", 10, count_cb, &n, NULL, msg, sizeof(msg)), RW_ETOOBIG);
+	assert_int_equal(n, 0);
+	assert_int_equal(kube_watch(k, "/status/410", 10, count_cb, &n, NULL, msg, sizeof(msg)), RW_ECONFLICT);
+	/* a total timeout on an API call */
+	kube_set_timeout_ms(k, 300);
+	int64_t t0 = now_ms();
+	assert_int_equal(kube_get(k, "/hang", &j, &status, msg, sizeof(msg)), RW_ETIMEDOUT);
+	assert_true(now_ms() - t0 < 1500);
+	kube_set_timeout_ms(k, 0);
+	/* the connection survives all that: the next request works */
+	assert_int_equal(kube_get(k, "/stats", &j, &status, msg, sizeof(msg)), 0);
+	assert_int_equal(json_integer_value(json_object_get(j, "auth")), 0); /* bearer only over https */
+	json_decref(j);
+	/* a body over the probe bound fails the probe */
+	char big[256];
+	snprintf(big, sizeof(big), "%s/big", getenv("AGENT_IT_FAKE"));
+	struct probe_req q = {.target_id = 1, .subject = "big", .url = big};
+	rw_probe_result_t r;
+	assert_int_equal(probe_run(&q, 1, 2000, &r), 0);
+	assert_false(r.ok);
+	assert_non_null(strstr(r.error, "body larger than"));
+	kube_free(k);
 }
 
 /* --- probes ------------------------------------------------------------------------- */
@@ -618,6 +694,7 @@ main(void)
 		cmocka_unit_test(test_patch_configmap),
 		cmocka_unit_test(test_podwatch_sim),
 		cmocka_unit_test(test_podwatch_garbage),
+		cmocka_unit_test(test_kube_fake),
 		cmocka_unit_test(test_probe_sim),
 		cmocka_unit_test(test_probe_timeouts),
 	};
