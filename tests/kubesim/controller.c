@@ -110,31 +110,29 @@ static json_t *ctl_owned(struct store *st, const char *kind, const char *ns, con
 
 /* ---- garbage collection ---- */
 
-static int ctl_owner_exists(struct store *st, json_t *obj, const char *owner_kind)
-{
-    const char *uid = kobj_controller_uid(obj);
-    if (!uid)
-        return 1;
-    json_t *owners = store_list(st, kres_by_kind(owner_kind), kobj_str(obj, "metadata.namespace"));
-    int found = 0;
-    size_t i;
-    json_t *o;
-    json_array_foreach(owners, i, o) if (!strcmp(kobj_str(o, "metadata.uid"), uid)) found = 1;
-    json_decref(owners);
-    return found;
-}
-
+/* Deletes objects of kind whose controller (of owner_kind) no longer
+ * exists; the owners' uids are collected once so a pass stays linear. */
 static void ctl_gc(struct store *st, const char *kind, const char *owner_kind)
 {
     const struct kres *r = kres_by_kind(kind);
-    json_t *all = store_list(st, r, NULL);
+    json_t *owners = store_list(st, kres_by_kind(owner_kind), NULL);
+    json_t *uids = json_object();
     size_t i;
     json_t *o;
+    json_array_foreach(owners, i, o) {
+        const char *uid = kobj_str(o, "metadata.uid");
+        if (uid)
+            json_object_set_new(uids, uid, json_true());
+    }
+    json_decref(owners);
+    json_t *all = store_list(st, r, NULL);
     json_array_foreach(all, i, o) {
-        if (!ctl_owner_exists(st, o, owner_kind))
+        const char *uid = kobj_controller_uid(o);
+        if (uid && !json_object_get(uids, uid))
             store_delete(st, r, kobj_str(o, "metadata.namespace"), kobj_str(o, "metadata.name"), NULL);
     }
     json_decref(all);
+    json_decref(uids);
 }
 
 /* ---- pods ---- */

@@ -337,6 +337,7 @@ static int kubelet_pod(struct store *st, const struct scenario *scn, json_t *pod
     if (!node)
         return 0; /* unscheduled: the controller places pods */
     kubelet_assign_ip(st, priv, node);
+    int changed = 0;
     size_t i;
     json_t *c;
     json_array_foreach(kobj_get(pod, "spec.containers"), i, c) {
@@ -351,8 +352,12 @@ static int kubelet_pod(struct store *st, const struct scenario *scn, json_t *pod
             json_object_set_new(cst, "probePath", json_string(probe ? probe : "/api/health"));
             json_object_set_new(cst, "port", json_integer(json_is_integer(port) ? json_integer_value(port) : 3000));
         }
-        kubelet_step(&ref, cst, scn_image_for(scn, image), cname, image, now, instant);
+        changed |= kubelet_step(&ref, cst, scn_image_for(scn, image), cname, image, now, instant);
     }
+    /* Status is a function of the container states: re-render only when
+     * one of them moved (or the pod has never been rendered). */
+    if (!changed && kobj_get(pod, "status.containerStatuses"))
+        return 0;
     json_t *copy = json_deep_copy(pod);
     if (!copy)
         return -ENOMEM;

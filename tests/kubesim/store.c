@@ -264,23 +264,39 @@ int store_create(struct store *s, const struct kres *r, json_t *obj, json_t **ou
     return store_emit(s, STORE_ADDED, r, obj);
 }
 
-/* Equal apart from metadata.resourceVersion? */
+/* Equal apart from metadata.resourceVersion? Compared in place: this runs
+ * for every controller write, most of which change nothing. */
 static int store_same(json_t *a, json_t *b)
 {
-    json_t *ca = json_deep_copy(a), *cb = json_deep_copy(b);
-    json_object_del(json_object_get(ca, "metadata"), "resourceVersion");
-    json_object_del(json_object_get(cb, "metadata"), "resourceVersion");
-    int same = ca && cb && json_equal(ca, cb);
-    json_decref(ca);
-    json_decref(cb);
-    return same;
+    if (json_object_size(a) != json_object_size(b))
+        return 0;
+    const char *k;
+    json_t *va;
+    json_object_foreach(a, k, va) {
+        json_t *vb = json_object_get(b, k);
+        if (!vb)
+            return 0;
+        if (strcmp(k, "metadata")) {
+            if (!json_equal(va, vb))
+                return 0;
+            continue;
+        }
+        size_t na = json_object_size(va) - (json_object_get(va, "resourceVersion") ? 1 : 0);
+        size_t nb = json_object_size(vb) - (json_object_get(vb, "resourceVersion") ? 1 : 0);
+        if (!json_is_object(va) || !json_is_object(vb) || na != nb)
+            return 0;
+        const char *mk;
+        json_t *ma;
+        json_object_foreach(va, mk, ma) {
+            if (strcmp(mk, "resourceVersion") && !json_equal(ma, json_object_get(vb, mk)))
+                return 0;
+        }
+    }
+    return 1;
 }
 
 int store_update(struct store *s, const struct kres *r, json_t *obj, json_t **out)
 {
-    obj = store_own(r, obj);
-    if (!obj)
-        return -ENOMEM;
     const char *name = kobj_str(obj, "metadata.name");
     long at = name ? store_find(s, r, kobj_str(obj, "metadata.namespace"), name) : -1;
     if (at < 0) {
@@ -288,12 +304,19 @@ int store_update(struct store *s, const struct kres *r, json_t *obj, json_t **ou
         return -ENOENT;
     }
     struct store_entry *e = &s->entries[at];
+    if (kobj_set_str(obj, "kind", r->kind) || kobj_set_str(obj, "apiVersion", r->api_version)) {
+        json_decref(obj);
+        return -ENOMEM;
+    }
     if (store_same(e->obj, obj)) {
         json_decref(obj);
         if (out)
             *out = e->obj;
         return 0;
     }
+    obj = store_own(r, obj);
+    if (!obj)
+        return -ENOMEM;
     if (kobj_set_str(obj, "kind", r->kind) ||
         kobj_set_str(obj, "apiVersion", r->api_version) || store_stamp_rv(s, obj)) {
         json_decref(obj);
