@@ -288,6 +288,9 @@ kaction_set_image(kube_t *k, const rw_action_t *a, kaction_progress_fn progress,
 	if ((rc = rw_action_check(a, msg, sizeof(msg))))
 		return ka_fail(rc, result, resultsz, "invalid action: %s", msg);
 	int64_t deadline = a->deadline > 0 ? a->deadline : rw_now_us() + KACTION_DEFAULT_DEADLINE_S * 1000000LL;
+	/* An action handed over late (lease expiry, reconnect) must not be applied after its deadline. */
+	if (deadline <= rw_now_us())
+		return ka_fail(RW_ETIMEDOUT, result, resultsz, "deadline passed before the action started; nothing changed");
 
 	snprintf(path, sizeof(path), "/apis/apps/v1/namespaces/%s/deployments/%s", a->namespace_, a->name);
 	json_t *d = NULL;
@@ -353,6 +356,8 @@ kaction_patch_configmap(kube_t *k, const rw_action_t *a, char *previous, size_t 
 		return ka_fail(RW_EINVAL, result, resultsz, "not a patch-configmap action");
 	if ((rc = rw_action_check(a, msg, sizeof(msg))))
 		return ka_fail(rc, result, resultsz, "invalid action: %s", msg);
+	if (a->deadline > 0 && a->deadline <= rw_now_us())
+		return ka_fail(RW_ETIMEDOUT, result, resultsz, "deadline passed before the action started; nothing changed");
 	snprintf(path, sizeof(path), "/api/v1/namespaces/%s/configmaps/%s", a->namespace_, a->name);
 	json_t *cm = NULL;
 	if ((rc = kube_get(k, path, &cm, NULL, msg, sizeof(msg)))) {

@@ -17,7 +17,8 @@
  *                 (kubectl's `exceeded its progress deadline`, rc 1), with the
  *                 failing pods' reasons appended, e.g. `pod X: CrashLoopBackOff (restarts 3)`.
  *                 (Also what kube returns when its cancel flag is set.)
- *   RW_ETIMEDOUT  the action's deadline passed: `timed out waiting for the rollout`
+ *   RW_ETIMEDOUT  the action's deadline passed: `timed out waiting for the rollout`;
+ *                 or it had passed before the start: nothing is changed then
  *   others        from kube.h (RW_EAUTH, RW_EPERM, RW_ECONNECT, RW_EIO, ...)
  */
 #ifndef REWIND_AGENT_KACTION_H

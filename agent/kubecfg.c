@@ -393,8 +393,11 @@ kc_cluster(json_t *c, const char *name, const char *base, struct kubecfg *out, c
 	size_t sl = strlen(out->server);
 	while (sl > 0 && out->server[sl - 1] == '/')
 		out->server[--sl] = '\0';
-	if (kc_str(c, "proxy-url"))
+	/* Refused rather than ignored: ignoring them would connect differently from kubectl. */
+	if (json_object_get(c, "proxy-url"))
 		return kc_fail(RW_EINVAL, msg, msgsz, "cluster \"%s\": proxy-url is not supported", name);
+	if (json_object_get(c, "tls-server-name"))
+		return kc_fail(RW_EINVAL, msg, msgsz, "cluster \"%s\": tls-server-name is not supported", name);
 	const char *insecure = kc_str(c, "insecure-skip-tls-verify");
 	out->insecure = insecure && !strcmp(insecure, "true");
 	const char *data = kc_str(c, "certificate-authority-data");

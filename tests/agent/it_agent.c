@@ -251,6 +251,11 @@ test_set_image_unknown(void **st)
 	assert_string_equal(res, "deployment default/mr-dj-frontend has no container \"sidecar\"");
 	action(&a, FE, FE, "Not An Image!", 10);
 	assert_int_equal(kaction_set_image(kc, &a, NULL, NULL, prev, sizeof(prev), res, sizeof(res)), RW_EINVAL);
+	/* handed over after its deadline: refused, nothing patched */
+	action(&a, FE, FE, "ghcr.io/crisisk/mr-dj-frontend:v99", 10);
+	a.deadline = rw_now_us() - 1;
+	assert_int_equal(kaction_set_image(kc, &a, NULL, NULL, prev, sizeof(prev), res, sizeof(res)), RW_ETIMEDOUT);
+	assert_non_null(strstr(res, "nothing changed"));
 	assert_int_equal(generation(), g0);
 }
 
@@ -622,6 +627,25 @@ test_probe_sim(void **st)
 		assert_int_equal(res[i].http_status, 200);
 		assert_int_equal(res[i].target_id, 7);
 	}
+	/* 64 probes at once (RW_PROBE_MAX) against the simulator's pod endpoints */
+	struct probe_req many[RW_PROBE_MAX];
+	static rw_probe_result_t mres[RW_PROBE_MAX];
+	for (int i = 0; i < RW_PROBE_MAX; i++)
+		many[i] = (struct probe_req){.target_id = (uint32_t)i, .subject = res[i % n].subject,
+		                             .url = res[i % n].url, .expect = "{\"status\":\"ok\"}"};
+	int64_t t0 = now_ms();
+	assert_int_equal(probe_run(many, RW_PROBE_MAX, 2000, mres), 0);
+	int64_t wall = now_ms() - t0;
+	int maxl = 0, okn = 0;
+	long suml = 0;
+	for (int i = 0; i < RW_PROBE_MAX; i++) {
+		okn += mres[i].ok;
+		suml += mres[i].latency_ms;
+		maxl = mres[i].latency_ms > maxl ? mres[i].latency_ms : maxl;
+	}
+	fprintf(stderr, "  %d parallel probes: %d ok, wall %lld ms, latency avg %.1f ms max %d ms\n", RW_PROBE_MAX,
+	        okn, (long long)wall, (double)suml / RW_PROBE_MAX, maxl);
+	assert_int_equal(okn, RW_PROBE_MAX);
 	n = probe_pods("{\"status\":\"ok\",\"version\":\"v0\"}", res, 4);
 	assert_false(res[0].ok);
 	assert_non_null(strstr(res[0].error, "$.version: expected \"v0\""));

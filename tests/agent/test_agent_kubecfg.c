@@ -114,6 +114,10 @@ test_malformed(void **st)
 	                      "  context: {cluster: x}\ncurrent-context: x\n", NULL, &c, msg), RW_EINVAL);
 	assert_int_equal(load("clusters:\n- name: x\n  cluster:\n    server: ftp://x\ncontexts:\n- name: x\n"
 	                      "  context: {cluster: x}\ncurrent-context: x\n", NULL, &c, msg), RW_EINVAL);
+	/* cluster options that would change how we connect are refused, not ignored */
+	assert_int_equal(load("clusters:\n- name: x\n  cluster:\n    server: https://x\n    tls-server-name: y\n"
+	                      "contexts:\n- name: x\n  context: {cluster: x}\ncurrent-context: x\n", NULL, &c, msg), RW_EINVAL);
+	assert_non_null(strstr(msg, "tls-server-name is not supported"));
 	/* bad base64 CA */
 	assert_int_equal(load("clusters:\n- name: x\n  cluster:\n    server: https://x\n"
 	                      "    certificate-authority-data: '!!!notbase64'\ncontexts:\n- name: x\n"
