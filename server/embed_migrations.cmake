@@ -2,6 +2,7 @@
 # Run at build time by CMake (-P); the file names carry the version numbers.
 set(body "/* Generated from server/migrations (NNNN_name.sql) at build time. Do not edit. */\n")
 string(APPEND body "#include \"store_migrations.h\"\n\nconst struct store_migration store_migrations[] = {\n")
+string(REPLACE "," ";" FILES "${FILES}")
 set(count 0)
 foreach(f ${FILES})
   get_filename_component(base ${f} NAME_WE)

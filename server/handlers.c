@@ -262,7 +262,7 @@ static wire_msg_t *
 h_agent_report(struct call *c)
 {
 	const struct wire_state *in = &c->req->u.state;
-	char cluster[RW_NAME_MAX + 1], node[RW_POD_NAME_MAX + 1], text[400];
+	char cluster[RW_NAME_MAX + 1], node[RW_POD_NAME_MAX + 1], text[800];
 	struct store_report r;
 	rw_probe_target_t *targets = NULL;
 	size_t ntargets = 0;

@@ -24,6 +24,10 @@ struct link {
 	int timeout_ms;
 	rw_actor_t who;
 	int open;
+	int shut;              /* atomic: link_shutdown() was called */
+	int established;       /* atomic: the handshake completed */
+	void (*on_lost)(void *);
+	void *on_lost_arg;
 };
 
 int
@@ -94,6 +98,25 @@ done:
 	free(cert);
 	free(ca);
 	return rv;
+}
+
+static void
+lost_cb(nng_pipe p, nng_pipe_ev ev, void *arg)
+{
+	link_t *l = arg;
+	(void)p;
+	if (ev == NNG_PIPE_EV_REM_POST && __atomic_load_n(&l->established, __ATOMIC_ACQUIRE) &&
+	    l->on_lost)
+		l->on_lost(l->on_lost_arg);
+}
+
+void
+link_shutdown(link_t *l)
+{
+	if (!l || __atomic_exchange_n(&l->shut, 1, __ATOMIC_ACQ_REL))
+		return;
+	if (l->open)
+		nng_close(l->sock); /* pending aios finish with NNG_ECLOSED */
 }
 
 /* Host part of tls+tcp://host:port, for certificate name checks. */
@@ -310,6 +333,10 @@ dial(link_t *l, const struct link_opts *o, char *msg, size_t msgsz)
 	/* A resent request would reach the server on a new, unauthenticated pipe. */
 	nng_socket_set_ms(l->sock, NNG_OPT_REQ_RESENDTIME, NNG_DURATION_INFINITE);
 	nng_socket_set_size(l->sock, NNG_OPT_RECVMAXSZ, WIRE_RESPONSE_MAX);
+	l->on_lost = o->on_lost;
+	l->on_lost_arg = o->on_lost_arg;
+	if (o->on_lost)
+		nng_pipe_notify(l->sock, NNG_PIPE_EV_REM_POST, lost_cb, l);
 	if ((rv = nng_dialer_create(&l->dialer, l->sock, o->url)) != 0 ||
 	    (rv = nng_dialer_set_ptr(l->dialer, NNG_OPT_TLS_CONFIG, l->tls)) != 0) {
 		snprintf(msg, msgsz, "cannot dial %s: %s", o->url, nng_strerror(rv));
@@ -342,6 +369,7 @@ link_open(const struct link_opts *o, link_t **out, char *msg, size_t msgsz)
 		link_close(l);
 		return rv;
 	}
+	__atomic_store_n(&l->established, 1, __ATOMIC_RELEASE);
 	*out = l;
 	return 0;
 }
@@ -351,7 +379,7 @@ link_close(link_t *l)
 {
 	if (!l)
 		return;
-	if (l->open)
+	if (l->open && !__atomic_load_n(&l->shut, __ATOMIC_ACQUIRE))
 		nng_close(l->sock);
 	if (l->tls)
 		nng_tls_config_free(l->tls);

@@ -48,6 +48,13 @@ struct link_opts {
 	const char *proof_cert_path;
 	const char *proof_key_path;
 	int skip_handshake;
+	/*
+	 * Called (from an NNG thread; must not block) when the connection to
+	 * the server is lost.  The session is then useless: its identity was
+	 * bound to that connection.  May be NULL.
+	 */
+	void (*on_lost)(void *arg);
+	void *on_lost_arg;
 };
 
 typedef struct link link_t;
@@ -59,6 +66,13 @@ typedef struct link link_t;
  */
 int link_open(const struct link_opts *o, link_t **out, char *msg, size_t msgsz);
 void link_close(link_t *l);
+
+/*
+ * Aborts every call in progress (they return RW_ECONNECT) and refuses new
+ * ones; the link must still be freed with link_close() once no thread uses
+ * it.  Safe to call from any thread, more than once.
+ */
+void link_shutdown(link_t *l);
 
 /* The identity the server bound to this session. */
 const rw_actor_t *link_identity(const link_t *l);

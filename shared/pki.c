@@ -1289,3 +1289,24 @@ pki_verify_proof(const pki_verifier_t *v, const char *cert_pem, size_t cert_len,
 		set_msg(msg, msgsz, "ok");
 	return rv;
 }
+
+int
+pki_cert_identity(const char *cert_path, rw_actor_t *who, char *msg, size_t msgsz)
+{
+	mbedtls_x509_crt crt;
+	char *pem = NULL;
+	size_t len;
+	int rv = pki_read_file(cert_path, PKI_CERT_MAX, &pem, &len);
+
+	if (rv != 0) {
+		set_msg(msg, msgsz, "cannot read %s: %s", cert_path, rw_strerror(rv));
+		return rv;
+	}
+	mbedtls_x509_crt_init(&crt);
+	rv = parse_peer_cert(&crt, pem, len, msg, msgsz);
+	if (rv == 0)
+		rv = read_identity(&crt, who, msg, msgsz);
+	mbedtls_x509_crt_free(&crt);
+	free(pem);
+	return rv;
+}

@@ -72,6 +72,12 @@ int pki_verify_proof(const pki_verifier_t *v, const char *cert_pem, size_t cert_
                      const uint8_t *nonce, size_t nonce_len, const uint8_t *sig, size_t sig_len,
                      rw_actor_t *who, char *msg, size_t msgsz);
 
+/*
+ * Reads the name and role from one's own certificate file (no chain check:
+ * the server does that).  RW_EAUTH when it carries no Rewind identity.
+ */
+int pki_cert_identity(const char *cert_path, rw_actor_t *who, char *msg, size_t msgsz);
+
 /* Fills buf with cryptographically random bytes (mbedTLS CTR-DRBG). */
 int pki_random(uint8_t *buf, size_t len);
 
