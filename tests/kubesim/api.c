@@ -9,10 +9,12 @@
 #include "kobj.h"
 #include "kubelet.h"
 #include "kutil.h"
+#include "logstream.h"
 #include "patch.h"
 #include "schema.h"
 #include "selector.h"
 #include "table.h"
+#include "watch.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -35,7 +37,8 @@ void api_resp_clear(struct api_resp *resp)
 {
     free(resp->body);
     json_decref(resp->warnings);
-    watch_free(resp->watch);
+    if (resp->stream.impl)
+        resp->stream.free(resp->stream.impl);
     memset(resp, 0, sizeof(*resp));
 }
 
@@ -282,6 +285,16 @@ static int api_list(struct api_ctx *ctx, const struct api_req *req, struct route
                                          "resourceVersion", rv, "items", items), NULL);
 }
 
+static ssize_t api_watch_read(void *w, char *buf, size_t max, int (*alive)(void *ctx), void *ctx)
+{
+    return watch_read(w, buf, max, alive, ctx);
+}
+
+static void api_watch_free(void *w)
+{
+    watch_free(w);
+}
+
 static int api_watch(struct api_ctx *ctx, const struct api_req *req, struct route *rt,
                      struct api_resp *resp)
 {
@@ -303,11 +316,13 @@ static int api_watch(struct api_ctx *ctx, const struct api_req *req, struct rout
         if (sel_parse_fields(fsel, rt->r->kind, &o.fields, err, sizeof(err)))
             o.fields = NULL;
     }
-    rc = watch_open(ctx->st, &o, &resp->watch);
+    struct watch *w = NULL;
+    rc = watch_open(ctx->st, &o, &w);
     if (rc == -EINVAL)
         return api_error(resp, 400, "BadRequest", "invalid resourceVersion for watch");
     if (rc)
         return rc;
+    resp->stream = (struct api_stream){w, api_watch_read, api_watch_free};
     resp->code = 200;
     resp->content_type = "application/json";
     return 0;
@@ -352,8 +367,9 @@ static int api_logs(struct api_ctx *ctx, const struct api_req *req, struct route
                                  api_arg_long(req, "sinceSeconds", -1),
                                  api_arg_bool(req, "timestamps"), api_arg_bool(req, "previous")};
     char err[300] = "", *text = NULL;
+    struct kubelet_log_pos pos;
     store_lock(ctx->st);
-    int rc = kubelet_logs(ctx->st, rt->ns, rt->name, &o, &text, err, sizeof(err));
+    int rc = kubelet_logs(ctx->st, rt->ns, rt->name, &o, &text, &pos, err, sizeof(err));
     store_unlock(ctx->st);
     if (rc == -ENOENT)
         return api_not_found(resp, rt->r, rt->name);
@@ -361,7 +377,16 @@ static int api_logs(struct api_ctx *ctx, const struct api_req *req, struct route
         return api_error(resp, 400, "BadRequest", err);
     if (rc)
         return rc;
-    return api_text(resp, 200, text);
+    if (!api_arg_bool(req, "follow") || o.previous)
+        return api_text(resp, 200, text);
+    struct lstream *ls = NULL;
+    rc = lstream_open(ctx->st, &pos, o.timestamps, text, &ls);
+    if (rc)
+        return rc;
+    resp->stream = (struct api_stream){ls, lstream_read, lstream_free};
+    resp->code = 200;
+    resp->content_type = "text/plain; charset=utf-8";
+    return 0;
 }
 
 static int api_get(struct api_ctx *ctx, const struct api_req *req, struct route *rt,

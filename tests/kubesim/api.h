@@ -11,9 +11,10 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include <sys/types.h>
+
 #include "scenario.h"
 #include "store.h"
-#include "watch.h"
 
 struct api_ctx {
     struct store *st;
@@ -34,13 +35,22 @@ struct api_req {
     void *arg_ctx;
 };
 
+/* A body produced over time (watch events, followed logs). read blocks
+ * until it has bytes, returns 0 at the end and -1 when alive(ctx) reports
+ * the client gone; free releases impl. */
+struct api_stream {
+    void *impl;
+    ssize_t (*read)(void *impl, char *buf, size_t max, int (*alive)(void *ctx), void *ctx);
+    void (*free)(void *impl);
+};
+
 struct api_resp {
     int code;
     const char *content_type; /* static string */
     char *body;               /* owned */
     size_t len;
     json_t *warnings;         /* owned array of strings, or NULL */
-    struct watch *watch;      /* owned; when set, stream it instead of body */
+    struct api_stream stream; /* owned; when impl is set, stream it instead of body */
 };
 
 /* Fills resp (caller clears it with api_resp_clear). Returns 0, or a

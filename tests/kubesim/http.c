@@ -69,10 +69,10 @@ static const char *http_header(struct MHD_Connection *c, const char *name)
     return MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
 }
 
-/* ---- watch streaming ---- */
+/* ---- streaming (watches, followed logs) ---- */
 
 struct http_stream {
-    struct watch *w;
+    struct api_stream s;
     struct MHD_Connection *conn;
 };
 
@@ -94,7 +94,7 @@ static ssize_t http_stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
     struct http_stream *hs = cls;
     (void)pos;
-    ssize_t n = watch_read(hs->w, buf, max, http_alive, hs);
+    ssize_t n = hs->s.read(hs->s.impl, buf, max, http_alive, hs);
     if (n > 0)
         return n;
     return n == 0 ? MHD_CONTENT_READER_END_OF_STREAM : MHD_CONTENT_READER_END_WITH_ERROR;
@@ -103,7 +103,7 @@ static ssize_t http_stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 static void http_stream_free(void *cls)
 {
     struct http_stream *hs = cls;
-    watch_free(hs->w);
+    hs->s.free(hs->s.impl);
     free(hs);
 }
 
@@ -131,13 +131,13 @@ static void http_add_warnings(struct MHD_Response *r, json_t *warnings)
 static enum MHD_Result http_send(struct MHD_Connection *c, struct api_resp *ar)
 {
     struct MHD_Response *r;
-    if (ar->watch) {
+    if (ar->stream.impl) {
         struct http_stream *hs = calloc(1, sizeof(*hs));
         if (!hs)
             return MHD_NO;
-        hs->w = ar->watch;
+        hs->s = ar->stream;
         hs->conn = c;
-        ar->watch = NULL;
+        memset(&ar->stream, 0, sizeof(ar->stream));
         r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024, http_stream_read, hs,
                                               http_stream_free);
         if (!r) {
@@ -245,7 +245,7 @@ static enum MHD_Result http_dispatch(struct http_server *s, struct MHD_Connectio
     }
     if (s->o.verbose)
         fprintf(stderr, "kubesim: %s %s -> %d%s [%s]\n", method, url, ar.code,
-                ar.watch ? " (watch)" : "", http_header(c, "User-Agent") ? http_header(c, "User-Agent") : "-");
+                ar.stream.impl ? " (stream)" : "", http_header(c, "User-Agent") ? http_header(c, "User-Agent") : "-");
     enum MHD_Result ret = http_send(c, &ar);
     api_resp_clear(&ar);
     return ret;

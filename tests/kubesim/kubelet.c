@@ -44,6 +44,7 @@ static json_t *kubelet_cstate(json_t *priv, const char *container)
 static void kubelet_append(json_t *cst, const char *line)
 {
     json_t *logs = json_object_get(cst, "logs");
+    json_object_set_new(cst, "seq", json_integer(kobj_int(cst, "seq", 0) + 1));
     json_array_append_new(logs, json_pack("{s:I, s:s}", "t", (json_int_t)kubelet_wall_ms(),
                                           "m", line));
     while (json_array_size(logs) > KUBELET_MAX_LOG)
@@ -411,8 +412,34 @@ static int kubelet_pick_container(json_t *pod, const char *want, const char **ou
     return -EINVAL;
 }
 
+/* Formats lines [from, n) of logs, skipping those before since_ms. */
+static char *kubelet_format(json_t *logs, size_t from, int64_t since_ms, int timestamps)
+{
+    size_t n = json_array_size(logs), cap = 1, len = 0;
+    for (size_t i = from; i < n; i++)
+        cap += strlen(kobj_str(json_array_get(logs, i), "m")) + 48;
+    char *buf = malloc(cap);
+    if (!buf)
+        return NULL;
+    buf[0] = '\0';
+    for (size_t i = from; i < n; i++) {
+        json_t *e = json_array_get(logs, i);
+        int64_t t = kobj_int(e, "t", 0);
+        if (t < since_ms)
+            continue;
+        if (timestamps) {
+            char ts[32];
+            ku_rfc3339((time_t)(t / 1000), ts, sizeof(ts));
+            len += (size_t)snprintf(buf + len, cap - len, "%.19s.%03d000000Z ", ts, (int)(t % 1000));
+        }
+        len += (size_t)snprintf(buf + len, cap - len, "%s\n", kobj_str(e, "m"));
+    }
+    return buf;
+}
+
 int kubelet_logs(struct store *st, const char *ns, const char *pod,
-                 const struct kubelet_log_opts *o, char **out, char *err, size_t errlen)
+                 const struct kubelet_log_opts *o, char **out, struct kubelet_log_pos *pos,
+                 char *err, size_t errlen)
 {
     const struct kres *pr = kres_by_kind("Pod");
     json_t *obj = store_get(st, pr, ns, pod);
@@ -440,27 +467,39 @@ int kubelet_logs(struct store *st, const char *ns, const char *pod,
     if (o->tail >= 0 && (size_t)o->tail < n)
         from = n - (size_t)o->tail;
     int64_t since = o->since_seconds >= 0 ? kubelet_wall_ms() - o->since_seconds * 1000 : 0;
-    size_t cap = 1, len = 0;
-    for (size_t i = from; i < n; i++)
-        cap += strlen(kobj_str(json_array_get(logs, i), "m")) + 48;
-    char *buf = malloc(cap);
+    char *buf = kubelet_format(logs, from, since, o->timestamps);
     if (!buf)
         return -ENOMEM;
-    buf[0] = '\0';
-    for (size_t i = from; i < n; i++) {
-        json_t *e = json_array_get(logs, i);
-        if (kobj_int(e, "t", 0) < since)
-            continue;
-        if (o->timestamps) {
-            int64_t t = kobj_int(e, "t", 0);
-            char ts[32];
-            ku_rfc3339((time_t)(t / 1000), ts, sizeof(ts));
-            len += (size_t)snprintf(buf + len, cap - len, "%.19s.%03d000000Z ", ts, (int)(t % 1000));
-        }
-        len += (size_t)snprintf(buf + len, cap - len, "%s\n", kobj_str(e, "m"));
-    }
-    if (o->limit_bytes >= 0 && (size_t)o->limit_bytes < len)
+    if (o->limit_bytes >= 0 && (size_t)o->limit_bytes < strlen(buf))
         buf[o->limit_bytes] = '\0';
+    if (pos) {
+        snprintf(pos->ns, sizeof(pos->ns), "%s", ns);
+        snprintf(pos->pod, sizeof(pos->pod), "%s", pod);
+        snprintf(pos->container, sizeof(pos->container), "%s", container);
+        snprintf(pos->uid, sizeof(pos->uid), "%s", kobj_str(obj, "metadata.uid"));
+        pos->next = (uint64_t)kobj_int(cst, "seq", 0);
+    }
     *out = buf;
+    return 0;
+}
+
+int kubelet_logs_since(struct store *st, struct kubelet_log_pos *pos, int timestamps, char **out)
+{
+    const struct kres *pr = kres_by_kind("Pod");
+    json_t *obj = store_get(st, pr, pos->ns, pos->pod);
+    const char *uid = kobj_str(obj, "metadata.uid");
+    if (!obj || !uid || strcmp(uid, pos->uid) || kobj_str(obj, "metadata.deletionTimestamp"))
+        return -ENOENT;
+    json_t *priv = store_priv(st, pr, pos->ns, pos->pod);
+    json_t *cst = json_object_get(json_object_get(priv, "c"), pos->container);
+    json_t *logs = json_object_get(cst, "logs");
+    uint64_t seq = (uint64_t)kobj_int(cst, "seq", 0), n = json_array_size(logs);
+    /* The oldest kept line has sequence number seq - n. */
+    uint64_t first = seq - n;
+    size_t from = pos->next > first ? (size_t)(pos->next - first) : 0;
+    *out = kubelet_format(logs, from, 0, timestamps);
+    if (!*out)
+        return -ENOMEM;
+    pos->next = seq;
     return 0;
 }

@@ -32,11 +32,23 @@ struct kubelet_log_opts {
     int previous;
 };
 
-/* Log text of a pod's container into *out (caller frees). -ENOENT when the
- * pod is missing, -EINVAL with err set for a bad container choice. */
+/* Where a reader is in a container's log, for following it. */
+struct kubelet_log_pos {
+    char ns[254], pod[254], container[254], uid[64];
+    uint64_t next; /* sequence number of the next line */
+};
+
+/* Log text of a pod's container into *out (caller frees); pos (optional)
+ * gets the position after it. -ENOENT when the pod is missing, -EINVAL or
+ * -EAGAIN with err set for a bad container choice or a container that has
+ * not started. */
 int kubelet_logs(struct store *st, const char *ns, const char *pod,
-                 const struct kubelet_log_opts *o, char **out, char *err,
-                 size_t errlen);
+                 const struct kubelet_log_opts *o, char **out, struct kubelet_log_pos *pos,
+                 char *err, size_t errlen);
+
+/* Lines appended since pos->next (possibly none: *out is ""), advancing
+ * pos. -ENOENT once the pod is gone or replaced. */
+int kubelet_logs_since(struct store *st, struct kubelet_log_pos *pos, int timestamps, char **out);
 
 /* 1 if the pod is Running with all containers ready and not terminating. */
 int kubelet_pod_ready(json_t *pod);

@@ -44,6 +44,21 @@ out=$(curl -sN --max-time 10 -H 'Accept: application/json;as=Table;v=v1;g=meta.k
 grep -q '"object":{"kind":"Table","apiVersion":"meta.k8s.io/v1"' <<<"$out" || fail "Table watch: $out"
 pass "watch with Table Accept sends Table rows (kubectl get -w)"
 
+# kubectl logs -f: the followed log carries new lines as they are written,
+# and the stream ends when the pod goes away.
+pod=$(curl -sf "$KS_API/api/v1/namespaces/misterdj/pods" | grep -o '"name":"misterdj-backend-[a-z0-9]*-[a-z0-9]*"' |
+  head -n1 | cut -d'"' -f4)
+curl -sN --max-time 20 "$KS_API/api/v1/namespaces/misterdj/pods/$pod/log?follow=true&tailLines=1" >"$KS_DIR/follow" &
+fpid=$!
+KS_EXTRA_PIDS+=("$fpid")
+sleep 0.5
+curl -s -o /dev/null "$KS_HEALTH/pods/misterdj/$pod/api/health"
+ks_eventually grep -q 'INFO  GET /api/health 200$' "$KS_DIR/follow" || fail "followed log did not get the new line"
+curl -sf -X DELETE "$KS_API/api/v1/namespaces/misterdj/pods/$pod?gracePeriodSeconds=0" >/dev/null
+for _ in $(seq 1 30); do kill -0 "$fpid" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$fpid" 2>/dev/null && fail "follow stream did not end when the pod was deleted"
+pass "logs follow=true streams new lines and ends with the pod"
+
 # SIGTERM with two watches open: the process must exit promptly and cleanly.
 for i in 1 2; do
   curl -sN "$KS_API/api/v1/pods?watch=1" >/dev/null 2>&1 &
