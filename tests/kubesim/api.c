@@ -512,37 +512,43 @@ static json_t *api_merge_status(const struct route *rt, json_t *old, json_t *obj
     return obj;
 }
 
-/* Validates obj (stolen) as the new state of old and stores it (lock held). */
-static int api_commit_update(struct api_ctx *ctx, const struct api_req *req, struct route *rt,
-                             json_t *old, json_t *obj, struct api_resp *resp)
+/* Unknown fields and the object's identity (name, namespace,
+ * resourceVersion precondition). Answers resp and returns -EINVAL when the
+ * update must be refused. */
+static int api_check_update(const struct api_req *req, struct route *rt, json_t *old, json_t *obj,
+                            struct api_resp *resp)
 {
     enum schema_fv fv;
     char err[600];
     int rc = api_field_validation(req, &fv, resp);
-    json_t *causes = json_array();
-    if (rc || !causes)
-        goto out;
-    kobj_prune_nulls(obj);
+    if (rc)
+        return rc;
     resp->warnings = json_array();
-    rc = schema_check_fields(rt->r->kind, obj, fv, resp->warnings, err, sizeof(err));
-    if (rc) {
-        rc = api_error(resp, 400, "BadRequest", err);
-        goto out;
-    }
+    if (schema_check_fields(rt->r->kind, obj, fv, resp->warnings, err, sizeof(err)))
+        return api_error(resp, 400, "BadRequest", err) ? -ENOMEM : -EINVAL;
     const char *name = kobj_str(obj, "metadata.name");
     const char *ns = kobj_str(obj, "metadata.namespace");
     if (!name || strcmp(name, rt->name) || (rt->r->namespaced && ns && strcmp(ns, rt->ns))) {
         snprintf(err, sizeof(err), "the name of the object (%s) does not match the name on the "
                  "URL (%s)", name ? name : "", rt->name);
-        rc = api_error(resp, 400, "BadRequest", err);
-        goto out;
+        return api_error(resp, 400, "BadRequest", err) ? -ENOMEM : -EINVAL;
     }
     const char *orv = kobj_str(old, "metadata.resourceVersion");
     const char *nrv = kobj_str(obj, "metadata.resourceVersion");
-    if (nrv && *nrv && strcmp(nrv, orv)) {
-        rc = api_conflict(resp, rt->r, rt->name);
+    if (nrv && *nrv && strcmp(nrv, orv))
+        return api_conflict(resp, rt->r, rt->name) ? -ENOMEM : -EINVAL;
+    return 0;
+}
+
+/* Validates obj (stolen) as the new state of old and stores it (lock held). */
+static int api_commit_update(struct api_ctx *ctx, const struct api_req *req, struct route *rt,
+                             json_t *old, json_t *obj, struct api_resp *resp)
+{
+    json_t *causes = json_array();
+    kobj_prune_nulls(obj);
+    int rc = causes ? api_check_update(req, rt, old, obj, resp) : -ENOMEM;
+    if (rc)
         goto out;
-    }
     if (rt->r->namespaced)
         kobj_set_str(obj, "metadata.namespace", rt->ns);
     api_keep_server_fields(obj, old);
@@ -556,6 +562,7 @@ static int api_commit_update(struct api_ctx *ctx, const struct api_req *req, str
         rc = api_invalid(resp, rt->r, rt->name, causes);
         goto out;
     }
+    /* The apiserver's strategy: a spec change is a new generation. */
     if (kobj_get(old, "metadata.generation") &&
         !json_equal(json_object_get(old, "spec"), json_object_get(obj, "spec")))
         kobj_set_int(obj, "metadata.generation", kobj_int(old, "metadata.generation", 1) + 1);
