@@ -247,14 +247,20 @@ ka_follow(kube_t *k, const rw_action_t *a, struct ka_follow *f, int64_t deadline
 			                 a->namespace_, a->name, f->rv, secs > 300 ? 300 : secs);
 			if (n < 0 || (size_t)n >= sizeof(path))
 				return ka_fail(RW_ETOOBIG, result, resultsz, "watch path too long");
+			int64_t started = rw_now_us();
 			rc = kube_watch(k, path, (int)secs, ka_watch_cb, f, NULL, msg, sizeof(msg));
 			if (rc == 1)
 				goto ended;
 			if (rc == 2)
 				return ka_fail(RW_ENOTFOUND, result, resultsz,
 				               "deployment %s/%s was deleted during the rollout", a->namespace_, a->name);
-			if (rc == 0)
-				continue;          /* server ended the watch: resume from the last RV */
+			if (rc == 0) {
+				/* server ended the watch: resume from the last RV, without
+				 * spinning on a server that closes watches at once */
+				if (rw_now_us() - started < 1000000)
+					ka_sleep_ms(200);
+				continue;
+			}
 			if (rc == RW_ETIMEDOUT && !ka_remaining_ms(deadline))
 				return ka_fail(RW_ETIMEDOUT, result, resultsz, "timed out waiting for the rollout");
 			if (rc == RW_EUNAVAIL || rc == RW_EAUTH || rc == RW_EPERM)

@@ -409,7 +409,11 @@ pw_watch_loop(podwatch_t *pw)
 				pw_error(pw, rc, "watch", "very short watch: closed at once without events");
 				break;
 			}
-			continue; /* normal expiry: resume from the last resourceVersion */
+			/* normal expiry: resume from the last resourceVersion; a server that
+			 * keeps closing watches quickly (poll-style) must not make us spin */
+			if (pw_now_ms() - started < 1000)
+				pw_sleep(pw, pw_jitter(pw, 200));
+			continue;
 		}
 		if (rc == RW_ECONFLICT) {
 			pthread_mutex_lock(&pw->mu);

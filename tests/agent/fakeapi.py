@@ -6,6 +6,10 @@ Plain HTTP on 127.0.0.1 (port 0 = free port, written to --port-file).
   GET /api/v1/pods?...watch=true  (watch) 1st: one event then a truncated chunk,
                                           2nd: a garbage line, 3rd: ERROR 410 Gone,
                                           then: ADDED pod-b and an idle stream
+  GET .../namespaces/fake/deployments/web            a deployment whose rollout is in progress
+  GET .../namespaces/fake/deployments?fieldSelector  (list) the same, not done
+  GET .../namespaces/fake/deployments?watch=true     1st: empty 200 closed at once, 2nd: garbage,
+                                                     3rd: empty again, then: MODIFIED (done)
   GET /hang                       never answers (for probe timeouts)
   GET /stats                      {"lists": n, "watches": n, "auth": requests with Authorization}
   GET /status/CODE                a metav1.Status error with that code
@@ -18,7 +22,17 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 NODE = "node-1"
 lock = threading.Lock()
-counts = {"lists": 0, "watches": 0, "auth": 0}
+counts = {"lists": 0, "watches": 0, "auth": 0, "dlists": 0, "dwatches": 0}
+
+
+def deployment(done, rv):
+    d = {"kind": "Deployment", "apiVersion": "apps/v1",
+         "metadata": {"name": "web", "namespace": "fake", "generation": 2, "resourceVersion": str(rv)},
+         "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "web"}},
+                  "template": {"spec": {"containers": [{"name": "web", "image": "web:1"}]}}},
+         "status": {"observedGeneration": 2 if done else 1, "replicas": 1, "updatedReplicas": 1,
+                    "availableReplicas": 1}}
+    return d
 
 
 def pod(name, rv):
@@ -79,6 +93,8 @@ class H(BaseHTTPRequestHandler):
             except OSError:
                 pass
             return
+        if self.path.startswith("/apis/apps/v1/namespaces/fake/deployments"):
+            return self.fake_deployments()
         if self.path == "/hang":
             time.sleep(30)
             return
@@ -128,6 +144,24 @@ class H(BaseHTTPRequestHandler):
             self.chunk(b"")
         except OSError:
             pass
+
+    def fake_deployments(self):
+        if self.path.endswith("/deployments/web"):
+            return self.send_json(200, deployment(False, 5))
+        if "watch=true" not in self.path:
+            with lock:
+                counts["dlists"] += 1
+            return self.send_json(200, {"kind": "DeploymentList", "apiVersion": "apps/v1",
+                                        "metadata": {"resourceVersion": "5"}, "items": [deployment(False, 5)]})
+        with lock:
+            counts["dwatches"] += 1
+            n = counts["dwatches"]
+        self.start_stream()
+        if n == 2:
+            self.chunk(b"<html>502 Bad Gateway</html>\n")
+        elif n >= 4:
+            self.chunk(json.dumps({"type": "MODIFIED", "object": deployment(True, 6)}).encode() + b"\n")
+        self.chunk(b"")
 
 
 class Server(ThreadingHTTPServer):
