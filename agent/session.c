@@ -288,8 +288,15 @@ conn_drop(struct session *s)
 	link_t *old;
 	pthread_mutex_lock(&s->lock);
 	old = s->link;
+	s->link_broken = true; /* no new calls on it */
+	pthread_mutex_unlock(&s->lock);
+	/*
+	 * Outside the lock: closing runs NNG's pipe callbacks, and on_lost()
+	 * takes the lock.
+	 */
 	if (old)
 		link_shutdown(old);
+	pthread_mutex_lock(&s->lock);
 	while (old && s->link_refs > 0)
 		pthread_cond_wait(&s->cond, &s->lock);
 	s->link = NULL;
@@ -598,9 +605,12 @@ reporter_main(void *arg)
 		heartbeat(s);
 		if (due) {
 			link_t *l = conn_acquire(s);
-			next = now_us() + (int64_t)interval * 1000;
 			if (l)
 				send_report(s, l);
+			pthread_mutex_lock(&s->lock);
+			interval = s->interval_ms; /* the server may have just set it */
+			pthread_mutex_unlock(&s->lock);
+			next = now_us() + (int64_t)interval * 1000;
 		}
 		pthread_mutex_lock(&s->lock);
 		/* A new connection wants its snapshot now, not at the next tick. */
@@ -845,11 +855,10 @@ session_stop(session_t *s)
 {
 	if (!s)
 		return;
+	/* The keeper sees this, shuts the link down (aborting the long poll) and exits. */
 	pthread_mutex_lock(&s->lock);
 	s->stopping = true;
 	atomic_store(&s->action_cancel, 1);
-	if (s->link)
-		link_shutdown(s->link); /* aborts the long poll at once */
 	pthread_cond_broadcast(&s->cond);
 	pthread_mutex_unlock(&s->lock);
 	if (s->actor_started)

@@ -111,27 +111,26 @@ store_agent_advance(store_t *st, const struct store_report *r, bool *resync)
 	const char *params[5] = {r->agent, r->cluster, r->node,
 	                         store_i64(epoch, (int64_t)r->epoch), store_i64(seq, (int64_t)r->seq)};
 	PGresult *res;
+	bool known;
 	int rv;
 
-	/* The old row's values come back via the CTE, read before the upsert changed them. */
-	rv = store_exec(st,
-	                "WITH old AS (SELECT epoch, seq FROM agents WHERE name = $1 FOR UPDATE)"
-	                " INSERT INTO agents (name, cluster, node, epoch, seq, last_seen)"
-	                " VALUES ($1, $2, $3, $4::bigint, $5::bigint, now())"
-	                " ON CONFLICT (name) DO UPDATE SET cluster = EXCLUDED.cluster,"
-	                "   node = EXCLUDED.node, epoch = EXCLUDED.epoch, seq = EXCLUDED.seq,"
-	                "   last_seen = now()"
-	                " RETURNING (SELECT epoch FROM old), (SELECT seq FROM old)",
-	                5, params, &res);
+	/* The row lock serialises two reports of one agent (two servers, a retry). */
+	rv = store_exec(st, "SELECT epoch, seq FROM agents WHERE name = $1 FOR UPDATE", 1, params,
+	                &res);
 	if (rv)
 		return rv;
-	if (!r->full) {
-		bool known = !PQgetisnull(res, 0, 0);
+	known = PQntuples(res) == 1;
+	if (!r->full)
 		*resync = !known || (uint64_t)store_col_i64(res, 0, 0) != r->epoch ||
 		          (uint64_t)store_col_i64(res, 0, 1) + 1 != r->seq;
-	}
 	PQclear(res);
-	return 0;
+	return store_exec(st,
+	                  "INSERT INTO agents (name, cluster, node, epoch, seq, last_seen)"
+	                  " VALUES ($1, $2, $3, $4::bigint, $5::bigint, now())"
+	                  " ON CONFLICT (name) DO UPDATE SET cluster = EXCLUDED.cluster,"
+	                  "   node = EXCLUDED.node, epoch = EXCLUDED.epoch, seq = EXCLUDED.seq,"
+	                  "   last_seen = now()",
+	                  5, params, NULL);
 }
 
 static int
