@@ -155,8 +155,7 @@ handle(struct worker *w, nng_msg *req)
 	int rv;
 
 	hc.pipe = (uint32_t)nng_pipe_id(nng_msg_get_pipe(req));
-	rv = wire_decode(nng_msg_body(req), nng_msg_len(req), WIRE_REQUEST_MAX, &in, &rid, why,
-	                 sizeof(why));
+	rv = wire_decode_request(nng_msg_body(req), nng_msg_len(req), &in, &rid, why, sizeof(why));
 	if (rv != 0) {
 		char q[300];
 		log_info("request.invalid", "pipe=%u err=%s reason=%s", hc.pipe, rw_errname(rv),
@@ -261,7 +260,9 @@ start_listener(struct srv *s, const struct srv_opts *o, char *msg, size_t msgsz)
 	if ((rv = nng_rep0_open(&s->sock)) != 0)
 		return link_nng_err(rv);
 	s->sock_open = true;
-	nng_socket_set_size(s->sock, NNG_OPT_RECVMAXSZ, WIRE_REQUEST_MAX);
+	/* Uploads (ARTIFACT_ADD) may be this big; wire_decode_request() holds every
+	   other request to WIRE_REQUEST_MAX. */
+	nng_socket_set_size(s->sock, NNG_OPT_RECVMAXSZ, WIRE_UPLOAD_MAX);
 	nng_pipe_notify(s->sock, NNG_PIPE_EV_ADD_PRE, pipe_cb, s);
 	nng_pipe_notify(s->sock, NNG_PIPE_EV_REM_POST, pipe_cb, s);
 	if ((rv = nng_listener_create(&s->listener, s->sock, o->listen_url)) != 0 ||
