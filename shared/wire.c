@@ -671,6 +671,8 @@ decode(const void *buf, size_t len, size_t max, bool uploads, wire_msg_t **out,
 	if (len > max)
 		return dec_fail(&d, RW_ETOOBIG, NULL, "message larger than allowed");
 	e = rewind__v1__envelope__unpack(NULL, len, buf);
+	if (!e && uploads && len > WIRE_REQUEST_MAX)
+		return dec_fail(&d, RW_ETOOBIG, NULL, "message larger than allowed");
 	if (!e)
 		return dec_fail(&d, RW_EPROTO, NULL, "not a valid Rewind envelope");
 	if (request_id)

@@ -21,8 +21,11 @@ expect_out '^error EPROTO unknown message type' raw operator --hex "$($PB envelo
 expect_out '^error EPROTO not a request' raw operator --hex "$($PB envelope 1 7 21 '')"
 # Requests on a pipe that never proved its identity are refused.
 expect_out '^error EAUTH session not authenticated' raw operator --no-auth
-# Oversized: NNG drops it at the size bound (64 KiB); the client sees no reply.
-expect_fail 1 '^fail (ETIMEDOUT|ECONNECT)' raw operator --size 200000
+# Oversized: above 64 KiB only an artifact upload is accepted (ETOOBIG for
+# anything else); above the upload bound (16 MiB + 64 KiB) NNG drops it and the
+# client sees no reply.
+expect_out '^error ETOOBIG message larger than allowed' raw operator --size 200000
+expect_fail 1 '^fail (ETIMEDOUT|ECONNECT)' raw operator --size 17000000
 # Fields checked on the server, not only by rewindctl.
 long=$(printf 'a%.0s' $(seq 1 64))
 expect_out '^error ETOOBIG name: too long' raw admin --hex "$($PB envelope 1 3 24 "$($PB service "$long")")"
