@@ -9,7 +9,9 @@
 
 #include <stdint.h>
 
+#include "artifacts.h"
 #include "authn.h"
+#include "backup.h"
 #include "store.h"
 #include "wire.h"
 
@@ -17,6 +19,7 @@ struct handler_ctx {
 	store_t *store;     /* this worker's own connection */
 	authn_t *authn;
 	uint32_t pipe;      /* the NNG pipe the request came in on */
+	const struct backup_cfg *backup; /* artifact store (NULL store: none configured) */
 };
 
 /*

@@ -34,6 +34,11 @@ usage(FILE *f)
 	        "  --workers N         worker threads / database connections (default 4)\n"
 	        "  --contexts N        requests in flight (default 64)\n"
 	        "  --max-sessions N    simultaneous connections (default 4096)\n"
+	        "  --artifact-dir DIR  artifact store for config archives, migrations and database\n"
+	        "                      dumps (env REWIND_ARTIFACT_DIR; none: uploads and backups\n"
+	        "                      are refused)\n"
+	        "  --pg-bin DIR        where pg_dump and pg_restore are (default: PATH)\n"
+	        "  --backup-timeout S  longest pg_dump/pg_restore run (default 600)\n"
 	        "  --migrate-only      apply migrations and exit\n"
 	        "  --log-level LEVEL   debug|info|warn|error (default info)\n"
 	        "  --log-file FILE     append logs to FILE instead of stderr\n"
@@ -71,7 +76,7 @@ static int
 parse_args(int argc, char **argv, struct args *a)
 {
 	enum { O_LISTEN = 256, O_DB, O_PKI, O_CA, O_CERT, O_KEY, O_WORKERS, O_CTX, O_MAXS,
-	       O_MIGRATE, O_LEVEL, O_LOGFILE, O_VERSION };
+	       O_MIGRATE, O_LEVEL, O_LOGFILE, O_VERSION, O_ARTDIR, O_PGBIN, O_BTIMEOUT };
 	static const struct option opts[] = {
 	    {"listen", required_argument, 0, O_LISTEN}, {"db", required_argument, 0, O_DB},
 	    {"pki-dir", required_argument, 0, O_PKI},   {"ca", required_argument, 0, O_CA},
@@ -80,6 +85,9 @@ parse_args(int argc, char **argv, struct args *a)
 	    {"contexts", required_argument, 0, O_CTX},
 	    {"max-sessions", required_argument, 0, O_MAXS},
 	    {"migrate-only", no_argument, 0, O_MIGRATE},
+	    {"artifact-dir", required_argument, 0, O_ARTDIR},
+	    {"pg-bin", required_argument, 0, O_PGBIN},
+	    {"backup-timeout", required_argument, 0, O_BTIMEOUT},
 	    {"log-level", required_argument, 0, O_LEVEL},
 	    {"log-file", required_argument, 0, O_LOGFILE},
 	    {"help", no_argument, 0, 'h'},              {"version", no_argument, 0, O_VERSION},
@@ -92,6 +100,8 @@ parse_args(int argc, char **argv, struct args *a)
 	a->srv.workers = 4;
 	a->srv.contexts = 64;
 	a->srv.max_sessions = 4096;
+	a->srv.artifact_dir = env_or("REWIND_ARTIFACT_DIR", NULL);
+	a->srv.backup_timeout_s = 600;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case O_LISTEN: a->srv.listen_url = optarg; break;
@@ -104,6 +114,9 @@ parse_args(int argc, char **argv, struct args *a)
 		case O_CTX: bad |= parse_int(optarg, 1, 65536, &a->srv.contexts); break;
 		case O_MAXS: bad |= parse_int(optarg, 1, 1000000, &a->srv.max_sessions); break;
 		case O_MIGRATE: a->migrate_only = 1; break;
+		case O_ARTDIR: a->srv.artifact_dir = optarg; break;
+		case O_PGBIN: a->srv.pg_bin = optarg; break;
+		case O_BTIMEOUT: bad |= parse_int(optarg, 1, 86400, &a->srv.backup_timeout_s); break;
 		case O_LEVEL:
 			if (log_set_level_name(optarg) != 0) {
 				fprintf(stderr, "rewindd: unknown log level \"%s\"\n", optarg);

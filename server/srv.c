@@ -47,6 +47,7 @@ struct srv {
 	nng_listener listener;
 	nng_tls_config *tls;
 	authn_t *authn;
+	struct backup_cfg backup;  /* artifact store and pg tools, shared by the workers */
 
 	struct slot *slots;
 	int nslots;
@@ -148,7 +149,8 @@ pipe_cb(nng_pipe p, nng_pipe_ev ev, void *arg)
 static wire_msg_t *
 handle(struct worker *w, nng_msg *req)
 {
-	struct handler_ctx hc = {.store = w->store, .authn = w->srv->authn};
+	struct handler_ctx hc = {.store = w->store, .authn = w->srv->authn,
+	                         .backup = &w->srv->backup};
 	wire_msg_t *in = NULL, *out;
 	uint64_t rid = 0;
 	char why[256] = "";
@@ -286,6 +288,10 @@ srv_start(const struct srv_opts *o, srv_t **out, char *msg, size_t msgsz)
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->cond, NULL);
 	rv = authn_new(o->ca_path, (size_t)o->max_sessions, &s->authn, msg, msgsz);
+	s->backup.pg_bin = o->pg_bin;
+	s->backup.timeout_s = o->backup_timeout_s;
+	if (rv == 0 && o->artifact_dir)
+		rv = artstore_open(o->artifact_dir, &s->backup.store, msg, msgsz);
 	if (rv == 0)
 		rv = start_workers(s, o, msg, msgsz);
 	if (rv == 0)
@@ -335,6 +341,7 @@ srv_stop(srv_t *s)
 	if (s->tls)
 		nng_tls_config_free(s->tls);
 	authn_free(s->authn);
+	artstore_close(s->backup.store);
 	pthread_cond_destroy(&s->cond);
 	pthread_mutex_destroy(&s->lock);
 	free(s);

@@ -23,6 +23,9 @@ struct srv_opts {
 	int workers;              /* worker threads = database connections */
 	int contexts;             /* concurrent requests in flight */
 	int max_sessions;         /* most simultaneous pipes */
+	const char *artifact_dir; /* NULL: no artifact store (uploads and backups refused) */
+	const char *pg_bin;       /* directory of pg_dump/pg_restore; NULL: PATH */
+	int backup_timeout_s;     /* per pg_dump/pg_restore run */
 };
 
 typedef struct srv srv_t;
