@@ -500,6 +500,14 @@ h_backup_verify(struct call *c)
 		return no_store(c);
 	if ((rv = store_backup_get(c->hc->store, c->req->u.query.id, &b)) != 0)
 		return fail(c, rv, rv == RW_ENOTFOUND ? "backup not found" : NULL);
+	/* A backup kept elsewhere cannot be restored from here; that says nothing bad about it. */
+	if (artstore_path(c->hc->backup->store, b.location, result, sizeof(result)) != 0) {
+		snprintf(result, sizeof(result),
+		         "backup %lld is not in this server's artifact store (%.900s); verify it where "
+		         "it is kept and record that with backup record --verified",
+		         (long long)b.id, b.location);
+		return fail(c, RW_EINVAL, result);
+	}
 	if (env_db(c, b.env, &d, &m) != 0)
 		return m;
 	rv = backup_verify(c->hc->backup, &d, &b, result, sizeof(result));
