@@ -35,6 +35,7 @@ backup_dump(const struct backup_cfg *cfg, const rw_env_db_t *db, rw_backup_t *b,
 {
 	char conninfo[BACKUP_CONNINFO_MAX], pw[RW_URL_MAX + 1], tmp[1200], prog[1100], name[160];
 	char err[400];
+	uint8_t rnd[4];
 	time_t now = time(NULL);
 	struct tm tm;
 	int fd, rv;
@@ -59,10 +60,15 @@ backup_dump(const struct backup_cfg *cfg, const rw_env_db_t *db, rw_backup_t *b,
 		snprintf(msg, msgsz, "pg_dump failed: %s", err);
 		return rv;
 	}
+	/* Two dumps in one second must not collide on a name (names are never overwritten). */
+	if (pki_random(rnd, sizeof(rnd)) != 0) {
+		unlink(tmp);
+		return RW_ECRYPTO;
+	}
 	gmtime_r(&now, &tm);
-	snprintf(name, sizeof(name), "%s-pgdump-%04d%02d%02dT%02d%02d%02dZ-%d.dump", db->env,
-	         tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-	         (int)(now % 100000) ^ (int)getpid());
+	snprintf(name, sizeof(name), "%s-pgdump-%04d%02d%02dT%02d%02d%02dZ-%02x%02x%02x%02x.dump",
+	         db->env, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+	         tm.tm_sec, rnd[0], rnd[1], rnd[2], rnd[3]);
 	RW_STRCPY(b->env, db->env);
 	RW_STRCPY(b->kind, "pg_dump");
 	return artstore_adopt(cfg->store, tmp, name, b->sha256, &b->size, b->location,
@@ -129,7 +135,9 @@ backup_verify(const struct backup_cfg *cfg, const rw_env_db_t *db, const rw_back
 	if ((rv = appdb_create(db->db_url, scratch, result, resultsz)) != 0)
 		return rv;
 	rv = restore_and_check(cfg, db, file, scratch, result, resultsz);
-	if (appdb_drop(db->db_url, scratch, why, sizeof(why)) != 0)
-		log_error("backup.scratch-left", "db=%s reason=\"%s\"", scratch, why);
+	if (appdb_drop(db->db_url, scratch, why, sizeof(why)) != 0) {
+		char q[500];
+		log_error("backup.scratch-left", "db=%s reason=%s", scratch, log_q(q, sizeof(q), why));
+	}
 	return rv;
 }

@@ -452,7 +452,7 @@ h_backup_run(struct call *c)
 	if (rv != 0) {
 		log_error("backup.failed", "env=%s err=%s reason=%s", d.env, rw_errname(rv),
 		          log_q(q, sizeof(q), text));
-		return fail(c, rv == RW_EIO ? RW_EIO : rv, text);
+		return fail(c, rv, text);
 	}
 	if ((rv = store_backup_add(c->hc->store, &c->who, "backup.run", &b)) != 0)
 		return fail(c, rv, NULL);
