@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -14,13 +15,14 @@
 #include "cmds.h"
 #include "domain.h"
 #include "err.h"
+#include "registry.h"
 #include "textfmt.h"
 
 /* --- shared plumbing ------------------------------------------------------- */
 
 /* Runs one request on a fresh session; *resp owned by the caller. */
-static int
-roundtrip(struct cli *c, wire_msg_t *req, enum wire_kind want, wire_msg_t **resp)
+int
+cmd_roundtrip(struct cli *c, wire_msg_t *req, enum wire_kind want, wire_msg_t **resp)
 {
 	link_t *l;
 	int rv;
@@ -58,8 +60,8 @@ check(int rv, const char *msg)
 	return CLI_USAGE;
 }
 
-static void
-print_json(json_t *j)
+void
+cmd_print_json(json_t *j)
 {
 	char *s = j ? json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
 	if (s) {
@@ -70,15 +72,15 @@ print_json(json_t *j)
 }
 
 /* Adds a string member only when non-empty, keeping JSON output tidy. */
-static void
-jset(json_t *o, const char *k, const char *v)
+void
+cmd_jset(json_t *o, const char *k, const char *v)
 {
 	if (v && *v)
 		json_object_set_new(o, k, json_string(v));
 }
 
-static void
-jtime(json_t *o, const char *k, int64_t us)
+void
+cmd_jtime(json_t *o, const char *k, int64_t us)
 {
 	char buf[40];
 	if (us)
@@ -112,11 +114,11 @@ static json_t *
 env_json(const rw_env_t *e)
 {
 	json_t *o = json_object();
-	jset(o, "name", e->name);
-	jset(o, "cluster", e->cluster);
-	jset(o, "healthUrl", e->health_url);
-	jset(o, "healthExpect", e->health_expect);
-	jtime(o, "createdAt", e->created_at);
+	cmd_jset(o, "name", e->name);
+	cmd_jset(o, "cluster", e->cluster);
+	cmd_jset(o, "healthUrl", e->health_url);
+	cmd_jset(o, "healthExpect", e->health_expect);
+	cmd_jtime(o, "createdAt", e->created_at);
 	return o;
 }
 
@@ -140,10 +142,10 @@ env_add(struct cli *c)
 		wire_msg_free(req);
 		return rv;
 	}
-	if ((rv = roundtrip(c, req, WIRE_ENV, &resp)) != 0)
+	if ((rv = cmd_roundtrip(c, req, WIRE_ENV, &resp)) != 0)
 		return rv;
 	if (c->json)
-		print_json(env_json(&resp->u.env));
+		cmd_print_json(env_json(&resp->u.env));
 	else
 		printf("environment/%s added (cluster %s)\n", resp->u.env.name, resp->u.env.cluster);
 	wire_msg_free(resp);
@@ -158,14 +160,14 @@ env_list(struct cli *c)
 	int rv;
 
 	if ((rv = words(c, 2, "rewindctl env list")) || (rv = cli_check_unused(c, "env list")) ||
-	    (rv = roundtrip(c, wire_msg_new(WIRE_ENV_LIST, 0), WIRE_ENV_LIST_OK, &resp)))
+	    (rv = cmd_roundtrip(c, wire_msg_new(WIRE_ENV_LIST, 0), WIRE_ENV_LIST_OK, &resp)))
 		return rv;
 	const rw_env_t *e = resp->u.list.items;
 	if (c->json) {
 		json_t *a = json_array();
 		for (size_t i = 0; i < resp->u.list.n; i++)
 			json_array_append_new(a, env_json(&e[i]));
-		print_json(a);
+		cmd_print_json(a);
 	} else {
 		textfmt_table_t *t = textfmt_table_new(4, h);
 		int64_t now = rw_now_us();
@@ -190,14 +192,14 @@ static json_t *
 service_json(const rw_service_t *s)
 {
 	json_t *o = json_object();
-	jset(o, "name", s->name);
-	jset(o, "namespace", s->namespace_);
-	jset(o, "deployment", s->deployment);
-	jset(o, "container", s->container);
-	jset(o, "image", s->image_repo);
-	jset(o, "healthPath", s->health_path);
-	jset(o, "healthExpect", s->health_expect);
-	jtime(o, "createdAt", s->created_at);
+	cmd_jset(o, "name", s->name);
+	cmd_jset(o, "namespace", s->namespace_);
+	cmd_jset(o, "deployment", s->deployment);
+	cmd_jset(o, "container", s->container);
+	cmd_jset(o, "image", s->image_repo);
+	cmd_jset(o, "healthPath", s->health_path);
+	cmd_jset(o, "healthExpect", s->health_expect);
+	cmd_jtime(o, "createdAt", s->created_at);
 	return o;
 }
 
@@ -239,10 +241,10 @@ service_add(struct cli *c)
 		wire_msg_free(req);
 		return rv;
 	}
-	if ((rv = roundtrip(c, req, WIRE_SERVICE, &resp)) != 0)
+	if ((rv = cmd_roundtrip(c, req, WIRE_SERVICE, &resp)) != 0)
 		return rv;
 	if (c->json)
-		print_json(service_json(&resp->u.service));
+		cmd_print_json(service_json(&resp->u.service));
 	else
 		printf("service/%s added (deployment %s/%s, container %s)\n", resp->u.service.name,
 		       resp->u.service.namespace_, resp->u.service.deployment,
@@ -274,14 +276,14 @@ service_list(struct cli *c)
 
 	if ((rv = words(c, 2, "rewindctl service list")) ||
 	    (rv = cli_check_unused(c, "service list")) ||
-	    (rv = roundtrip(c, wire_msg_new(WIRE_SERVICE_LIST, 0), WIRE_SERVICE_LIST_OK, &resp)))
+	    (rv = cmd_roundtrip(c, wire_msg_new(WIRE_SERVICE_LIST, 0), WIRE_SERVICE_LIST_OK, &resp)))
 		return rv;
 	const rw_service_t *s = resp->u.list.items;
 	if (c->json) {
 		json_t *a = json_array();
 		for (size_t i = 0; i < resp->u.list.n; i++)
 			json_array_append_new(a, service_json(&s[i]));
-		print_json(a);
+		cmd_print_json(a);
 	} else {
 		service_table(s, resp->u.list.n);
 	}
@@ -303,11 +305,11 @@ service_show(struct cli *c)
 		wire_msg_free(req);
 		return rv;
 	}
-	if ((rv = roundtrip(c, req, WIRE_SERVICE, &resp)) != 0)
+	if ((rv = cmd_roundtrip(c, req, WIRE_SERVICE, &resp)) != 0)
 		return rv;
 	const rw_service_t *s = &resp->u.service;
 	if (c->json) {
-		print_json(service_json(s));
+		cmd_print_json(service_json(s));
 	} else {
 		printf("Name:          %s\nNamespace:     %s\nDeployment:    %s\nContainer:     %s\n"
 		       "Image:         %s\nHealth path:   %s\nHealth expect: %s\n",
@@ -326,14 +328,19 @@ release_json(const rw_release_t *r)
 {
 	json_t *o = json_object();
 	json_object_set_new(o, "id", json_integer(r->id));
-	jset(o, "service", r->service);
-	jset(o, "version", r->version);
-	jset(o, "image", r->image_ref);
-	jset(o, "digest", r->digest);
-	jset(o, "commit", r->source_commit);
-	jset(o, "notes", r->notes);
-	jset(o, "recordedBy", r->created_by);
-	jtime(o, "recordedAt", r->created_at);
+	cmd_jset(o, "service", r->service);
+	cmd_jset(o, "version", r->version);
+	cmd_jset(o, "image", r->image_ref);
+	cmd_jset(o, "digest", r->digest);
+	cmd_jset(o, "commit", r->source_commit);
+	cmd_jset(o, "notes", r->notes);
+	cmd_jset(o, "recordedBy", r->created_by);
+	cmd_jtime(o, "recordedAt", r->created_at);
+	char pinned[RW_IMAGE_MAX + RW_DIGEST_MAX + 2];
+	json_object_set_new(o, "pinned", json_boolean(r->digest[0] != '\0'));
+	if (rw_release_pinned_ref(r, pinned, sizeof(pinned)) == 0)
+		cmd_jset(o, "pinnedRef", pinned);
+	cmd_jset(o, "migrationsBackwardCompatible", r->migrations_compat);
 	return o;
 }
 
@@ -346,8 +353,10 @@ release_fill(struct cli *c, rw_release_t *r)
 	const char *colon, *slash;
 	int rv;
 
+	const char *compat = cli_get(c, "migrations-backward-compatible");
 	if ((rv = SET(r->service, "service", cli_get(c, "service"))) ||
 	    (rv = SET(r->digest, "digest", cli_get(c, "digest"))) ||
+	    (rv = SET(r->migrations_compat, "migrations-backward-compatible", compat)) ||
 	    (rv = SET(r->source_commit, "commit", cli_get(c, "commit"))) ||
 	    (rv = SET(r->notes, "notes", cli_get(c, "notes"))))
 		return rv;
@@ -366,18 +375,165 @@ release_fill(struct cli *c, rw_release_t *r)
 	return SET(r->version, "version", version ? version : "");
 }
 
+/*
+ * Registry credentials: REWIND_REGISTRY_USER/PASSWORD, else the host's line
+ * in --registry-auth FILE (default ~/.config/rewind/registry-auth, if any).
+ */
+static int
+registry_creds(struct cli *c, const char *host, char *user, size_t usersz, char *pass,
+               size_t passsz)
+{
+	const char *eu = getenv("REWIND_REGISTRY_USER"), *ep = getenv("REWIND_REGISTRY_PASSWORD");
+	const char *file = cli_get(c, "registry-auth"), *home = getenv("HOME");
+	char def[1024], msg[400] = "";
+	int rv;
+
+	user[0] = pass[0] = '\0';
+	if (eu && *eu)
+		return rw_strcpy(user, usersz, eu) || rw_strcpy(pass, passsz, ep ? ep : "") ? CLI_USAGE : 0;
+	if (!file && home) {
+		snprintf(def, sizeof(def), "%s/.config/rewind/registry-auth", home);
+		if (access(def, F_OK) != 0)
+			return 0;
+		file = def;
+	}
+	if (!file)
+		return 0;
+	rv = registry_creds_lookup(file, host, user, usersz, pass, passsz, msg, sizeof(msg));
+	if (rv == 0 || (rv == RW_ENOTFOUND && access(file, F_OK) == 0))
+		return 0;
+	fprintf(stderr, "error: registry credentials: %s\n", msg);
+	return CLI_USAGE;
+}
+
+/*
+ * Pins r->digest to what the registry serves for the tag right now.  An
+ * unreachable registry is an error unless --allow-unpinned, which records
+ * the release without a digest (gates warn about it later).  A registry that
+ * answers but refuses, does not know the tag or sends a bad manifest is
+ * always an error: that is not a release to record.
+ */
+static int
+pin_digest(struct cli *c, rw_release_t *r)
+{
+	char user[REGISTRY_CRED_MAX + 1], pass[REGISTRY_CRED_MAX + 1], msg[600] = "";
+	struct registry_opts o = {.insecure = cli_has(c, "registry-insecure")};
+	bool allow_unpinned = cli_has(c, "allow-unpinned");
+	const char *tmo = cli_get(c, "registry-timeout");
+	struct registry_ref ref;
+	unsigned t = 0;
+	int rv;
+
+	if (tmo && cli_uint("registry-timeout", tmo, 1, 600, &t) != 0)
+		return CLI_USAGE;
+	o.timeout_s = (long)t;
+	if (r->digest[0])
+		return 0;                 /* pinned by hand with --digest */
+	if (registry_ref_parse(r->image_ref, &ref, msg, sizeof(msg)) != 0) {
+		fprintf(stderr, "error: %s\n", msg);
+		return CLI_USAGE;
+	}
+	if ((rv = registry_creds(c, ref.host, user, sizeof(user), pass, sizeof(pass))) != 0)
+		return rv;
+	o.user = user[0] ? user : NULL;
+	o.password = pass;
+	rv = registry_resolve(&ref, &o, r->digest, msg, sizeof(msg));
+	memset(pass, 0, sizeof(pass));
+	if (rv == 0)
+		return 0;
+	if (allow_unpinned && (rv == RW_ECONNECT || rv == RW_ETIMEDOUT)) {
+		fprintf(stderr, "warning: %s: %s; recording the release UNPINNED (--allow-unpinned)\n",
+		        ref.host, msg);
+		return 0;
+	}
+	fprintf(stderr, "error: cannot pin %s to a digest: %s%s\n", r->image_ref, msg,
+	        rv == RW_ECONNECT || rv == RW_ETIMEDOUT
+	            ? " (use --allow-unpinned to record it without a digest)" : "");
+	return rv == RW_ENOTFOUND ? CLI_NOTFOUND : CLI_FAILED;
+}
+
+/* Packs --config-file / --migration files before anything is sent: a bad file stops here. */
+static int
+release_archives(struct cli *c, const rw_release_t *r, wire_msg_t **cfg, wire_msg_t **mig)
+{
+	const char *files[32];
+	char prefix[RW_NAME_MAX + RW_VERSION_MAX + 2];
+	size_t n;
+	int rv;
+
+	*cfg = *mig = NULL;
+	snprintf(prefix, sizeof(prefix), "%s-%s", r->service, r->version);
+	if ((n = cli_get_all(c, "config-file", files, 32)) > 0 &&
+	    (rv = cmd_artifact_pack(files, n > 32 ? 32 : n, 0, "config-archive", prefix, cfg)) != 0)
+		return rv;
+	if ((n = cli_get_all(c, "migration", files, 32)) > 0 &&
+	    (rv = cmd_artifact_pack(files, n > 32 ? 32 : n, 0, "migration", prefix, mig)) != 0) {
+		wire_msg_free(*cfg);
+		*cfg = NULL;
+		return rv;
+	}
+	return 0;
+}
+
+/* Records the release and sends its archives on one session. */
+static int
+release_send(struct cli *c, wire_msg_t *req, wire_msg_t *cfg, wire_msg_t *mig)
+{
+	wire_msg_t *resp = NULL;
+	link_t *l;
+	int rv;
+
+	if ((rv = client_connect(c, &l)) != 0)
+		return rv;
+	if ((rv = client_call(l, req, WIRE_RELEASE, &resp)) != 0) {
+		link_close(l);
+		return rv;
+	}
+	const rw_release_t *r = &resp->u.release;
+	if (c->json)
+		cmd_print_json(release_json(r));
+	else
+		printf("release/%s/%s recorded (id %lld, image %s%s%s)%s\n", r->service, r->version,
+		       (long long)r->id, r->image_ref, r->digest[0] ? "@" : "", r->digest,
+		       r->digest[0] ? "" : " UNPINNED: no digest");
+	for (int i = 0; i < 2 && rv == 0; i++) {
+		wire_msg_t *a = i == 0 ? cfg : mig;
+		if (!a)
+			continue;
+		a->u.upload.meta.release_id = r->id;
+		rv = cmd_artifact_send(c, l, a);
+	}
+	if (rv != 0)
+		fprintf(stderr, "error: release %lld was recorded, but its archive was not stored; "
+		        "retry with rewindctl artifact add --release %lld\n", (long long)r->id,
+		        (long long)r->id);
+	wire_msg_free(resp);
+	link_close(l);
+	return rv;
+}
+
 static int
 release_record(struct cli *c)
 {
 	static const char *u = "rewindctl release record --service S --image REPOSITORY:TAG "
-	                       "[--digest sha256:...] [--commit SHA] [--notes TEXT]";
-	wire_msg_t *req = wire_msg_new(WIRE_RELEASE_RECORD, 0), *resp = NULL;
+	                       "[--digest sha256:...] [--commit SHA] [--notes TEXT] "
+	                       "[--config-file F]... [--migration F]... "
+	                       "[--migrations-backward-compatible yes|no] [--allow-unpinned] "
+	                       "[--registry-insecure] [--registry-auth FILE]";
+	wire_msg_t *req = wire_msg_new(WIRE_RELEASE_RECORD, 0), *cfg = NULL, *mig = NULL;
 	char msg[256];
 	int rv;
 
 	if (!req)
 		return CLI_FAILED;
 	rw_release_t *r = &req->u.release;
+	/* Flags read later are marked used now, so the unknown-flag check sees them. */
+	(void)cli_get(c, "registry-auth");
+	(void)cli_get(c, "registry-timeout");
+	(void)cli_has(c, "allow-unpinned");
+	(void)cli_has(c, "registry-insecure");
+	(void)cli_get(c, "config-file");
+	(void)cli_get(c, "migration");
 	if ((rv = words(c, 2, u)) || (rv = release_fill(c, r)) ||
 	    (rv = cli_check_unused(c, "release record"))) {
 		wire_msg_free(req);
@@ -388,7 +544,7 @@ release_record(struct cli *c)
 		wire_msg_t *sreq = wire_msg_new(WIRE_SERVICE_GET, 0), *sresp;
 		if (sreq)
 			snprintf(sreq->u.query.service, sizeof(sreq->u.query.service), "%s", r->service);
-		if ((rv = roundtrip(c, sreq, WIRE_SERVICE, &sresp)) != 0) {
+		if ((rv = cmd_roundtrip(c, sreq, WIRE_SERVICE, &sresp)) != 0) {
 			wire_msg_free(req);
 			return rv;
 		}
@@ -400,21 +556,16 @@ release_record(struct cli *c)
 			return check(RW_ETOOBIG, "image reference too long");
 		}
 	}
-	if ((rv = check(rw_release_check(r, msg, sizeof(msg)), msg)) != 0) {
+	if ((rv = check(rw_release_check(r, msg, sizeof(msg)), msg)) != 0 ||
+	    (rv = release_archives(c, r, &cfg, &mig)) != 0 || (rv = pin_digest(c, r)) != 0) {
 		wire_msg_free(req);
 		return rv;
 	}
-	if ((rv = roundtrip(c, req, WIRE_RELEASE, &resp)) != 0)
-		return rv;
-	if (c->json)
-		print_json(release_json(&resp->u.release));
-	else
-		printf("release/%s/%s recorded (id %lld, image %s%s%s)\n", resp->u.release.service,
-		       resp->u.release.version, (long long)resp->u.release.id,
-		       resp->u.release.image_ref, resp->u.release.digest[0] ? "@" : "",
-		       resp->u.release.digest);
-	wire_msg_free(resp);
-	return 0;
+	rv = release_send(c, req, cfg, mig);
+	wire_msg_free(req);
+	wire_msg_free(cfg);
+	wire_msg_free(mig);
+	return rv;
 }
 
 static void
@@ -426,7 +577,7 @@ release_table(const rw_release_t *r, size_t n)
 		char id[24], when[40], dg[24];
 		snprintf(id, sizeof(id), "%lld", (long long)r[i].id);
 		/* Full digests are in -o json; the table shows enough to compare by eye. */
-		snprintf(dg, sizeof(dg), "%.19s", r[i].digest[0] ? r[i].digest : "-");
+		snprintf(dg, sizeof(dg), "%.19s", r[i].digest[0] ? r[i].digest : "UNPINNED");
 		const char *row[] = {id, r[i].service, r[i].version, r[i].image_ref, dg,
 		                     r[i].created_by, textfmt_time(r[i].created_at, when, sizeof(when))};
 		textfmt_table_add(t, row);
@@ -451,19 +602,61 @@ release_list(struct cli *c)
 		wire_msg_free(req);
 		return rv;
 	}
-	if ((rv = roundtrip(c, req, WIRE_RELEASE_LIST_OK, &resp)) != 0)
+	if ((rv = cmd_roundtrip(c, req, WIRE_RELEASE_LIST_OK, &resp)) != 0)
 		return rv;
 	const rw_release_t *r = resp->u.list.items;
 	if (c->json) {
 		json_t *a = json_array();
 		for (size_t i = 0; i < resp->u.list.n; i++)
 			json_array_append_new(a, release_json(&r[i]));
-		print_json(a);
+		cmd_print_json(a);
 	} else {
 		release_table(r, resp->u.list.n);
 	}
 	wire_msg_free(resp);
 	return 0;
+}
+
+static const char *
+compat_text(const char *v)
+{
+	if (strcmp(v, "yes") == 0)
+		return "yes (backwards compatible: rolling back the image is enough)";
+	if (strcmp(v, "no") == 0)
+		return "NO (a rollback needs the migrations rolled back too)";
+	return "- (not stated)";
+}
+
+static void
+release_show_text(const rw_release_t *r, const wire_msg_t *arts)
+{
+	char when[40], pinned[RW_IMAGE_MAX + RW_DIGEST_MAX + 2];
+	const rw_artifact_t *a = arts->u.list.items;
+
+	printf("ID:          %lld\nService:     %s\nVersion:     %s\nImage:       %s\n"
+	       "Digest:      %s\nDeploys as:  %s\nMigrations:  %s\nCommit:      %s\n"
+	       "Notes:       %s\nRecorded by: %s\nRecorded at: %s\n",
+	       (long long)r->id, r->service, r->version, r->image_ref,
+	       r->digest[0] ? r->digest : "- UNPINNED (no digest: gates will warn)",
+	       rw_release_pinned_ref(r, pinned, sizeof(pinned)) == 0 ? pinned : r->image_ref,
+	       compat_text(r->migrations_compat), r->source_commit[0] ? r->source_commit : "-",
+	       r->notes[0] ? r->notes : "-", r->created_by,
+	       textfmt_time(r->created_at, when, sizeof(when)));
+	printf("Artifacts:   %s\n", arts->u.list.n ? "" : "-");
+	for (size_t i = 0; i < arts->u.list.n; i++)
+		printf("  %-15s %s  sha256 %s  %lld bytes  check: %s\n", a[i].kind, a[i].name,
+		       a[i].sha256, (long long)a[i].size, a[i].outcome);
+}
+
+static void
+release_show_json(const rw_release_t *r, const wire_msg_t *arts)
+{
+	json_t *o = release_json(r), *arr = json_array();
+	const rw_artifact_t *a = arts->u.list.items;
+	for (size_t i = 0; i < arts->u.list.n; i++)
+		json_array_append_new(arr, cmd_artifact_json(&a[i]));
+	json_object_set_new(o, "artifacts", arr);
+	cmd_print_json(o);
 }
 
 static int
@@ -492,21 +685,21 @@ release_show(struct cli *c)
 		return rv;
 	}
 	req->u.query.id = id;
-	if ((rv = roundtrip(c, req, WIRE_RELEASE, &resp)) != 0)
+	if ((rv = cmd_roundtrip(c, req, WIRE_RELEASE, &resp)) != 0)
 		return rv;
 	const rw_release_t *r = &resp->u.release;
-	if (c->json) {
-		print_json(release_json(r));
-	} else {
-		char when[40];
-		printf("ID:          %lld\nService:     %s\nVersion:     %s\nImage:       %s\n"
-		       "Digest:      %s\nCommit:      %s\nNotes:       %s\nRecorded by: %s\n"
-		       "Recorded at: %s\n",
-		       (long long)r->id, r->service, r->version, r->image_ref,
-		       r->digest[0] ? r->digest : "- (not pinned)",
-		       r->source_commit[0] ? r->source_commit : "-", r->notes[0] ? r->notes : "-",
-		       r->created_by, textfmt_time(r->created_at, when, sizeof(when)));
+	wire_msg_t *areq = wire_msg_new(WIRE_ARTIFACT_LIST, 0), *aresp = NULL;
+	if (areq)
+		areq->u.query.id = r->id;
+	if ((rv = cmd_roundtrip(c, areq, WIRE_ARTIFACT_LIST_OK, &aresp)) != 0) {
+		wire_msg_free(resp);
+		return rv;
 	}
+	if (c->json)
+		release_show_json(r, aresp);
+	else
+		release_show_text(r, aresp);
+	wire_msg_free(aresp);
 	wire_msg_free(resp);
 	return 0;
 }
@@ -517,11 +710,11 @@ static json_t *
 history_json(const rw_history_row_t *h)
 {
 	json_t *o = release_json(&h->release);
-	jset(o, "env", h->env);
+	cmd_jset(o, "env", h->env);
 	if (h->deployment_id) {
 		json_object_set_new(o, "deploymentId", json_integer(h->deployment_id));
-		jtime(o, "deployedAt", h->started_at);
-		jtime(o, "finishedAt", h->finished_at);
+		cmd_jtime(o, "deployedAt", h->started_at);
+		cmd_jtime(o, "finishedAt", h->finished_at);
 		json_object_set_new(o, "outcome", json_string(rw_outcome_name(h->outcome)));
 		json_object_set_new(o, "knownGood", json_boolean(h->known_good));
 	}
@@ -570,14 +763,14 @@ history(struct cli *c)
 		fprintf(stderr, "error: --service is required\n");
 		return CLI_USAGE;
 	}
-	if ((rv = roundtrip(c, req, WIRE_HISTORY_OK, &resp)) != 0)
+	if ((rv = cmd_roundtrip(c, req, WIRE_HISTORY_OK, &resp)) != 0)
 		return rv;
 	const rw_history_row_t *h = resp->u.list.items;
 	if (c->json) {
 		json_t *a = json_array();
 		for (size_t i = 0; i < resp->u.list.n; i++)
 			json_array_append_new(a, history_json(&h[i]));
-		print_json(a);
+		cmd_print_json(a);
 	} else {
 		history_table(h, resp->u.list.n);
 	}
@@ -594,14 +787,14 @@ audit_json(const rw_audit_t *a)
 	json_error_t jerr;
 	json_t *detail = a->detail[0] ? json_loads(a->detail, 0, &jerr) : NULL;
 	json_object_set_new(o, "id", json_integer(a->id));
-	jtime(o, "at", a->at);
-	jset(o, "actor", a->actor);
-	jset(o, "role", rw_role_name(a->role));
-	jset(o, "action", a->action);
-	jset(o, "target", a->target);
+	cmd_jtime(o, "at", a->at);
+	cmd_jset(o, "actor", a->actor);
+	cmd_jset(o, "role", rw_role_name(a->role));
+	cmd_jset(o, "action", a->action);
+	cmd_jset(o, "target", a->target);
 	if (detail)
 		json_object_set_new(o, "detail", detail);
-	jset(o, "reason", a->reason);
+	cmd_jset(o, "reason", a->reason);
 	return o;
 }
 
@@ -644,14 +837,14 @@ audit_log(struct cli *c)
 		wire_msg_free(req);
 		return rv;
 	}
-	if ((rv = roundtrip(c, req, WIRE_AUDIT_LOG_OK, &resp)) != 0)
+	if ((rv = cmd_roundtrip(c, req, WIRE_AUDIT_LOG_OK, &resp)) != 0)
 		return rv;
 	const rw_audit_t *a = resp->u.list.items;
 	if (c->json) {
 		json_t *arr = json_array();
 		for (size_t i = 0; i < resp->u.list.n; i++)
 			json_array_append_new(arr, audit_json(&a[i]));
-		print_json(arr);
+		cmd_print_json(arr);
 	} else {
 		textfmt_table_t *t = textfmt_table_new(7, h);
 		for (size_t i = 0; t && i < resp->u.list.n; i++) {
@@ -687,8 +880,20 @@ const struct cmd cmds_records[] = {
     {"release", "record", release_record, "record a release before deploying it (operator)",
      "Usage: rewindctl release record --service S --image REPOSITORY:TAG [--digest sha256:HEX]\n"
      "                                [--commit SHA] [--notes TEXT]\n"
+     "                                [--config-file FILE]... [--migration FILE]...\n"
+     "                                [--migrations-backward-compatible yes|no]\n"
+     "                                [--allow-unpinned] [--registry-insecure]\n"
+     "                                [--registry-auth FILE] [--registry-timeout SEC]\n"
      "       rewindctl release record --service S --version TAG ...\n\n"
-     "Records the image a release will ship.  The image must be in the service's repository.\n"},
+     "Records the image a release will ship.  The image must be in the service's repository.\n"
+     "The tag is pinned to its manifest digest by asking the registry (HEAD+GET of the\n"
+     "manifest, digest verified); credentials come from REWIND_REGISTRY_USER and\n"
+     "REWIND_REGISTRY_PASSWORD or from FILE (default ~/.config/rewind/registry-auth, lines\n"
+     "\"HOST USER PASSWORD\", mode 0600).  An unreachable registry is an error unless\n"
+     "--allow-unpinned (the release is then recorded UNPINNED).  --registry-insecure allows\n"
+     "plain http for loopback registries only.  --digest pins by hand, without the registry.\n"
+     "--config-file and --migration files are packed into .tar.gz archives and stored with\n"
+     "the release (see rewindctl artifact add).\n"},
     {"release", "list", release_list, "list releases, newest first",
      "Usage: rewindctl release list [--service S] [--limit N] [-o table|json]\n"},
     {"release", "show", release_show, "show one release",

@@ -9,9 +9,10 @@
 #include "cmds.h"
 #include "log.h"
 
-static const struct cmd *const tables[] = {cmds_pki, cmds_records, cmds_agents};
+static const struct cmd *const tables[] = {cmds_pki, cmds_records, cmds_artifacts, cmds_agents};
 
-static const char *const bool_flags[] = {"help", "wait", NULL};
+static const char *const bool_flags[] = {"help", "wait", "allow-unpinned", "registry-insecure",
+                                          "verified", NULL};
 
 static void
 usage(FILE *f)

@@ -62,18 +62,20 @@ run "$BIN/rewindctl" service add misterdj-backend --namespace misterdj --image g
 run "$BIN/rewindctl" service list
 
 say "Runbook step 1: the coordinator records each release's tags before deploying"
+# The demo is offline: ghcr.io cannot be asked for digests, so releases are recorded
+# UNPINNED (--allow-unpinned).  tests/integration/test_registry.sh pins against a real registry.
 export REWIND_CONFIG=operator.conf
 for tag in nextjs-standalone-202611240900 nextjs-standalone-202611251400 nextjs-standalone-202611260530; do
-	run "$BIN/rewindctl" release record --service mr-dj-frontend --image "ghcr.io/crisisk/mr-dj-frontend:$tag" \
+	run "$BIN/rewindctl" release record --allow-unpinned --service mr-dj-frontend --image "ghcr.io/crisisk/mr-dj-frontend:$tag" \
 		--commit "$(printf '%s' "$tag" | sha1sum | cut -c1-40)" --notes "frontend $tag"
 done
-run "$BIN/rewindctl" release record --service misterdj-backend --image ghcr.io/crisisk/misterdj-backend:nextjs-standalone-202611260530 \
-	--notes "backend, backwards-compatible migrations only"
+run "$BIN/rewindctl" release record --allow-unpinned --service misterdj-backend --image ghcr.io/crisisk/misterdj-backend:nextjs-standalone-202611260530 \
+	--notes "backend, backwards-compatible migrations only" --migrations-backward-compatible yes
 
 say "A viewer may read but not record"
 export REWIND_CONFIG=viewer.conf
 set +e
-"$BIN/rewindctl" release record --service mr-dj-frontend --version evil-tag
+"$BIN/rewindctl" release record --allow-unpinned --service mr-dj-frontend --version evil-tag
 echo "(exit code $? — 4 means permission denied)"
 set -e
 

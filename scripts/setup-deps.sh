@@ -9,7 +9,8 @@ PKGS=(
   protobuf-c-compiler libprotobuf-c-dev
   libnng-dev libmbedtls-dev
   libcurl4-openssl-dev libpq-dev libjansson-dev libcmocka-dev
-  libmicrohttpd-dev libyaml-dev
+  libmicrohttpd-dev libyaml-dev libarchive-dev
+  docker-registry apache2-utils python3
   postgresql postgresql-client
   curl ca-certificates
 )

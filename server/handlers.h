@@ -10,7 +10,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "artifacts.h"
 #include "authn.h"
+#include "backup.h"
 #include "store.h"
 #include "wire.h"
 
@@ -36,6 +38,7 @@ struct handler_ctx {
 	bool park;
 	uint32_t park_ms;
 	char park_key[96];
+	const struct backup_cfg *backup; /* artifact store (NULL store: none configured) */
 };
 
 /*

@@ -39,6 +39,11 @@ usage(FILE *f)
 	        "                      reports before another agent may take it (default 15000)\n"
 	        "  --report-interval-ms N  agents' report and probe interval (default 5000)\n"
 	        "  --max-wait-ms N     longest parked long poll (default 30000)\n"
+	        "  --artifact-dir DIR  artifact store for config archives, migrations and database\n"
+	        "                      dumps (env REWIND_ARTIFACT_DIR; none: uploads and backups\n"
+	        "                      are refused)\n"
+	        "  --pg-bin DIR        where pg_dump and pg_restore are (default: PATH)\n"
+	        "  --backup-timeout S  longest pg_dump/pg_restore run (default 600)\n"
 	        "  --migrate-only      apply migrations and exit\n"
 	        "  --log-level LEVEL   debug|info|warn|error (default info)\n"
 	        "  --log-file FILE     append logs to FILE instead of stderr\n"
@@ -76,7 +81,8 @@ static int
 parse_args(int argc, char **argv, struct args *a)
 {
 	enum { O_LISTEN = 256, O_DB, O_PKI, O_CA, O_CERT, O_KEY, O_WORKERS, O_CTX, O_MAXS,
-	       O_MIGRATE, O_LEVEL, O_LOGFILE, O_VERSION, O_LEASE, O_INTERVAL, O_MAXWAIT };
+	       O_MIGRATE, O_LEVEL, O_LOGFILE, O_VERSION, O_LEASE, O_INTERVAL, O_MAXWAIT,
+	       O_ARTDIR, O_PGBIN, O_BTIMEOUT };
 	static const struct option opts[] = {
 	    {"listen", required_argument, 0, O_LISTEN}, {"db", required_argument, 0, O_DB},
 	    {"pki-dir", required_argument, 0, O_PKI},   {"ca", required_argument, 0, O_CA},
@@ -88,6 +94,9 @@ parse_args(int argc, char **argv, struct args *a)
 	    {"lease-ms", required_argument, 0, O_LEASE},
 	    {"report-interval-ms", required_argument, 0, O_INTERVAL},
 	    {"max-wait-ms", required_argument, 0, O_MAXWAIT},
+	    {"artifact-dir", required_argument, 0, O_ARTDIR},
+	    {"pg-bin", required_argument, 0, O_PGBIN},
+	    {"backup-timeout", required_argument, 0, O_BTIMEOUT},
 	    {"log-level", required_argument, 0, O_LEVEL},
 	    {"log-file", required_argument, 0, O_LOGFILE},
 	    {"help", no_argument, 0, 'h'},              {"version", no_argument, 0, O_VERSION},
@@ -100,6 +109,8 @@ parse_args(int argc, char **argv, struct args *a)
 	a->srv.workers = 4;
 	a->srv.contexts = 256;
 	a->srv.max_sessions = 4096;
+	a->srv.artifact_dir = env_or("REWIND_ARTIFACT_DIR", NULL);
+	a->srv.backup_timeout_s = 600;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case O_LISTEN: a->srv.listen_url = optarg; break;
@@ -115,6 +126,9 @@ parse_args(int argc, char **argv, struct args *a)
 		case O_LEASE: bad |= parse_int(optarg, 200, 3600000, &a->srv.lease_ms); break;
 		case O_INTERVAL: bad |= parse_int(optarg, 100, 3600000, &a->srv.report_interval_ms); break;
 		case O_MAXWAIT: bad |= parse_int(optarg, 100, 600000, &a->srv.max_wait_ms); break;
+		case O_ARTDIR: a->srv.artifact_dir = optarg; break;
+		case O_PGBIN: a->srv.pg_bin = optarg; break;
+		case O_BTIMEOUT: bad |= parse_int(optarg, 1, 86400, &a->srv.backup_timeout_s); break;
 		case O_LEVEL:
 			if (log_set_level_name(optarg) != 0) {
 				fprintf(stderr, "rewindd: unknown log level \"%s\"\n", optarg);

@@ -52,6 +52,7 @@ struct srv {
 	nng_listener listener;
 	nng_tls_config *tls;
 	authn_t *authn;
+	struct backup_cfg backup;  /* artifact store and pg tools, shared by the workers */
 
 	struct slot *slots;
 	int nslots;
@@ -284,7 +285,8 @@ pipe_cb(nng_pipe p, nng_pipe_ev ev, void *arg)
 static wire_msg_t *
 handle(struct worker *w, struct slot *sl, struct handler_ctx *hc0)
 {
-	struct handler_ctx hc = {.store = w->store, .authn = w->srv->authn, .cfg = &w->srv->hcfg};
+	struct handler_ctx hc = {.store = w->store, .authn = w->srv->authn, .cfg = &w->srv->hcfg,
+	                         .backup = &w->srv->backup};
 	nng_msg *req = sl->req;
 	wire_msg_t *in = NULL, *out;
 	uint64_t rid = 0;
@@ -294,8 +296,7 @@ handle(struct worker *w, struct slot *sl, struct handler_ctx *hc0)
 	hc.pipe = (uint32_t)nng_pipe_id(nng_msg_get_pipe(req));
 	hc.final = sl->final;
 	sl->pipe = hc.pipe;
-	rv = wire_decode(nng_msg_body(req), nng_msg_len(req), WIRE_REQUEST_MAX, &in, &rid, why,
-	                 sizeof(why));
+	rv = wire_decode_request(nng_msg_body(req), nng_msg_len(req), &in, &rid, why, sizeof(why));
 	if (rv != 0) {
 		char q[300];
 		log_info("request.invalid", "pipe=%u err=%s reason=%s", hc.pipe, rw_errname(rv),
@@ -428,7 +429,9 @@ start_listener(struct srv *s, const struct srv_opts *o, char *msg, size_t msgsz)
 	if ((rv = nng_rep0_open(&s->sock)) != 0)
 		return link_nng_err(rv);
 	s->sock_open = true;
-	nng_socket_set_size(s->sock, NNG_OPT_RECVMAXSZ, WIRE_REQUEST_MAX);
+	/* Uploads (ARTIFACT_ADD) may be this big; wire_decode_request() holds every
+	   other request to WIRE_REQUEST_MAX. */
+	nng_socket_set_size(s->sock, NNG_OPT_RECVMAXSZ, WIRE_UPLOAD_MAX);
 	nng_pipe_notify(s->sock, NNG_PIPE_EV_ADD_PRE, pipe_cb, s);
 	nng_pipe_notify(s->sock, NNG_PIPE_EV_REM_POST, pipe_cb, s);
 	if ((rv = nng_listener_create(&s->listener, s->sock, o->listen_url)) != 0 ||
@@ -456,6 +459,10 @@ srv_start(const struct srv_opts *o, srv_t **out, char *msg, size_t msgsz)
 	s->hcfg.max_wait_ms = o->max_wait_ms > 0 ? o->max_wait_ms : 30000;
 	s->max_parked = o->contexts / 2;
 	rv = authn_new(o->ca_path, (size_t)o->max_sessions, &s->authn, msg, msgsz);
+	s->backup.pg_bin = o->pg_bin;
+	s->backup.timeout_s = o->backup_timeout_s;
+	if (rv == 0 && o->artifact_dir)
+		rv = artstore_open(o->artifact_dir, &s->backup.store, msg, msgsz);
 	if (rv == 0)
 		rv = start_workers(s, o, msg, msgsz);
 	if (rv == 0)
@@ -512,6 +519,7 @@ srv_stop(srv_t *s)
 	if (s->tls)
 		nng_tls_config_free(s->tls);
 	authn_free(s->authn);
+	artstore_close(s->backup.store);
 	pthread_cond_destroy(&s->cond);
 	pthread_mutex_destroy(&s->lock);
 	free(s);

@@ -255,9 +255,9 @@ store_service_row(const PGresult *res, int row, void *dst)
 /* Release columns come first in release and history queries (9 columns). */
 #define STORE_RELEASE_COLS \
 	"r.id, s.name, r.version, r.image_ref, r.digest, r.source_commit, r.notes, " \
-	"r.created_by, rw_to_us(r.created_at)"
+	"r.created_by, rw_to_us(r.created_at), r.migrations_compat"
 #define STORE_RELEASE_FROM " FROM releases r JOIN services s ON s.id = r.service_id"
-#define STORE_RELEASE_NCOLS 9
+#define STORE_RELEASE_NCOLS 10
 
 static int
 store_release_row(const PGresult *res, int row, void *dst)
@@ -268,7 +268,8 @@ store_release_row(const PGresult *res, int row, void *dst)
 	if (STORE_COL_STR(r->service, res, row, 1) || STORE_COL_STR(r->version, res, row, 2) ||
 	    STORE_COL_STR(r->image_ref, res, row, 3) || STORE_COL_STR(r->digest, res, row, 4) ||
 	    STORE_COL_STR(r->source_commit, res, row, 5) || STORE_COL_STR(r->notes, res, row, 6) ||
-	    STORE_COL_STR(r->created_by, res, row, 7))
+	    STORE_COL_STR(r->created_by, res, row, 7) ||
+	    STORE_COL_STR(r->migrations_compat, res, row, 9))
 		return RW_EINTERNAL;
 	return 0;
 }
@@ -919,13 +920,14 @@ store_release_terminated(const rw_release_t *r)
 {
 	return STORE_TERMINATED(r->service) && STORE_TERMINATED(r->version) &&
 	       STORE_TERMINATED(r->image_ref) && STORE_TERMINATED(r->digest) &&
-	       STORE_TERMINATED(r->source_commit) && STORE_TERMINATED(r->notes);
+	       STORE_TERMINATED(r->source_commit) && STORE_TERMINATED(r->notes) &&
+	       STORE_TERMINATED(r->migrations_compat);
 }
 
 int
 store_release_add(store_t *st, const rw_actor_t *who, rw_release_t *rel)
 {
-	const char *params[7];
+	const char *params[8];
 	char target[RW_IMAGE_MAX + 1], *detail = NULL;
 	PGresult *res;
 	int64_t id, at;
@@ -943,15 +945,16 @@ store_release_add(store_t *st, const rw_actor_t *who, rw_release_t *rel)
 	params[4] = rel->source_commit;
 	params[5] = rel->notes;
 	params[6] = who->name;
+	params[7] = rel->migrations_compat;
 	if ((rv = store_begin(st)) != 0)
 		return rv;
 	/* The service is resolved inside the INSERT: no row means no such service. */
 	rv = store_exec(st,
 	                "INSERT INTO releases (service_id, version, image_ref, digest,"
-	                " source_commit, notes, created_by)"
-	                " SELECT s.id, $2, $3, $4, $5, $6, $7 FROM services s WHERE s.name = $1"
+	                " source_commit, notes, created_by, migrations_compat)"
+	                " SELECT s.id, $2, $3, $4, $5, $6, $7, $8 FROM services s WHERE s.name = $1"
 	                " RETURNING id, rw_to_us(created_at)",
-	                7, params, &res);
+	                8, params, &res);
 	if (rv)
 		return store_rollback(st, rv);
 	if (PQntuples(res) == 0) {
@@ -962,8 +965,9 @@ store_release_add(store_t *st, const rw_actor_t *who, rw_release_t *rel)
 	id = store_col_i64(res, 0, 0);
 	at = store_col_i64(res, 0, 1);
 	PQclear(res);
-	rv = store_detail(st, &detail, "{s:I, s:s, s:s, s:s}", "id", (json_int_t)id, "image",
-	                  rel->image_ref, "digest", rel->digest, "commit", rel->source_commit);
+	rv = store_detail(st, &detail, "{s:I, s:s, s:s, s:s, s:s}", "id", (json_int_t)id, "image",
+	                  rel->image_ref, "digest", rel->digest, "commit", rel->source_commit,
+	                  "migrations_compat", rel->migrations_compat);
 	if (rv)
 		return store_rollback(st, rv);
 	if ((rv = store_audit_commit(st, who, "release.record", target, detail)) != 0)
@@ -1071,4 +1075,424 @@ store_history(store_t *st, const char *service, const char *env, uint32_t limit,
 	                      " LIMIT $3::bigint",
 	                      3, params, sizeof(rw_history_row_t), store_history_row, (void **)out,
 	                      n);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Artifacts                                                                  */
+
+#define STORE_ARTIFACT_COLS \
+	"a.id, a.release_id, a.kind, a.name, a.location, a.sha256, a.size, a.verify_outcome," \
+	" a.verified, coalesce(rw_to_us(a.verified_at), 0), a.verified_by," \
+	" rw_to_us(a.created_at), a.created_by"
+
+static int
+store_artifact_row(const PGresult *res, int row, void *dst)
+{
+	rw_artifact_t *a = dst;
+	a->id = store_col_i64(res, row, 0);
+	a->release_id = store_col_i64(res, row, 1);
+	a->size = store_col_i64(res, row, 6);
+	a->verified = store_col_bool(res, row, 8);
+	a->verified_at = store_col_i64(res, row, 9);
+	a->created_at = store_col_i64(res, row, 11);
+	if (STORE_COL_STR(a->kind, res, row, 2) || STORE_COL_STR(a->name, res, row, 3) ||
+	    STORE_COL_STR(a->location, res, row, 4) || STORE_COL_STR(a->sha256, res, row, 5) ||
+	    STORE_COL_STR(a->outcome, res, row, 7) || STORE_COL_STR(a->verified_by, res, row, 10) ||
+	    STORE_COL_STR(a->created_by, res, row, 12))
+		return RW_EINTERNAL;
+	return 0;
+}
+
+static bool
+store_artifact_terminated(const rw_artifact_t *a)
+{
+	return STORE_TERMINATED(a->kind) && STORE_TERMINATED(a->name) &&
+	       STORE_TERMINATED(a->location) && STORE_TERMINATED(a->sha256);
+}
+
+int
+store_artifact_add(store_t *st, const rw_actor_t *who, rw_artifact_t *a)
+{
+	char rid[STORE_I64_BUF], size[STORE_I64_BUF], target[RW_IMAGE_MAX + 1], *detail = NULL;
+	const char *params[7];
+	PGresult *res;
+	int64_t id, at;
+	int rv;
+
+	if (!st || !store_actor_ok(who) || !a || !store_artifact_terminated(a))
+		return RW_EINVAL;
+	if ((rv = store_target(st, target, sizeof target, "artifact", a->sha256, NULL)) != 0)
+		return rv;
+	params[0] = store_i64(rid, a->release_id);
+	params[1] = a->kind;
+	params[2] = a->name;
+	params[3] = a->location;
+	params[4] = a->sha256;
+	params[5] = store_i64(size, a->size);
+	params[6] = who->name;
+	if ((rv = store_begin(st)) != 0)
+		return rv;
+	rv = store_exec(st,
+	                "INSERT INTO artifacts (release_id, kind, name, location, sha256, size,"
+	                " created_by) VALUES ($1::bigint, $2, $3, $4, $5, $6::bigint, $7)"
+	                " RETURNING id, rw_to_us(created_at)",
+	                7, params, &res);
+	if (rv)
+		return store_rollback(st, rv);
+	id = store_col_i64(res, 0, 0);
+	at = store_col_i64(res, 0, 1);
+	PQclear(res);
+	rv = store_detail(st, &detail, "{s:I, s:I, s:s, s:s, s:s, s:I}", "id", (json_int_t)id,
+	                  "release_id", (json_int_t)a->release_id, "kind", a->kind, "name",
+	                  a->name, "sha256", a->sha256, "size", (json_int_t)a->size);
+	if (rv)
+		return store_rollback(st, rv);
+	if ((rv = store_audit_commit(st, who, "artifact.add", target, detail)) != 0)
+		return rv;
+	a->id = id;
+	a->created_at = at;
+	(void)RW_STRCPY(a->created_by, who->name);
+	(void)RW_STRCPY(a->outcome, "none");
+	return 0;
+}
+
+int
+store_artifact_list(store_t *st, int64_t release_id, uint32_t limit, rw_artifact_t **out,
+                    size_t *n)
+{
+	char rid[STORE_I64_BUF], lim[STORE_I64_BUF];
+	const char *params[2] = {store_i64(rid, release_id), store_limit(lim, limit)};
+	rw_release_t rel;
+	int rv;
+
+	if (!st || !out || !n)
+		return RW_EINVAL;
+	*out = NULL;
+	*n = 0;
+	/* A named release must exist: "no such release" is not "no artifacts". */
+	if (release_id > 0 && (rv = store_release_get(st, release_id, &rel)) != 0)
+		return rv;
+	return store_get_list(st,
+	                      "SELECT " STORE_ARTIFACT_COLS " FROM artifacts a"
+	                      " WHERE ($1::bigint = 0 OR a.release_id = $1::bigint)"
+	                      " ORDER BY a.id LIMIT $2::bigint",
+	                      2, params, sizeof(rw_artifact_t), store_artifact_row, (void **)out, n);
+}
+
+/*
+ * Records the outcome of one verification pass: every artifact's outcome,
+ * every re-hashed backup that failed, and one audit row, in one transaction.
+ */
+int
+store_artifact_verified(store_t *st, const rw_actor_t *who, const rw_artifact_t *items,
+                        size_t n, const rw_backup_t *bad_backups, size_t nbad)
+{
+	char id[STORE_I64_BUF], *detail = NULL;
+	size_t ok = 0;
+	int rv;
+
+	if (!st || !store_actor_ok(who) || (n && !items) || (nbad && !bad_backups))
+		return RW_EINVAL;
+	if ((rv = store_begin(st)) != 0)
+		return rv;
+	for (size_t i = 0; i < n; i++) {
+		const char *params[3] = {store_i64(id, items[i].id), items[i].outcome, who->name};
+		ok += strcmp(items[i].outcome, "ok") == 0;
+		rv = store_exec(st,
+		                "UPDATE artifacts SET verify_outcome = $2, verified = ($2 = 'ok'),"
+		                " verified_at = now(), verified_by = $3 WHERE id = $1::bigint",
+		                3, params, NULL);
+		if (rv)
+			return store_rollback(st, rv);
+	}
+	for (size_t i = 0; i < nbad; i++) {
+		const char *params[3] = {store_i64(id, bad_backups[i].id), who->name,
+		                         bad_backups[i].result};
+		rv = store_exec(st,
+		                "UPDATE backups SET verify_outcome = 'failed', verified = false,"
+		                " verified_at = now(), verified_by = $2, result = $3"
+		                " WHERE id = $1::bigint",
+		                3, params, NULL);
+		if (rv)
+			return store_rollback(st, rv);
+	}
+	rv = store_detail(st, &detail, "{s:I, s:I, s:I}", "artifacts", (json_int_t)n, "ok",
+	                  (json_int_t)ok, "backups_failed", (json_int_t)nbad);
+	if (rv)
+		return store_rollback(st, rv);
+	return store_audit_commit(st, who, "artifact.verify", "artifacts", detail);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Environment databases                                                      */
+
+int
+store_env_db_set(store_t *st, const rw_actor_t *who, rw_env_db_t *d, const char *redacted_url)
+{
+	char target[RW_IMAGE_MAX + 1], *detail = NULL, *sql = NULL;
+	const char *params[4];
+	json_t *arr;
+	PGresult *res;
+	int rv;
+
+	if (!st || !store_actor_ok(who) || !d || !redacted_url || d->n_sanity > RW_SANITY_MAX)
+		return RW_EINVAL;
+	if ((rv = store_target(st, target, sizeof target, "env", d->env, "db")) != 0)
+		return rv;
+	if (!(arr = json_array()))
+		return RW_ENOMEM;
+	for (size_t i = 0; i < d->n_sanity; i++)
+		json_array_append_new(arr, json_string(d->sanity[i]));
+	sql = json_dumps(arr, JSON_COMPACT);
+	json_decref(arr);
+	if (!sql)
+		return RW_ENOMEM;
+	params[0] = d->env;
+	params[1] = d->db_url;
+	params[2] = sql;
+	params[3] = who->name;
+	if ((rv = store_begin(st)) != 0) {
+		free(sql);
+		return rv;
+	}
+	rv = store_exec(st,
+	                "INSERT INTO environment_databases (environment_id, db_url, sanity_sql,"
+	                " updated_by) SELECT e.id, $2, $3::jsonb, $4 FROM environments e"
+	                " WHERE e.name = $1"
+	                " ON CONFLICT (environment_id) DO UPDATE SET db_url = EXCLUDED.db_url,"
+	                " sanity_sql = EXCLUDED.sanity_sql, updated_by = EXCLUDED.updated_by,"
+	                " updated_at = now() RETURNING rw_to_us(updated_at)",
+	                4, params, &res);
+	free(sql);
+	if (rv)
+		return store_rollback(st, rv);
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		store_set_err(st, "no such environment");
+		return store_rollback(st, RW_ENOTFOUND);
+	}
+	d->updated_at = store_col_i64(res, 0, 0);
+	PQclear(res);
+	/* The audit row names the database without its password. */
+	rv = store_detail(st, &detail, "{s:s, s:I}", "db", redacted_url, "sanity_queries",
+	                  (json_int_t)d->n_sanity);
+	if (rv)
+		return store_rollback(st, rv);
+	return store_audit_commit(st, who, "env.set-db", target, detail);
+}
+
+static int
+store_env_db_row(const PGresult *res, int row, void *dst)
+{
+	rw_env_db_t *d = dst;
+	json_error_t jerr;
+	json_t *arr, *v;
+	size_t i;
+
+	d->updated_at = store_col_i64(res, row, 3);
+	if (STORE_COL_STR(d->env, res, row, 0) || STORE_COL_STR(d->db_url, res, row, 1))
+		return RW_EINTERNAL;
+	arr = json_loads(PQgetvalue(res, row, 2), 0, &jerr);
+	if (!json_is_array(arr) || json_array_size(arr) > RW_SANITY_MAX) {
+		json_decref(arr);
+		return RW_EINTERNAL;
+	}
+	json_array_foreach(arr, i, v) {
+		if (!json_is_string(v) || RW_STRCPY(d->sanity[i], json_string_value(v)) != 0) {
+			json_decref(arr);
+			return RW_EINTERNAL;
+		}
+	}
+	d->n_sanity = json_array_size(arr);
+	json_decref(arr);
+	return 0;
+}
+
+int
+store_env_db_get(store_t *st, const char *env, rw_env_db_t *out)
+{
+	const char *params[1] = {env};
+
+	if (!st || !env || !out)
+		return RW_EINVAL;
+	return store_get_one(st,
+	                     "SELECT e.name, d.db_url, d.sanity_sql::text, rw_to_us(d.updated_at)"
+	                     " FROM environment_databases d JOIN environments e"
+	                     " ON e.id = d.environment_id WHERE e.name = $1",
+	                     1, params, store_env_db_row, out);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Backups                                                                    */
+
+#define STORE_BACKUP_COLS \
+	"b.id, e.name, b.kind, b.location, b.sha256, b.size, rw_to_us(b.taken_at), b.taken_by," \
+	" b.verify_outcome, b.verified, coalesce(rw_to_us(b.verified_at), 0), b.verified_by," \
+	" b.result"
+#define STORE_BACKUP_FROM " FROM backups b JOIN environments e ON e.id = b.environment_id"
+
+static int
+store_backup_row(const PGresult *res, int row, void *dst)
+{
+	rw_backup_t *b = dst;
+	b->id = store_col_i64(res, row, 0);
+	b->size = store_col_i64(res, row, 5);
+	b->taken_at = store_col_i64(res, row, 6);
+	b->verified = store_col_bool(res, row, 9);
+	b->verified_at = store_col_i64(res, row, 10);
+	if (STORE_COL_STR(b->env, res, row, 1) || STORE_COL_STR(b->kind, res, row, 2) ||
+	    STORE_COL_STR(b->location, res, row, 3) || STORE_COL_STR(b->sha256, res, row, 4) ||
+	    STORE_COL_STR(b->taken_by, res, row, 7) || STORE_COL_STR(b->outcome, res, row, 8) ||
+	    STORE_COL_STR(b->verified_by, res, row, 11) || STORE_COL_STR(b->result, res, row, 12))
+		return RW_EINTERNAL;
+	return 0;
+}
+
+static bool
+store_backup_terminated(const rw_backup_t *b)
+{
+	return STORE_TERMINATED(b->env) && STORE_TERMINATED(b->kind) &&
+	       STORE_TERMINATED(b->location) && STORE_TERMINATED(b->sha256) &&
+	       STORE_TERMINATED(b->result);
+}
+
+int
+store_backup_add(store_t *st, const rw_actor_t *who, const char *action, rw_backup_t *b)
+{
+	char size[STORE_I64_BUF], target[RW_IMAGE_MAX + 1], *detail = NULL;
+	const char *params[8];
+	bool verified;
+	PGresult *res;
+	int64_t id, at;
+	int rv;
+
+	if (!st || !store_actor_ok(who) || !action || !b || !store_backup_terminated(b))
+		return RW_EINVAL;
+	verified = strcmp(b->outcome, "ok") == 0;
+	params[0] = b->env;
+	params[1] = b->kind;
+	params[2] = b->location;
+	params[3] = b->sha256;
+	params[4] = store_i64(size, b->size);
+	params[5] = who->name;
+	params[6] = verified ? "ok" : "none";
+	params[7] = b->result;
+	if ((rv = store_begin(st)) != 0)
+		return rv;
+	rv = store_exec(st,
+	                "INSERT INTO backups (environment_id, kind, location, sha256, size, taken_by,"
+	                " verify_outcome, verified, verified_at, verified_by, result)"
+	                " SELECT e.id, $2, $3, $4, $5::bigint, $6, $7, $7 = 'ok',"
+	                " CASE WHEN $7 = 'ok' THEN now() END, CASE WHEN $7 = 'ok' THEN $6 ELSE '' END,"
+	                " $8 FROM environments e WHERE e.name = $1"
+	                " RETURNING id, rw_to_us(taken_at)",
+	                8, params, &res);
+	if (rv)
+		return store_rollback(st, rv);
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		store_set_err(st, "no such environment");
+		return store_rollback(st, RW_ENOTFOUND);
+	}
+	id = store_col_i64(res, 0, 0);
+	at = store_col_i64(res, 0, 1);
+	PQclear(res);
+	snprintf(target, sizeof target, "backup/%s/%" PRId64, b->env, id);
+	rv = store_detail(st, &detail, "{s:I, s:s, s:s, s:s, s:I, s:b}", "id", (json_int_t)id,
+	                  "kind", b->kind, "location", b->location, "sha256", b->sha256, "size",
+	                  (json_int_t)b->size, "verified", verified);
+	if (rv)
+		return store_rollback(st, rv);
+	if ((rv = store_audit_commit(st, who, action, target, detail)) != 0)
+		return rv;
+	b->id = id;
+	b->taken_at = at;
+	(void)RW_STRCPY(b->taken_by, who->name);
+	if (verified) {
+		b->verified = true;
+		b->verified_at = at;
+		(void)RW_STRCPY(b->verified_by, who->name);
+	}
+	(void)RW_STRCPY(b->outcome, verified ? "ok" : "none");
+	return 0;
+}
+
+int
+store_backup_get(store_t *st, int64_t id, rw_backup_t *out)
+{
+	char idbuf[STORE_I64_BUF];
+	const char *params[1] = {store_i64(idbuf, id)};
+
+	if (!st || !out)
+		return RW_EINVAL;
+	return store_get_one(st, "SELECT " STORE_BACKUP_COLS STORE_BACKUP_FROM
+	                     " WHERE b.id = $1::bigint",
+	                     1, params, store_backup_row, out);
+}
+
+int
+store_backup_list(store_t *st, const char *env, uint32_t limit, rw_backup_t **out, size_t *n)
+{
+	char lim[STORE_I64_BUF], eid[STORE_I64_BUF];
+	const char *params[2];
+	int64_t id = 0;
+	int rv;
+
+	if (!st || !out || !n)
+		return RW_EINVAL;
+	*out = NULL;
+	*n = 0;
+	if (env && *env && (rv = store_env_id(st, env, &id)) != 0)
+		return rv;
+	params[0] = store_i64(eid, id);
+	params[1] = store_limit(lim, limit);
+	return store_get_list(st,
+	                      "SELECT " STORE_BACKUP_COLS STORE_BACKUP_FROM
+	                      " WHERE ($1::bigint = 0 OR b.environment_id = $1::bigint)"
+	                      " ORDER BY b.taken_at DESC, b.id DESC LIMIT $2::bigint",
+	                      2, params, sizeof(rw_backup_t), store_backup_row, (void **)out, n);
+}
+
+int
+store_backup_verified(store_t *st, const rw_actor_t *who, rw_backup_t *b, bool ok,
+                      const char *result)
+{
+	char idbuf[STORE_I64_BUF], target[RW_IMAGE_MAX + 1], *detail = NULL;
+	const char *params[4];
+	PGresult *res;
+	int rv;
+
+	if (!st || !store_actor_ok(who) || !b || !result)
+		return RW_EINVAL;
+	params[0] = store_i64(idbuf, b->id);
+	params[1] = ok ? "ok" : "failed";
+	params[2] = who->name;
+	params[3] = result;
+	if ((rv = store_begin(st)) != 0)
+		return rv;
+	rv = store_exec(st,
+	                "UPDATE backups SET verify_outcome = $2, verified = ($2 = 'ok'),"
+	                " verified_at = now(), verified_by = $3, result = $4"
+	                " WHERE id = $1::bigint RETURNING rw_to_us(verified_at)",
+	                4, params, &res);
+	if (rv)
+		return store_rollback(st, rv);
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		store_set_err(st, "no such backup");
+		return store_rollback(st, RW_ENOTFOUND);
+	}
+	b->verified_at = store_col_i64(res, 0, 0);
+	PQclear(res);
+	snprintf(target, sizeof target, "backup/%s/%" PRId64, b->env, b->id);
+	rv = store_detail(st, &detail, "{s:s, s:s}", "outcome", params[1], "result", result);
+	if (rv)
+		return store_rollback(st, rv);
+	if ((rv = store_audit_commit(st, who, "backup.verify", target, detail)) != 0)
+		return rv;
+	b->verified = ok;
+	(void)RW_STRCPY(b->outcome, ok ? "ok" : "failed");
+	(void)RW_STRCPY(b->verified_by, who->name);
+	(void)RW_STRCPY(b->result, result);
+	return 0;
 }

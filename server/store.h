@@ -76,6 +76,44 @@ int store_release_list(store_t *st, const char *service, uint32_t limit, rw_rele
 int store_history(store_t *st, const char *service, const char *env, uint32_t limit,
                   rw_history_row_t **out, size_t *n);
 
+/*
+ * Artifacts of releases (docs/artifacts.md).  store_artifact_add() records a
+ * file already in the artifact store (RW_ENOTFOUND: no such release;
+ * RW_EEXIST: the release already has an artifact of that kind).
+ */
+int store_artifact_add(store_t *st, const rw_actor_t *who, rw_artifact_t *a);
+/* release_id 0 lists all; RW_ENOTFOUND for an unknown release.  Oldest first. */
+int store_artifact_list(store_t *st, int64_t release_id, uint32_t limit, rw_artifact_t **out,
+                        size_t *n);
+/*
+ * Saves one verification pass: each artifact's outcome (ok|mismatch|missing),
+ * the backups whose files failed their re-hash (result holds why), and one
+ * audit row, in one transaction.
+ */
+int store_artifact_verified(store_t *st, const rw_actor_t *who, const rw_artifact_t *items,
+                            size_t n, const rw_backup_t *bad_backups, size_t nbad);
+
+/*
+ * The application database of an environment.  redacted_url (the URL
+ * without its password) is what the audit row shows.  RW_ENOTFOUND for an
+ * unknown environment (set) or one without a database (get).  get returns
+ * the full URL: callers must not send or log it.
+ */
+int store_env_db_set(store_t *st, const rw_actor_t *who, rw_env_db_t *d, const char *redacted_url);
+int store_env_db_get(store_t *st, const char *env, rw_env_db_t *out);
+
+/*
+ * Backups.  store_backup_add() records a backup (action "backup.run" or
+ * "backup.record"); b->outcome "ok" records it as verified by who.
+ */
+int store_backup_add(store_t *st, const rw_actor_t *who, const char *action, rw_backup_t *b);
+int store_backup_get(store_t *st, int64_t id, rw_backup_t *out);
+/* Newest first; env NULL/empty for all. */
+int store_backup_list(store_t *st, const char *env, uint32_t limit, rw_backup_t **out, size_t *n);
+/* Saves a restore verification (ok or failed, with its human result) and its audit row. */
+int store_backup_verified(store_t *st, const rw_actor_t *who, rw_backup_t *b, bool ok,
+                          const char *result);
+
 /* Audit log, newest first, filtered. */
 int store_audit_list(store_t *st, const rw_audit_filter_t *f, rw_audit_t **out, size_t *n);
 

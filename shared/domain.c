@@ -314,6 +314,103 @@ rw_release_check(const rw_release_t *r, char *msg, size_t msgsz)
 			return fail(RW_EINVAL, msg, msgsz, "commit", "must be a hexadecimal commit id");
 	if (strlen(r->source_commit) > RW_COMMIT_MAX)
 		return fail(RW_ETOOBIG, msg, msgsz, "commit", "too long");
+	if (r->migrations_compat[0] && strcmp(r->migrations_compat, "yes") != 0 &&
+	    strcmp(r->migrations_compat, "no") != 0)
+		return fail(RW_EINVAL, msg, msgsz, "migrations-backward-compatible",
+		            "must be yes or no");
+	return 0;
+}
+
+int
+rw_release_pinned_ref(const rw_release_t *r, char *out, size_t outsz)
+{
+	const char *slash = strrchr(r->image_ref, '/');
+	const char *colon = strrchr(slash ? slash : r->image_ref, ':');
+	size_t rlen = colon ? (size_t)(colon - r->image_ref) : strlen(r->image_ref);
+	int n;
+
+	if (!r->digest[0])
+		return RW_EINVAL;
+	n = snprintf(out, outsz, "%.*s@%s", (int)rlen, r->image_ref, r->digest);
+	return n < 0 || (size_t)n >= outsz ? RW_ETOOBIG : 0;
+}
+
+int
+rw_check_sha256_hex(const char *field, const char *v, char *msg, size_t msgsz)
+{
+	if (!v || strlen(v) != RW_SHA256_HEX)
+		return fail(RW_EINVAL, msg, msgsz, field, "must be 64 lower-case hex digits");
+	for (const char *p = v; *p; p++)
+		if (!isxdigit((unsigned char)*p) || isupper((unsigned char)*p))
+			return fail(RW_EINVAL, msg, msgsz, field, "must be 64 lower-case hex digits");
+	return 0;
+}
+
+int
+rw_check_filename(const char *field, const char *v, char *msg, size_t msgsz)
+{
+	size_t n = v ? strlen(v) : 0;
+	if (n == 0)
+		return fail(RW_EINVAL, msg, msgsz, field, "must not be empty");
+	if (n > RW_FILENAME_MAX)
+		return fail(RW_ETOOBIG, msg, msgsz, field, "too long");
+	if (v[0] == '.')
+		return fail(RW_EINVAL, msg, msgsz, field, "must not start with '.'");
+	for (const char *p = v; *p; p++)
+		if (!isalnum((unsigned char)*p) && *p != '.' && *p != '_' && *p != '-')
+			return fail(RW_EINVAL, msg, msgsz, field,
+			            "may contain only letters, digits, '.', '_' and '-'");
+	return 0;
+}
+
+int
+rw_artifact_check(const rw_artifact_t *a, char *msg, size_t msgsz)
+{
+	int rv;
+	if (a->release_id <= 0)
+		return fail(RW_EINVAL, msg, msgsz, "release", "must be a release id");
+	if (strcmp(a->kind, "config-archive") != 0 && strcmp(a->kind, "migration") != 0)
+		return fail(RW_EINVAL, msg, msgsz, "kind", "must be config-archive or migration");
+	if ((rv = rw_check_filename("name", a->name, msg, msgsz)) ||
+	    (rv = rw_check_sha256_hex("sha256", a->sha256, msg, msgsz)))
+		return rv;
+	return 0;
+}
+
+int
+rw_env_db_check(const rw_env_db_t *d, char *msg, size_t msgsz)
+{
+	int rv;
+	if ((rv = rw_check_name("env", d->env, msg, msgsz)) ||
+	    (rv = rw_check_text("db-url", d->db_url, RW_URL_MAX, msg, msgsz)))
+		return rv;
+	if (!d->db_url[0])
+		return fail(RW_EINVAL, msg, msgsz, "db-url", "must not be empty");
+	if (d->n_sanity > RW_SANITY_MAX)
+		return fail(RW_ETOOBIG, msg, msgsz, "sanity-sql", "at most 8 queries");
+	for (size_t i = 0; i < d->n_sanity; i++) {
+		if ((rv = rw_check_text("sanity-sql", d->sanity[i], RW_SQL_MAX, msg, msgsz)))
+			return rv;
+		if (!d->sanity[i][0])
+			return fail(RW_EINVAL, msg, msgsz, "sanity-sql", "must not be empty");
+	}
+	return 0;
+}
+
+int
+rw_backup_check(const rw_backup_t *b, char *msg, size_t msgsz)
+{
+	int rv;
+	if ((rv = rw_check_name("env", b->env, msg, msgsz)) ||
+	    (rv = rw_check_name("kind", b->kind, msg, msgsz)) ||
+	    (rv = rw_check_text("location", b->location, RW_LOCATION_MAX, msg, msgsz)))
+		return rv;
+	if (!b->location[0])
+		return fail(RW_EINVAL, msg, msgsz, "location", "must not be empty");
+	if (b->sha256[0] && (rv = rw_check_sha256_hex("sha256", b->sha256, msg, msgsz)))
+		return rv;
+	if (b->size < 0)
+		return fail(RW_EINVAL, msg, msgsz, "size", "must not be negative");
 	return 0;
 }
 

@@ -27,6 +27,13 @@
 #define RW_JSON_MAX 2048     /* expected JSON fields of a health endpoint */
 #define RW_TEXT_MAX 2048     /* notes, reasons */
 #define RW_LIST_MAX 1000     /* most rows one list request returns */
+#define RW_SHA256_HEX 64     /* a SHA-256 in lower-case hex */
+#define RW_LOCATION_MAX 1024 /* where an artifact or backup is stored */
+#define RW_FILENAME_MAX 200  /* an artifact's human file name */
+#define RW_OUTCOME_MAX 15    /* verification outcome word */
+#define RW_SANITY_MAX 8      /* sanity queries per environment database */
+#define RW_SQL_MAX 1024      /* one sanity query */
+#define RW_ARTIFACT_MAX (16 * 1024 * 1024) /* largest archive sent to rewindd */
 
 enum rw_role {
 	RW_ROLE_NONE = 0,
@@ -76,7 +83,55 @@ typedef struct rw_release {
 	char notes[RW_TEXT_MAX + 1];            /* may be empty */
 	char created_by[RW_ACTOR_MAX + 1];
 	int64_t created_at;
+	char migrations_compat[4];              /* "yes", "no" or "" (not stated) */
 } rw_release_t;
+
+/* A file kept for a release in rewindd's artifact store (docs/artifacts.md). */
+typedef struct rw_artifact {
+	int64_t id;
+	int64_t release_id;
+	char kind[RW_NAME_MAX + 1];             /* config-archive | migration */
+	char name[RW_FILENAME_MAX + 1];         /* human file name, also under by-name/ */
+	char location[RW_LOCATION_MAX + 1];     /* sha256/<hex>, relative to the store */
+	char sha256[RW_SHA256_HEX + 1];
+	int64_t size;
+	char outcome[RW_OUTCOME_MAX + 1];       /* last check: none | ok | mismatch | missing */
+	bool verified;
+	int64_t verified_at;
+	char verified_by[RW_ACTOR_MAX + 1];
+	int64_t created_at;
+	char created_by[RW_ACTOR_MAX + 1];
+} rw_artifact_t;
+
+/*
+ * The application database of an environment, for backups.  db_url is a
+ * libpq URI or conninfo and may hold a password: it goes from the console to
+ * rewindd and into the database, never back out or into logs.
+ */
+typedef struct rw_env_db {
+	char env[RW_NAME_MAX + 1];
+	char db_url[RW_URL_MAX + 1];
+	char sanity[RW_SANITY_MAX][RW_SQL_MAX + 1];
+	size_t n_sanity;
+	int64_t updated_at;
+} rw_env_db_t;
+
+/* A database backup of an environment and its last verification. */
+typedef struct rw_backup {
+	int64_t id;
+	char env[RW_NAME_MAX + 1];
+	char kind[RW_NAME_MAX + 1];             /* pg_dump, or what the recorder says */
+	char location[RW_LOCATION_MAX + 1];
+	char sha256[RW_SHA256_HEX + 1];         /* may be empty for a recorded backup */
+	int64_t size;
+	int64_t taken_at;
+	char taken_by[RW_ACTOR_MAX + 1];
+	char outcome[RW_OUTCOME_MAX + 1];       /* none | ok | failed */
+	bool verified;
+	int64_t verified_at;
+	char verified_by[RW_ACTOR_MAX + 1];
+	char result[RW_TEXT_MAX + 1];
+} rw_backup_t;
 
 enum rw_outcome {
 	RW_OUTCOME_PENDING = 0,
@@ -145,6 +200,22 @@ int rw_service_check(const rw_service_t *s, char *msg, size_t msgsz);
 int rw_env_check(const rw_env_t *e, char *msg, size_t msgsz);
 /* Checks a release as submitted (service, version, image_ref, digest, commit, notes). */
 int rw_release_check(const rw_release_t *r, char *msg, size_t msgsz);
+
+/*
+ * The reference every deploy and rollback sends: REPO@sha256:... built from
+ * a pinned release (image_ref without its tag, plus the digest).  RW_EINVAL
+ * for an unpinned release (empty digest), RW_ETOOBIG if out is too small.
+ */
+int rw_release_pinned_ref(const rw_release_t *r, char *out, size_t outsz);
+
+int rw_check_sha256_hex(const char *field, const char *v, char *msg, size_t msgsz);
+/* An artifact file name: [A-Za-z0-9._-], 1..RW_FILENAME_MAX, not starting with '.'. */
+int rw_check_filename(const char *field, const char *v, char *msg, size_t msgsz);
+/* Artifact as submitted with an upload: release id, kind, name, sha256. */
+int rw_artifact_check(const rw_artifact_t *a, char *msg, size_t msgsz);
+int rw_env_db_check(const rw_env_db_t *d, char *msg, size_t msgsz);
+/* Backup as registered by "backup record": env, kind, location, optional sha256, size. */
+int rw_backup_check(const rw_backup_t *b, char *msg, size_t msgsz);
 
 /*
  * Copies src into a fixed buffer of capacity cap (including NUL).  Returns

@@ -9,6 +9,7 @@
  */
 #include "wire.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +59,20 @@ static const char *kind_names[WIRE_KIND_COUNT] = {
 	[WIRE_ACTION_LIST_OK] = "action-list-ok",
 	[WIRE_STATUS_GET] = "status-get",
 	[WIRE_STATUS_OK] = "status-ok",
+	[WIRE_ARTIFACT_ADD] = "artifact-add",
+	[WIRE_ARTIFACT] = "artifact",
+	[WIRE_ARTIFACT_LIST] = "artifact-list",
+	[WIRE_ARTIFACT_LIST_OK] = "artifact-list-ok",
+	[WIRE_ARTIFACT_VERIFY] = "artifact-verify",
+	[WIRE_ARTIFACT_VERIFY_OK] = "artifact-verify-ok",
+	[WIRE_ENV_DB_SET] = "env-db-set",
+	[WIRE_ENV_DB] = "env-db",
+	[WIRE_BACKUP_RUN] = "backup-run",
+	[WIRE_BACKUP] = "backup",
+	[WIRE_BACKUP_RECORD] = "backup-record",
+	[WIRE_BACKUP_VERIFY] = "backup-verify",
+	[WIRE_BACKUP_LIST] = "backup-list",
+	[WIRE_BACKUP_LIST_OK] = "backup-list-ok",
 };
 
 /* Envelope body case for each kind; the table is the single source of the mapping. */
@@ -101,6 +116,20 @@ static const Rewind__V1__Envelope__BodyCase kind_cases[WIRE_KIND_COUNT] = {
 	[WIRE_ACTION_LIST_OK] = REWIND__V1__ENVELOPE__BODY_ACTION_LIST_OK,
 	[WIRE_STATUS_GET] = REWIND__V1__ENVELOPE__BODY_STATUS_GET,
 	[WIRE_STATUS_OK] = REWIND__V1__ENVELOPE__BODY_STATUS_OK,
+	[WIRE_ARTIFACT_ADD] = REWIND__V1__ENVELOPE__BODY_ARTIFACT_ADD,
+	[WIRE_ARTIFACT] = REWIND__V1__ENVELOPE__BODY_ARTIFACT,
+	[WIRE_ARTIFACT_LIST] = REWIND__V1__ENVELOPE__BODY_ARTIFACT_LIST,
+	[WIRE_ARTIFACT_LIST_OK] = REWIND__V1__ENVELOPE__BODY_ARTIFACT_LIST_OK,
+	[WIRE_ARTIFACT_VERIFY] = REWIND__V1__ENVELOPE__BODY_ARTIFACT_VERIFY,
+	[WIRE_ARTIFACT_VERIFY_OK] = REWIND__V1__ENVELOPE__BODY_ARTIFACT_VERIFY_OK,
+	[WIRE_ENV_DB_SET] = REWIND__V1__ENVELOPE__BODY_ENV_DB_SET,
+	[WIRE_ENV_DB] = REWIND__V1__ENVELOPE__BODY_ENV_DB,
+	[WIRE_BACKUP_RUN] = REWIND__V1__ENVELOPE__BODY_BACKUP_RUN,
+	[WIRE_BACKUP] = REWIND__V1__ENVELOPE__BODY_BACKUP,
+	[WIRE_BACKUP_RECORD] = REWIND__V1__ENVELOPE__BODY_BACKUP_RECORD,
+	[WIRE_BACKUP_VERIFY] = REWIND__V1__ENVELOPE__BODY_BACKUP_VERIFY,
+	[WIRE_BACKUP_LIST] = REWIND__V1__ENVELOPE__BODY_BACKUP_LIST,
+	[WIRE_BACKUP_LIST_OK] = REWIND__V1__ENVELOPE__BODY_BACKUP_LIST_OK,
 };
 
 const char *
@@ -131,6 +160,9 @@ item_size(enum wire_kind kind)
 	case WIRE_AUDIT_LOG_OK: return sizeof(rw_audit_t);
 	case WIRE_ACTION_LIST_OK: return sizeof(rw_action_t);
 	case WIRE_AGENT_REPORT_OK: return sizeof(rw_probe_target_t);
+	case WIRE_ARTIFACT_LIST_OK:
+	case WIRE_ARTIFACT_VERIFY_OK: return sizeof(rw_artifact_t);
+	case WIRE_BACKUP_LIST_OK: return sizeof(rw_backup_t);
 	default: return 0;
 	}
 }
@@ -154,6 +186,8 @@ wire_msg_free(wire_msg_t *m)
 		return;
 	if (m->kind == WIRE_AUTH)
 		free(m->u.auth.cert_pem);
+	if (m->kind == WIRE_ARTIFACT_ADD)
+		free(m->u.upload.data);
 	if (item_size(m->kind))
 		free(m->u.list.items);
 	if (m->kind == WIRE_AGENT_REPORT || m->kind == WIRE_STATUS_OK) {
@@ -256,8 +290,96 @@ dec_release(struct dec *d, const Rewind__V1__Release *p, rw_release_t *r)
 	    (rv = DEC_STR(d, r->digest, p->digest, "digest")) ||
 	    (rv = DEC_STR(d, r->source_commit, p->source_commit, "commit")) ||
 	    (rv = DEC_STR(d, r->notes, p->notes, "notes")) ||
-	    (rv = DEC_STR(d, r->created_by, p->created_by, "created-by")))
+	    (rv = DEC_STR(d, r->created_by, p->created_by, "created-by")) ||
+	    (rv = DEC_STR(d, r->migrations_compat, p->migrations_compat,
+	                  "migrations-backward-compatible")))
 		return rv;
+	return 0;
+}
+
+static int
+dec_artifact(struct dec *d, const Rewind__V1__Artifact *p, rw_artifact_t *a)
+{
+	int rv;
+	if (!p)
+		return wire_dec_fail(d, RW_EINVAL, "artifact", "missing");
+	a->id = p->id;
+	a->release_id = p->release_id;
+	a->size = p->size;
+	a->verified = p->verified;
+	a->verified_at = p->verified_at;
+	a->created_at = p->created_at;
+	if ((rv = DEC_STR(d, a->kind, p->kind, "kind")) ||
+	    (rv = DEC_STR(d, a->name, p->name, "name")) ||
+	    (rv = DEC_STR(d, a->location, p->location, "location")) ||
+	    (rv = DEC_STR(d, a->sha256, p->sha256, "sha256")) ||
+	    (rv = DEC_STR(d, a->outcome, p->outcome, "outcome")) ||
+	    (rv = DEC_STR(d, a->verified_by, p->verified_by, "verified-by")) ||
+	    (rv = DEC_STR(d, a->created_by, p->created_by, "created-by")))
+		return rv;
+	return 0;
+}
+
+static int
+dec_backup(struct dec *d, const Rewind__V1__Backup *p, rw_backup_t *b)
+{
+	int rv;
+	if (!p)
+		return wire_dec_fail(d, RW_EINVAL, "backup", "missing");
+	b->id = p->id;
+	b->size = p->size;
+	b->taken_at = p->taken_at;
+	b->verified = p->verified;
+	b->verified_at = p->verified_at;
+	if ((rv = DEC_STR(d, b->env, p->env, "env")) ||
+	    (rv = DEC_STR(d, b->kind, p->kind, "kind")) ||
+	    (rv = DEC_STR(d, b->location, p->location, "location")) ||
+	    (rv = DEC_STR(d, b->sha256, p->sha256, "sha256")) ||
+	    (rv = DEC_STR(d, b->taken_by, p->taken_by, "taken-by")) ||
+	    (rv = DEC_STR(d, b->outcome, p->outcome, "outcome")) ||
+	    (rv = DEC_STR(d, b->verified_by, p->verified_by, "verified-by")) ||
+	    (rv = DEC_STR(d, b->result, p->result, "result")))
+		return rv;
+	return 0;
+}
+
+/* EnvDbSet and EnvDb share their fields; the decoder takes them one by one. */
+static int
+dec_env_db(struct dec *d, const char *env, const char *url, char *const *sql, size_t n,
+           int64_t updated_at, rw_env_db_t *o)
+{
+	int rv;
+	if (n > RW_SANITY_MAX)
+		return wire_dec_fail(d, RW_ETOOBIG, "sanity-sql", "at most 8 queries");
+	o->updated_at = updated_at;
+	o->n_sanity = n;
+	if ((rv = DEC_STR(d, o->env, env, "env")) || (rv = DEC_STR(d, o->db_url, url, "db-url")))
+		return rv;
+	for (size_t i = 0; i < n; i++)
+		if ((rv = DEC_STR(d, o->sanity[i], sql[i], "sanity-sql")) != 0)
+			return rv;
+	return 0;
+}
+
+static int
+dec_upload(struct dec *d, const Rewind__V1__ArtifactAdd *p, wire_msg_t *m)
+{
+	int rv;
+	m->u.upload.meta.release_id = p->release_id;
+	if ((rv = DEC_STR(d, m->u.upload.meta.kind, p->kind, "kind")) ||
+	    (rv = DEC_STR(d, m->u.upload.meta.name, p->name, "name")) ||
+	    (rv = DEC_STR(d, m->u.upload.meta.sha256, p->sha256, "sha256")))
+		return rv;
+	if (p->data.len == 0)
+		return wire_dec_fail(d, RW_EINVAL, "data", "empty archive");
+	if (p->data.len > RW_ARTIFACT_MAX)
+		return wire_dec_fail(d, RW_ETOOBIG, "data", "archive larger than 16 MiB");
+	m->u.upload.data = malloc(p->data.len);
+	if (!m->u.upload.data)
+		return RW_ENOMEM;
+	memcpy(m->u.upload.data, p->data.data, p->data.len);
+	m->u.upload.len = p->data.len;
+	m->u.upload.meta.size = (int64_t)p->data.len;
 	return 0;
 }
 
@@ -351,6 +473,16 @@ dec_audit_item(struct dec *d, const void *p, void *out)
 {
 	return dec_audit(d, p, out);
 }
+static int
+dec_artifact_item(struct dec *d, const void *p, void *out)
+{
+	return dec_artifact(d, p, out);
+}
+static int
+dec_backup_item(struct dec *d, const void *p, void *out)
+{
+	return dec_backup(d, p, out);
+}
 
 static int
 dec_auth(struct dec *d, const Rewind__V1__Auth *p, wire_msg_t *m)
@@ -423,8 +555,72 @@ dec_validate(struct dec *d, wire_msg_t *m)
 		return rw_check_text("actor", m->u.audit.actor, RW_ACTOR_MAX, d->msg, d->msgsz) ?:
 		       rw_check_text("action", m->u.audit.action_prefix, RW_NAME_MAX, d->msg,
 		                     d->msgsz);
+	case WIRE_ARTIFACT_ADD:
+		return rw_artifact_check(&m->u.upload.meta, d->msg, d->msgsz);
+	case WIRE_ENV_DB_SET:
+		return rw_env_db_check(&m->u.env_db, d->msg, d->msgsz);
+	case WIRE_BACKUP_RECORD:
+		return rw_backup_check(&m->u.backup, d->msg, d->msgsz);
+	case WIRE_BACKUP_RUN:
+		return rw_check_name("env", m->u.query.env, d->msg, d->msgsz);
+	case WIRE_BACKUP_LIST:
+		if (!m->u.query.env[0])
+			return 0;
+		return rw_check_name("env", m->u.query.env, d->msg, d->msgsz);
+	case WIRE_BACKUP_VERIFY:
+		return m->u.query.id > 0 ? 0 : wire_dec_fail(d, RW_EINVAL, "id", "must be a backup id");
+	case WIRE_ARTIFACT_LIST:
+		return m->u.query.id >= 0 ? 0 : wire_dec_fail(d, RW_EINVAL, "release", "must be an id");
 	default:
 		return 0;
+	}
+}
+
+/* Artifacts, environment databases and backups. */
+static int
+dec_body_artifacts(struct dec *d, const pb_env_t *e, wire_msg_t *m)
+{
+	switch (m->kind) {
+	case WIRE_ARTIFACT_ADD:
+		return dec_upload(d, e->artifact_add, m);
+	case WIRE_ARTIFACT:
+		return dec_artifact(d, e->artifact, &m->u.artifact);
+	case WIRE_ARTIFACT_LIST:
+		m->u.query.id = e->artifact_list->release_id;
+		m->u.query.limit = e->artifact_list->limit;
+		return 0;
+	case WIRE_ARTIFACT_LIST_OK:
+		return dec_list(d, m, (void *const *)e->artifact_list_ok->items,
+		                e->artifact_list_ok->n_items, dec_artifact_item);
+	case WIRE_ARTIFACT_VERIFY:
+		return 0;
+	case WIRE_ARTIFACT_VERIFY_OK:
+		return dec_list(d, m, (void *const *)e->artifact_verify_ok->items,
+		                e->artifact_verify_ok->n_items, dec_artifact_item);
+	case WIRE_ENV_DB_SET:
+		return dec_env_db(d, e->env_db_set->env, e->env_db_set->db_url,
+		                  e->env_db_set->sanity_sql, e->env_db_set->n_sanity_sql, 0,
+		                  &m->u.env_db);
+	case WIRE_ENV_DB:
+		return dec_env_db(d, e->env_db->env, e->env_db->db_url, e->env_db->sanity_sql,
+		                  e->env_db->n_sanity_sql, e->env_db->updated_at, &m->u.env_db);
+	case WIRE_BACKUP_RUN:
+		return DEC_STR(d, m->u.query.env, e->backup_run->env, "env");
+	case WIRE_BACKUP:
+		return dec_backup(d, e->backup, &m->u.backup);
+	case WIRE_BACKUP_RECORD:
+		return dec_backup(d, e->backup_record->backup, &m->u.backup);
+	case WIRE_BACKUP_VERIFY:
+		m->u.query.id = e->backup_verify->id;
+		return 0;
+	case WIRE_BACKUP_LIST:
+		m->u.query.limit = e->backup_list->limit;
+		return DEC_STR(d, m->u.query.env, e->backup_list->env, "env");
+	case WIRE_BACKUP_LIST_OK:
+		return dec_list(d, m, (void *const *)e->backup_list_ok->items,
+		                e->backup_list_ok->n_items, dec_backup_item);
+	default:
+		return wire_dec_fail(d, RW_EPROTO, NULL, "unknown message type");
 	}
 }
 
@@ -496,13 +692,15 @@ dec_body(struct dec *d, const pb_env_t *e, wire_msg_t *m)
 		return dec_list(d, m, (void *const *)e->audit_log_ok->items,
 		                e->audit_log_ok->n_items, dec_audit_item);
 	default:
-		return wire_dec_agent(d, e, m);
+		if (m->kind >= WIRE_AGENT_REPORT && m->kind <= WIRE_STATUS_OK)
+			return wire_dec_agent(d, e, m);
+		return dec_body_artifacts(d, e, m);
 	}
 }
 
-int
-wire_decode(const void *buf, size_t len, size_t max, wire_msg_t **out, uint64_t *request_id,
-            char *msg, size_t msgsz)
+static int
+decode(const void *buf, size_t len, size_t max, bool uploads, wire_msg_t **out,
+       uint64_t *request_id, char *msg, size_t msgsz)
 {
 	struct dec d = {msg, msgsz};
 	pb_env_t *e;
@@ -515,6 +713,8 @@ wire_decode(const void *buf, size_t len, size_t max, wire_msg_t **out, uint64_t 
 	if (len > max)
 		return wire_dec_fail(&d, RW_ETOOBIG, NULL, "message larger than allowed");
 	e = rewind__v1__envelope__unpack(NULL, len, buf);
+	if (!e && uploads && len > WIRE_REQUEST_MAX)
+		return wire_dec_fail(&d, RW_ETOOBIG, NULL, "message larger than allowed");
 	if (!e)
 		return wire_dec_fail(&d, RW_EPROTO, NULL, "not a valid Rewind envelope");
 	if (request_id)
@@ -526,6 +726,18 @@ wire_decode(const void *buf, size_t len, size_t max, wire_msg_t **out, uint64_t 
 			snprintf(msg, msgsz, "protocol version %u not supported (this side speaks %d)",
 			         v, WIRE_VERSION);
 		return RW_EVERSION;
+	}
+	/*
+	 * Past the request bound only an upload (WIRE_UPLOAD_MAX) or a node
+	 * report (WIRE_REPORT_MAX) may go.
+	 */
+	if (uploads && len > WIRE_REQUEST_MAX) {
+		enum wire_kind k = kind_of_case(e->body_case);
+		bool ok = k == WIRE_ARTIFACT_ADD || (k == WIRE_AGENT_REPORT && len <= WIRE_REPORT_MAX);
+		if (!ok) {
+			rewind__v1__envelope__free_unpacked(e, NULL);
+			return wire_dec_fail(&d, RW_ETOOBIG, NULL, "message larger than allowed");
+		}
 	}
 	m = wire_msg_new(kind_of_case(e->body_case), e->request_id);
 	if (!m) {
@@ -542,6 +754,20 @@ wire_decode(const void *buf, size_t len, size_t max, wire_msg_t **out, uint64_t 
 	}
 	*out = m;
 	return 0;
+}
+
+int
+wire_decode(const void *buf, size_t len, size_t max, wire_msg_t **out, uint64_t *request_id,
+            char *msg, size_t msgsz)
+{
+	return decode(buf, len, max, false, out, request_id, msg, msgsz);
+}
+
+int
+wire_decode_request(const void *buf, size_t len, wire_msg_t **out, uint64_t *request_id,
+                    char *msg, size_t msgsz)
+{
+	return decode(buf, len, WIRE_UPLOAD_MAX, true, out, request_id, msg, msgsz);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -593,6 +819,45 @@ enc_release(Rewind__V1__Release *p, const rw_release_t *r)
 	p->notes = S(r->notes);
 	p->created_by = S(r->created_by);
 	p->created_at = r->created_at;
+	p->migrations_compat = S(r->migrations_compat);
+}
+
+static void
+enc_artifact(Rewind__V1__Artifact *p, const rw_artifact_t *a)
+{
+	rewind__v1__artifact__init(p);
+	p->id = a->id;
+	p->release_id = a->release_id;
+	p->kind = S(a->kind);
+	p->name = S(a->name);
+	p->location = S(a->location);
+	p->sha256 = S(a->sha256);
+	p->size = a->size;
+	p->outcome = S(a->outcome);
+	p->verified = a->verified;
+	p->verified_at = a->verified_at;
+	p->verified_by = S(a->verified_by);
+	p->created_at = a->created_at;
+	p->created_by = S(a->created_by);
+}
+
+static void
+enc_backup(Rewind__V1__Backup *p, const rw_backup_t *b)
+{
+	rewind__v1__backup__init(p);
+	p->id = b->id;
+	p->env = S(b->env);
+	p->kind = S(b->kind);
+	p->location = S(b->location);
+	p->sha256 = S(b->sha256);
+	p->size = b->size;
+	p->taken_at = b->taken_at;
+	p->taken_by = S(b->taken_by);
+	p->outcome = S(b->outcome);
+	p->verified = b->verified;
+	p->verified_at = b->verified_at;
+	p->verified_by = S(b->verified_by);
+	p->result = S(b->result);
 }
 
 /*
@@ -608,6 +873,8 @@ union enc_item {
 		Rewind__V1__Release release;
 	} history;
 	Rewind__V1__AuditEntry audit;
+	Rewind__V1__Artifact artifact;
+	Rewind__V1__Backup backup;
 };
 
 static void
@@ -649,6 +916,13 @@ enc_item(enum wire_kind kind, union enc_item *it, const void *src)
 		it->audit.reason = S(a->reason);
 		break;
 	}
+	case WIRE_ARTIFACT_LIST_OK:
+	case WIRE_ARTIFACT_VERIFY_OK:
+		enc_artifact(&it->artifact, src);
+		break;
+	case WIRE_BACKUP_LIST_OK:
+		enc_backup(&it->backup, src);
+		break;
 	default:
 		break;
 	}
@@ -677,10 +951,25 @@ struct enc {
 		Rewind__V1__HistoryOk history_ok;
 		Rewind__V1__AuditLog audit_log;
 		Rewind__V1__AuditLogOk audit_log_ok;
+		Rewind__V1__ArtifactAdd artifact_add;
+		Rewind__V1__ArtifactList artifact_list;
+		Rewind__V1__ArtifactListOk artifact_list_ok;
+		Rewind__V1__ArtifactVerify artifact_verify;
+		Rewind__V1__ArtifactVerifyOk artifact_verify_ok;
+		Rewind__V1__EnvDbSet env_db_set;
+		Rewind__V1__EnvDb env_db;
+		Rewind__V1__BackupRun backup_run;
+		Rewind__V1__BackupRecord backup_record;
+		Rewind__V1__BackupVerify backup_verify;
+		Rewind__V1__BackupList backup_list;
+		Rewind__V1__BackupListOk backup_list_ok;
 	} b;
 	Rewind__V1__Env env;
 	Rewind__V1__Service service;
 	Rewind__V1__Release release;
+	Rewind__V1__Artifact artifact;
+	Rewind__V1__Backup backup;
+	char *sanity[RW_SANITY_MAX];
 	union enc_item *items;
 	void **ptrs;
 	struct enc_agent agent;
@@ -861,6 +1150,113 @@ enc_releases(struct enc *x, const wire_msg_t *m, pb_env_t *e)
 	}
 }
 
+/* Points the repeated sanity_sql of EnvDbSet/EnvDb at the struct's queries. */
+static size_t
+enc_sanity(struct enc *x, const rw_env_db_t *d)
+{
+	size_t n = d->n_sanity > RW_SANITY_MAX ? RW_SANITY_MAX : d->n_sanity;
+	for (size_t i = 0; i < n; i++)
+		x->sanity[i] = S(d->sanity[i]);
+	return n;
+}
+
+static int
+enc_backups(struct enc *x, const wire_msg_t *m, pb_env_t *e)
+{
+	switch (m->kind) {
+	case WIRE_BACKUP_RUN:
+		rewind__v1__backup_run__init(&x->b.backup_run);
+		x->b.backup_run.env = S(m->u.query.env);
+		e->backup_run = &x->b.backup_run;
+		return 0;
+	case WIRE_BACKUP:
+		enc_backup(&x->backup, &m->u.backup);
+		e->backup = &x->backup;
+		return 0;
+	case WIRE_BACKUP_RECORD:
+		rewind__v1__backup_record__init(&x->b.backup_record);
+		enc_backup(&x->backup, &m->u.backup);
+		x->b.backup_record.backup = &x->backup;
+		e->backup_record = &x->b.backup_record;
+		return 0;
+	case WIRE_BACKUP_VERIFY:
+		rewind__v1__backup_verify__init(&x->b.backup_verify);
+		x->b.backup_verify.id = m->u.query.id;
+		e->backup_verify = &x->b.backup_verify;
+		return 0;
+	case WIRE_BACKUP_LIST:
+		rewind__v1__backup_list__init(&x->b.backup_list);
+		x->b.backup_list.env = S(m->u.query.env);
+		x->b.backup_list.limit = m->u.query.limit;
+		e->backup_list = &x->b.backup_list;
+		return 0;
+	case WIRE_BACKUP_LIST_OK:
+		rewind__v1__backup_list_ok__init(&x->b.backup_list_ok);
+		e->backup_list_ok = &x->b.backup_list_ok;
+		return ENC_LIST(x, m, backup_list_ok, Rewind__V1__Backup);
+	default:
+		return RW_EINVAL;
+	}
+}
+
+static int
+enc_artifacts(struct enc *x, const wire_msg_t *m, pb_env_t *e)
+{
+	switch (m->kind) {
+	case WIRE_ARTIFACT_ADD:
+		rewind__v1__artifact_add__init(&x->b.artifact_add);
+		x->b.artifact_add.release_id = m->u.upload.meta.release_id;
+		x->b.artifact_add.kind = S(m->u.upload.meta.kind);
+		x->b.artifact_add.name = S(m->u.upload.meta.name);
+		x->b.artifact_add.sha256 = S(m->u.upload.meta.sha256);
+		x->b.artifact_add.data.data = m->u.upload.data;
+		x->b.artifact_add.data.len = m->u.upload.len;
+		e->artifact_add = &x->b.artifact_add;
+		return 0;
+	case WIRE_ARTIFACT:
+		enc_artifact(&x->artifact, &m->u.artifact);
+		e->artifact = &x->artifact;
+		return 0;
+	case WIRE_ARTIFACT_LIST:
+		rewind__v1__artifact_list__init(&x->b.artifact_list);
+		x->b.artifact_list.release_id = m->u.query.id;
+		x->b.artifact_list.limit = m->u.query.limit;
+		e->artifact_list = &x->b.artifact_list;
+		return 0;
+	case WIRE_ARTIFACT_LIST_OK:
+		rewind__v1__artifact_list_ok__init(&x->b.artifact_list_ok);
+		e->artifact_list_ok = &x->b.artifact_list_ok;
+		return ENC_LIST(x, m, artifact_list_ok, Rewind__V1__Artifact);
+	case WIRE_ARTIFACT_VERIFY:
+		rewind__v1__artifact_verify__init(&x->b.artifact_verify);
+		e->artifact_verify = &x->b.artifact_verify;
+		return 0;
+	case WIRE_ARTIFACT_VERIFY_OK:
+		rewind__v1__artifact_verify_ok__init(&x->b.artifact_verify_ok);
+		e->artifact_verify_ok = &x->b.artifact_verify_ok;
+		return ENC_LIST(x, m, artifact_verify_ok, Rewind__V1__Artifact);
+	case WIRE_ENV_DB_SET:
+		rewind__v1__env_db_set__init(&x->b.env_db_set);
+		x->b.env_db_set.env = S(m->u.env_db.env);
+		x->b.env_db_set.db_url = S(m->u.env_db.db_url);
+		x->b.env_db_set.n_sanity_sql = enc_sanity(x, &m->u.env_db);
+		x->b.env_db_set.sanity_sql = x->sanity;
+		e->env_db_set = &x->b.env_db_set;
+		return 0;
+	case WIRE_ENV_DB:
+		rewind__v1__env_db__init(&x->b.env_db);
+		x->b.env_db.env = S(m->u.env_db.env);
+		x->b.env_db.db_url = S(m->u.env_db.db_url);
+		x->b.env_db.n_sanity_sql = enc_sanity(x, &m->u.env_db);
+		x->b.env_db.sanity_sql = x->sanity;
+		x->b.env_db.updated_at = m->u.env_db.updated_at;
+		e->env_db = &x->b.env_db;
+		return 0;
+	default:
+		return enc_backups(x, m, e);
+	}
+}
+
 int
 wire_encode(const wire_msg_t *m, uint8_t **buf, size_t *len)
 {
@@ -882,8 +1278,10 @@ wire_encode(const wire_msg_t *m, uint8_t **buf, size_t *len)
 		rv = enc_records(&x, m, &e);
 	else if (m->kind <= WIRE_AUDIT_LOG_OK)
 		rv = enc_releases(&x, m, &e);
-	else
+	else if (m->kind >= WIRE_AGENT_REPORT && m->kind <= WIRE_STATUS_OK)
 		rv = wire_enc_agent(&x.agent, m, &e);
+	else
+		rv = enc_artifacts(&x, m, &e);
 	if (rv == 0) {
 		size_t n = rewind__v1__envelope__get_packed_size(&e);
 		*buf = malloc(n ? n : 1);

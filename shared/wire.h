@@ -18,9 +18,18 @@
 #include "pki.h"
 
 #define WIRE_VERSION 1
-#define WIRE_REQUEST_MAX (1024 * 1024)     /* largest request a server accepts */
+#define WIRE_REQUEST_MAX (64 * 1024)       /* largest ordinary request a server accepts */
+#define WIRE_REPORT_MAX (1024 * 1024)      /* largest agent report (a node's pods) */
 #define WIRE_ITEMS_MAX 2000                /* most items of one kind in a request */
 #define WIRE_RESPONSE_MAX (32 * 1024 * 1024) /* largest reply a client accepts */
+/*
+ * The requests allowed past WIRE_REQUEST_MAX: AGENT_REPORT (up to
+ * WIRE_REPORT_MAX) and ARTIFACT_ADD, which carries an archive of up to
+ * RW_ARTIFACT_MAX bytes.  The server's socket accepts
+ * WIRE_UPLOAD_MAX and wire_decode() refuses any other kind above
+ * WIRE_REQUEST_MAX (docs/protocol.md, "Limits").
+ */
+#define WIRE_UPLOAD_MAX (RW_ARTIFACT_MAX + 64 * 1024)
 #define WIRE_ERRMSG_MAX 512
 
 enum wire_kind {
@@ -63,6 +72,20 @@ enum wire_kind {
 	WIRE_ACTION_LIST_OK,
 	WIRE_STATUS_GET,
 	WIRE_STATUS_OK,
+	WIRE_ARTIFACT_ADD,
+	WIRE_ARTIFACT,
+	WIRE_ARTIFACT_LIST,
+	WIRE_ARTIFACT_LIST_OK,
+	WIRE_ARTIFACT_VERIFY,
+	WIRE_ARTIFACT_VERIFY_OK,
+	WIRE_ENV_DB_SET,
+	WIRE_ENV_DB,
+	WIRE_BACKUP_RUN,
+	WIRE_BACKUP,
+	WIRE_BACKUP_RECORD,
+	WIRE_BACKUP_VERIFY,
+	WIRE_BACKUP_LIST,
+	WIRE_BACKUP_LIST_OK,
 	WIRE_KIND_COUNT
 };
 
@@ -127,10 +150,21 @@ typedef struct wire_msg {
 		rw_release_t release;          /* RELEASE_RECORD, RELEASE */
 		struct wire_query query;       /* SERVICE_GET (service), RELEASE_GET, RELEASE_LIST, HISTORY */
 		rw_audit_filter_t audit;       /* AUDIT_LOG */
+		rw_artifact_t artifact;        /* ARTIFACT */
+		struct {
+			rw_artifact_t meta;    /* release_id, kind, name, sha256 (sender's) */
+			uint8_t *data;         /* owned */
+			size_t len;
+		} upload;                      /* ARTIFACT_ADD */
+		rw_env_db_t env_db;            /* ENV_DB_SET, ENV_DB (db_url redacted) */
+		rw_backup_t backup;            /* BACKUP, BACKUP_RECORD */
+		/* ARTIFACT_LIST (id = release), BACKUP_RUN (env), BACKUP_VERIFY (id),
+		   BACKUP_LIST (env, limit) use query. */
 		struct {
 			void *items;           /* rw_env_t[], rw_service_t[], rw_release_t[],
-			                          rw_history_row_t[], rw_audit_t[], rw_action_t[]
-			                          or rw_probe_target_t[] by kind; owned */
+			                          rw_history_row_t[], rw_audit_t[], rw_action_t[],
+			                          rw_probe_target_t[], rw_artifact_t[] or
+			                          rw_backup_t[] by kind; owned */
 			size_t n;
 			/* AGENT_REPORT_OK only */
 			bool resync;
@@ -176,6 +210,14 @@ wire_msg_t *wire_error_new(uint64_t request_id, int code, const char *message);
  */
 int wire_decode(const void *buf, size_t len, size_t max, wire_msg_t **out, uint64_t *request_id,
                 char *msg, size_t msgsz);
+
+/*
+ * The server's decoder: like wire_decode() with max WIRE_UPLOAD_MAX, but
+ * only an ARTIFACT_ADD may be larger than WIRE_REQUEST_MAX (RW_ETOOBIG
+ * otherwise).
+ */
+int wire_decode_request(const void *buf, size_t len, wire_msg_t **out, uint64_t *request_id,
+                        char *msg, size_t msgsz);
 
 /* Encodes into a malloc'd buffer owned by the caller (free()). */
 int wire_encode(const wire_msg_t *m, uint8_t **buf, size_t *len);

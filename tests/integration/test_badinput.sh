@@ -12,7 +12,7 @@ raw() { as "$1" rwraw --server "$IT_URL" --ca "$P/ca.crt" --cert "$P/$1-user.crt
 
 as admin rewindctl service add mr-dj-frontend --image $FE
 as admin rewindctl env add production --cluster prod
-as operator rewindctl release record --service mr-dj-frontend --image $FE:v1
+as operator rewindctl release record --allow-unpinned --service mr-dj-frontend --image $FE:v1
 
 # --- malformed wire messages (authenticated session) ---
 expect_out '^error EPROTO not a valid Rewind envelope' raw operator --hex ffffffffffff
@@ -21,8 +21,11 @@ expect_out '^error EPROTO unknown message type' raw operator --hex "$($PB envelo
 expect_out '^error EPROTO not a request' raw operator --hex "$($PB envelope 1 7 21 '')"
 # Requests on a pipe that never proved its identity are refused.
 expect_out '^error EAUTH session not authenticated' raw operator --no-auth
-# Oversized: NNG drops it at the size bound (1 MiB); the client sees no reply.
-expect_fail 1 '^fail (ETIMEDOUT|ECONNECT)' raw operator --size 2000000
+# Oversized: above 64 KiB only an artifact upload is accepted (ETOOBIG for
+# anything else); above the upload bound (16 MiB + 64 KiB) NNG drops it and the
+# client sees no reply.
+expect_out '^error ETOOBIG message larger than allowed' raw operator --size 200000
+expect_fail 1 '^fail (ETIMEDOUT|ECONNECT)' raw operator --size 17000000
 # Fields checked on the server, not only by rewindctl.
 long=$(printf 'a%.0s' $(seq 1 64))
 expect_out '^error ETOOBIG name: too long' raw admin --hex "$($PB envelope 1 3 24 "$($PB service "$long")")"
@@ -32,14 +35,14 @@ expect_out '^error EINVAL notes: must be UTF-8' raw operator --hex "$($PB envelo
 expect_out '^error EINVAL image .* is not in the repository' raw operator --hex "$($PB envelope 1 3 30 "$($PB release mr-dj-frontend v9 ghcr.io/evil/other:v9)")"
 
 # --- unknown objects ---
-expect_fail 5 'service "nope" not found' as operator rewindctl release record --service nope --image $FE:v2
+expect_fail 5 'service "nope" not found' as operator rewindctl release record --allow-unpinned --service nope --image $FE:v2
 expect_fail 5 'service "nope" not found' as viewer rewindctl service show nope
 expect_fail 5 'unknown service or environment' as viewer rewindctl history --service mr-dj-frontend --env nope
-expect_fail 1 'already has a release "v1"' as operator rewindctl release record --service mr-dj-frontend --image $FE:v1
+expect_fail 1 'already has a release "v1"' as operator rewindctl release record --allow-unpinned --service mr-dj-frontend --image $FE:v1
 
 # --- SQL metacharacters in every text field are stored verbatim ---
 nasty="x'); DROP TABLE releases; -- \"q\" \\\\ ünï"
-expect_out 'recorded' as operator rewindctl release record --service mr-dj-frontend --image $FE:v2 --notes "$nasty"
+expect_out 'recorded' as operator rewindctl release record --allow-unpinned --service mr-dj-frontend --image $FE:v2 --notes "$nasty"
 expect_out 'DROP TABLE releases' as viewer rewindctl release show --service mr-dj-frontend --version v2
 check 'printf "%s" "$OUT" | grep -qF -- "$nasty"' "notes round-trip verbatim"
 expect_out 'added' as admin rewindctl env add staging --cluster stg --health-url "https://x/'\";--" --health-expect "{\"status\":\"'; DELETE FROM services; --\"}"

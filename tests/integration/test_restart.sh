@@ -7,7 +7,7 @@ it_rewindd_start
 FE=ghcr.io/crisisk/mr-dj-frontend
 as admin rewindctl service add mr-dj-frontend --image $FE
 for v in v1 v2 v3; do
-	expect_out recorded as operator rewindctl release record --service mr-dj-frontend --image $FE:$v --notes "release $v"
+	expect_out recorded as operator rewindctl release record --allow-unpinned --service mr-dj-frontend --image $FE:$v --notes "release $v"
 done
 as viewer rewindctl history --service mr-dj-frontend -o json
 before=$OUT
@@ -25,7 +25,7 @@ it_rewindd_stop KILL
 it_rewindd_start
 expect_out . as viewer rewindctl history --service mr-dj-frontend -o json
 check '[ "$OUT" = "$before" ]' "history identical after kill -9"
-expect_out 'release/mr-dj-frontend/v4 recorded' as operator rewindctl release record --service mr-dj-frontend --image $FE:v4
+expect_out 'release/mr-dj-frontend/v4 recorded' as operator rewindctl release record --allow-unpinned --service mr-dj-frontend --image $FE:v4
 
 # The database itself restarted under a running rewindd: it reconnects.
 pgtest_restart >/dev/null

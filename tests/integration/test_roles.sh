@@ -9,10 +9,10 @@ FE=ghcr.io/crisisk/mr-dj-frontend
 # admin: manage environments and services, and record releases too.
 expect_out 'environment/production added' as admin rewindctl env add production --cluster prod
 expect_out 'service/mr-dj-frontend added' as admin rewindctl service add mr-dj-frontend --image $FE --health-path /api/health
-expect_out 'recorded' as admin rewindctl release record --service mr-dj-frontend --image $FE:v1
+expect_out 'recorded' as admin rewindctl release record --allow-unpinned --service mr-dj-frontend --image $FE:v1
 
 # operator: record, read; not manage services or environments.
-expect_out 'release/mr-dj-frontend/v2 recorded' as operator rewindctl release record --service mr-dj-frontend --image $FE:v2
+expect_out 'release/mr-dj-frontend/v2 recorded' as operator rewindctl release record --allow-unpinned --service mr-dj-frontend --image $FE:v2
 expect_fail 4 'role operator may not add services' as operator rewindctl service add other --image ghcr.io/x/other
 expect_fail 4 'role operator may not add environments' as operator rewindctl env add staging --cluster stg
 expect_out 'v2' as operator rewindctl history --service mr-dj-frontend
@@ -22,12 +22,12 @@ expect_out 'mr-dj-frontend' as viewer rewindctl service list
 expect_out 'v1' as viewer rewindctl release list
 expect_out 'production' as viewer rewindctl env list
 expect_out 'release.record' as viewer rewindctl audit log
-expect_fail 4 'role viewer may not record releases' as viewer rewindctl release record --service mr-dj-frontend --image $FE:v3
+expect_fail 4 'role viewer may not record releases' as viewer rewindctl release record --allow-unpinned --service mr-dj-frontend --image $FE:v3
 expect_fail 4 'role viewer may not add services' as viewer rewindctl service add x --image ghcr.io/x/x
 
 # agent: only agent messages; no console reads or writes.
 expect_fail 4 'role agent may not' as agent rewindctl release list
-expect_fail 4 'role agent may not' as agent rewindctl release record --service mr-dj-frontend --image $FE:v4
+expect_fail 4 'role agent may not' as agent rewindctl release record --allow-unpinned --service mr-dj-frontend --image $FE:v4
 
 # Nothing refused was written: exactly v1 and v2 exist, and the audit log names who did what.
 expect_out '"version": "v2"' as viewer rewindctl release list -o json
