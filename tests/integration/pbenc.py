@@ -5,6 +5,7 @@ every client-side check so the server's own validation is what gets tested.
   pbenc.py envelope VERSION REQID FIELD HEXBODY   -> hex of an Envelope
   pbenc.py service NAME [NAMESPACE DEPLOYMENT CONTAINER IMAGE]  -> hex of ServiceAdd body
   pbenc.py release SERVICE VERSION IMAGE [NOTES]  -> hex of ReleaseRecord body
+  pbenc.py report CLUSTER NODE                    -> hex of an AgentReport (full, no pods)
 """
 import sys
 
@@ -48,6 +49,9 @@ def main(argv):
         if len(argv) > 5:
             rel += s(7, argv[5])
         out = field_bytes(1, rel)
+    elif kind == "report":
+        # AgentReport{cluster, node, epoch=1, seq=1, full=true}
+        out = s(1, argv[2]) + s(2, argv[3]) + field_varint(3, 1) + field_varint(4, 1) + field_varint(5, 1)
     else:
         raise SystemExit("unknown kind")
     print(out.hex())
