@@ -30,6 +30,7 @@ struct authn {
 	size_t max_sessions;
 	size_t count;
 	size_t bound;
+	size_t bound_agents;
 	struct session *buckets[AUTHN_BUCKETS];
 };
 
@@ -118,6 +119,8 @@ authn_pipe_removed(authn_t *a, uint32_t pipe)
 		a->count--;
 		if (s->bound)
 			a->bound--;
+		if (s->bound && s->who.role == RW_ROLE_AGENT)
+			a->bound_agents--;
 		free(s);
 	}
 	pthread_mutex_unlock(&a->lock);
@@ -181,6 +184,10 @@ authn_prove(authn_t *a, uint32_t pipe, const char *cert_pem, size_t cert_len,
 	if (s) {
 		if (!s->bound)
 			a->bound++;
+		if (s->bound && s->who.role == RW_ROLE_AGENT)
+			a->bound_agents--;
+		if (who->role == RW_ROLE_AGENT)
+			a->bound_agents++;
 		s->bound = true;
 		s->who = *who;
 	}
@@ -205,11 +212,13 @@ authn_lookup(authn_t *a, uint32_t pipe, rw_actor_t *who)
 }
 
 size_t
-authn_bound_count(authn_t *a)
+authn_bound_count(authn_t *a, size_t *agents)
 {
 	size_t n;
 	pthread_mutex_lock(&a->lock);
 	n = a->bound;
+	if (agents)
+		*agents = a->bound_agents;
 	pthread_mutex_unlock(&a->lock);
 	return n;
 }

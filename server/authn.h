@@ -41,7 +41,7 @@ int authn_prove(authn_t *a, uint32_t pipe, const char *cert_pem, size_t cert_len
 /* RW_EAUTH when the pipe has no proven identity. */
 int authn_lookup(authn_t *a, uint32_t pipe, rw_actor_t *who);
 
-/* Number of pipes with a proven identity (for metrics and tests). */
-size_t authn_bound_count(authn_t *a);
+/* Number of pipes with a proven identity, and of those, agents (may be NULL). */
+size_t authn_bound_count(authn_t *a, size_t *agents);
 
 #endif

@@ -12,6 +12,7 @@
 #include "appdb.h"
 #include "err.h"
 #include "log.h"
+#include "stats.h"
 
 struct call {
 	struct handler_ctx *hc;
@@ -283,6 +284,15 @@ h_agent_report(struct call *c)
 	                          in->nprobes};
 	if ((rv = store_report_apply(c->hc->store, &r, &resync)) != 0)
 		return fail(c, rv, NULL);
+	{
+		uint64_t lat = 0;
+		size_t failed = 0;
+		for (size_t i = 0; i < in->nprobes; i++) {
+			lat += (uint64_t)(in->probes[i].latency_ms > 0 ? in->probes[i].latency_ms : 0);
+			failed += !in->probes[i].ok;
+		}
+		stats_report(in->npods, in->nprobes, lat, failed);
+	}
 	if (resync)
 		log_info("agent.gap", "agent=%s epoch=%llu seq=%llu", c->who.name,
 		         (unsigned long long)in->epoch, (unsigned long long)in->seq);
@@ -372,6 +382,7 @@ h_action_result(struct call *c)
 		return fail(c, rv, NULL);
 	log_info(accepted ? "action.finished" : "action.duplicate", "id=%lld agent=%s ok=%d",
 	         (long long)p->id, c->who.name, p->ok);
+	stats_action(!accepted ? "duplicate" : p->ok ? "succeeded" : "failed");
 	if (!(m = reply(c, WIRE_ACTION_RESULT_OK)))
 		return NULL;
 	m->u.flag = accepted;
@@ -389,6 +400,7 @@ h_action_create(struct call *c)
 	m->u.action.state = RW_ACTION_QUEUED;
 	rv = store_action_create(c->hc->store, &c->who, &m->u.action);
 	if (rv == 0) {
+		stats_action("created");
 		log_info("action.created", "id=%lld kind=%s cluster=%s by=%s", (long long)m->u.action.id,
 		         rw_action_kind_name(m->u.action.kind), m->u.action.cluster, c->who.name);
 		return m;

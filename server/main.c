@@ -39,6 +39,7 @@ usage(FILE *f)
 	        "                      reports before another agent may take it (default 15000)\n"
 	        "  --report-interval-ms N  agents' report and probe interval (default 5000)\n"
 	        "  --max-wait-ms N     longest parked long poll (default 30000)\n"
+	        "  --metrics-listen HOST:PORT  serve Prometheus metrics on /metrics\n"
 	        "  --artifact-dir DIR  artifact store for config archives, migrations and database\n"
 	        "                      dumps (env REWIND_ARTIFACT_DIR; none: uploads and backups\n"
 	        "                      are refused)\n"
@@ -82,7 +83,7 @@ parse_args(int argc, char **argv, struct args *a)
 {
 	enum { O_LISTEN = 256, O_DB, O_PKI, O_CA, O_CERT, O_KEY, O_WORKERS, O_CTX, O_MAXS,
 	       O_MIGRATE, O_LEVEL, O_LOGFILE, O_VERSION, O_LEASE, O_INTERVAL, O_MAXWAIT,
-	       O_ARTDIR, O_PGBIN, O_BTIMEOUT };
+	       O_ARTDIR, O_PGBIN, O_BTIMEOUT, O_METRICS };
 	static const struct option opts[] = {
 	    {"listen", required_argument, 0, O_LISTEN}, {"db", required_argument, 0, O_DB},
 	    {"pki-dir", required_argument, 0, O_PKI},   {"ca", required_argument, 0, O_CA},
@@ -94,6 +95,7 @@ parse_args(int argc, char **argv, struct args *a)
 	    {"lease-ms", required_argument, 0, O_LEASE},
 	    {"report-interval-ms", required_argument, 0, O_INTERVAL},
 	    {"max-wait-ms", required_argument, 0, O_MAXWAIT},
+	    {"metrics-listen", required_argument, 0, O_METRICS},
 	    {"artifact-dir", required_argument, 0, O_ARTDIR},
 	    {"pg-bin", required_argument, 0, O_PGBIN},
 	    {"backup-timeout", required_argument, 0, O_BTIMEOUT},
@@ -126,6 +128,7 @@ parse_args(int argc, char **argv, struct args *a)
 		case O_LEASE: bad |= parse_int(optarg, 200, 3600000, &a->srv.lease_ms); break;
 		case O_INTERVAL: bad |= parse_int(optarg, 100, 3600000, &a->srv.report_interval_ms); break;
 		case O_MAXWAIT: bad |= parse_int(optarg, 100, 600000, &a->srv.max_wait_ms); break;
+		case O_METRICS: a->srv.metrics_listen = optarg; break;
 		case O_ARTDIR: a->srv.artifact_dir = optarg; break;
 		case O_PGBIN: a->srv.pg_bin = optarg; break;
 		case O_BTIMEOUT: bad |= parse_int(optarg, 1, 86400, &a->srv.backup_timeout_s); break;

@@ -21,6 +21,8 @@
 #include "handlers.h"
 #include "link.h"
 #include "log.h"
+#include "metrics.h"
+#include "stats.h"
 #include "store.h"
 #include "wire.h"
 
@@ -70,6 +72,7 @@ struct srv {
 	int max_parked;
 	pthread_t dispatcher;
 	bool dispatcher_started;
+	metrics_server_t *metrics;
 	store_t *listen_store;
 };
 
@@ -301,9 +304,12 @@ handle(struct worker *w, struct slot *sl, struct handler_ctx *hc0)
 		char q[300];
 		log_info("request.invalid", "pipe=%u err=%s reason=%s", hc.pipe, rw_errname(rv),
 		         log_q(q, sizeof(q), why));
+		stats_request(WIRE_NONE, rv);
 		return wire_error_new(rid, rv, why);
 	}
 	out = handlers_dispatch(&hc, in);
+	if (out || !hc.park)
+		stats_request(in->kind, out && out->kind == WIRE_ERROR ? out->u.error.code : 0);
 	log_debug("request", "pipe=%u kind=%s reply=%s", hc.pipe, wire_kind_name(in->kind),
 	          out ? wire_kind_name(out->kind) : hc.park ? "parked" : "none");
 	wire_msg_free(in);
@@ -401,6 +407,18 @@ start_dispatcher(struct srv *s, const struct srv_opts *o, char *msg, size_t msgs
 	return 0;
 }
 
+static void
+render_metrics(void *arg, metrics_buf_t *b)
+{
+	struct srv *s = arg;
+	struct stats_gauges g = {0};
+	g.sessions = authn_bound_count(s->authn, &g.agents);
+	pthread_mutex_lock(&s->lock);
+	g.parked = s->nparked;
+	pthread_mutex_unlock(&s->lock);
+	stats_render(b, &g);
+}
+
 static int
 start_slots(struct srv *s, int n)
 {
@@ -471,6 +489,8 @@ srv_start(const struct srv_opts *o, srv_t **out, char *msg, size_t msgsz)
 		rv = start_listener(s, o, msg, msgsz);
 	if (rv == 0)
 		rv = start_slots(s, o->contexts);
+	if (rv == 0 && o->metrics_listen)
+		rv = metrics_start(o->metrics_listen, render_metrics, s, &s->metrics, msg, msgsz);
 	if (rv != 0) {
 		srv_stop(s);
 		return rv;
@@ -484,6 +504,8 @@ srv_stop(srv_t *s)
 {
 	if (!s)
 		return;
+	metrics_stop(s->metrics);
+	s->metrics = NULL;
 	/*
 	 * Workers first: each finishes the request it holds (and queues its
 	 * reply) before the socket goes away; then closing the socket makes the

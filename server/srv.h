@@ -33,6 +33,7 @@ struct srv_opts {
 	int lease_ms;             /* action lease (agents report progress within it) */
 	int report_interval_ms;   /* what agents are told to use */
 	int max_wait_ms;          /* longest parked long poll */
+	const char *metrics_listen; /* HOST:PORT for Prometheus metrics; NULL: none */
 	const char *artifact_dir; /* NULL: no artifact store (uploads and backups refused) */
 	const char *pg_bin;       /* directory of pg_dump/pg_restore; NULL: PATH */
 	int backup_timeout_s;     /* per pg_dump/pg_restore run */

@@ -8,7 +8,8 @@ source "$(dirname "$0")/lib.sh" "$@"
 SCN="$IT_SRC/tests/integration/scenario-agents.json"
 PB="python3 $(dirname "$0")/pbenc.py"
 it_setup
-it_rewindd_start --report-interval-ms 1000 --lease-ms 2000 --max-wait-ms 5000
+RWD_MPORT=$(free_port)
+it_rewindd_start --report-interval-ms 1000 --lease-ms 2000 --max-wait-ms 5000 --metrics-listen "127.0.0.1:$RWD_MPORT"
 it_cluster prod "$SCN"
 it_cluster staging "$SCN"
 for n in k3s-server-1 k3s-agent-1; do
@@ -94,5 +95,11 @@ it_agent prod k3s-server-1 --metrics-listen "127.0.0.1:$mport" --report-interval
 until_out 5 'rewind_agent_reports_total [1-9]' run curl -s "http://127.0.0.1:$mport/metrics"
 expect_out 'rewind_agent_pods 2' run curl -s "http://127.0.0.1:$mport/metrics"
 expect_out 'rewind_agent_connected 1' run curl -s "http://127.0.0.1:$mport/metrics"
+expect_out 'rewind_server_agents_connected [1-9]' run curl -s "http://127.0.0.1:$RWD_MPORT/metrics"
+expect_out 'rewind_server_actions_total\{outcome="succeeded"\} [1-9]' run curl -s "http://127.0.0.1:$RWD_MPORT/metrics"
+expect_out 'rewind_server_actions_total\{outcome="failed"\} [1-9]' run curl -s "http://127.0.0.1:$RWD_MPORT/metrics"
+expect_out 'rewind_server_reports_total [1-9]' run curl -s "http://127.0.0.1:$RWD_MPORT/metrics"
+expect_out 'rewind_server_requests_total\{kind="action-wait"\}' run curl -s "http://127.0.0.1:$RWD_MPORT/metrics"
+expect_out 'rewind_server_errors_total\{code="EPERM"\} [1-9]' run curl -s "http://127.0.0.1:$RWD_MPORT/metrics"
 
 it_done
