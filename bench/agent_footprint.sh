@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# bench/agent_footprint.sh BIN_DIR [SECONDS] — RSS and CPU of one rewind-agent
+# reporting 110 pods (k3s's default maximum per node) at a 5 s interval,
+# probing every pod's health endpoint, against rewindd and a simulated
+# cluster on loopback.  Prints the figures; asserts nothing.
+set -euo pipefail
+BIN=$(cd "${1:-build/bin}" && pwd)
+SECS=${2:-60}
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+source "$SRC/tests/integration/lib.sh" "$BIN" "$BIN/../tests"
+it_setup
+it_rewindd_start --report-interval-ms 5000
+it_cluster bench "$SRC/tests/agent/scenario-110pods.json"
+as admin rewindctl env add bench --cluster bench
+# Probe every pod: one service per deployment of the scenario.
+for d in $(python3 -c 'import json,sys; print(" ".join(x["name"] for x in json.load(open(sys.argv[1]))["deployments"]))' "$SRC/tests/agent/scenario-110pods.json"); do
+	ns=$(python3 -c 'import json,sys; print([x.get("namespace","default") for x in json.load(open(sys.argv[1]))["deployments"] if x["name"]==sys.argv[2]][0])' "$SRC/tests/agent/scenario-110pods.json" "$d")
+	as admin rewindctl service add "$d" --namespace "$ns" --image "example.org/$d" --health-path /api/health --health-expect '{"status":"ok"}'
+done
+node=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["nodes"][0]["name"])' "$SRC/tests/agent/scenario-110pods.json")
+it_agent bench "$node" --report-interval-ms 5000
+pid=$IT_AGENT_PID
+sleep 10   # start-up: list, first snapshot, first probes
+read -r u0 s0 < <(awk '{print $14, $15}' /proc/$pid/stat)
+t0=$(date +%s.%N)
+sleep "$SECS"
+read -r u1 s1 < <(awk '{print $14, $15}' /proc/$pid/stat)
+t1=$(date +%s.%N)
+hz=$(getconf CLK_TCK)
+rss=$(awk '/VmRSS/ {print $2}' /proc/$pid/status)
+hwm=$(awk '/VmHWM/ {print $2}' /proc/$pid/status)
+as viewer rewindctl status --env bench -o json
+pods=$(printf '%s' "$OUT" | grep -c '"deployment": ' || true)
+probes=$(printf '%s' "$OUT" | grep -c '"subject": ' || true)
+python3 - "$u0" "$s0" "$u1" "$s1" "$t0" "$t1" "$hz" "$rss" "$hwm" "$pods" "$probes" <<'PY'
+import sys
+u0,s0,u1,s1=map(int,sys.argv[1:5]); t0,t1=map(float,sys.argv[5:7]); hz=int(sys.argv[7])
+rss,hwm,pods,probes=map(int,sys.argv[8:12])
+cpu=((u1+s1)-(u0+s0))/hz/(t1-t0)*100
+print(f"agent footprint: pods reported={pods} probe subjects={probes} window={t1-t0:.1f}s")
+print(f"  RSS {rss/1024:.1f} MiB (peak {hwm/1024:.1f} MiB), CPU {cpu:.2f}% of one core at a 5 s interval")
+PY
