@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Two rewindd on one database; an agent given both addresses.  The server the
+# agent talks to is killed in the middle of an action: the agent fails over to
+# the other, delivers the action's result there, and its state stays visible.
+source "$(dirname "$0")/lib.sh" "$@"
+SCN="$IT_SRC/tests/integration/scenario-agents.json"
+it_setup
+it_rewindd_start --report-interval-ms 500 --lease-ms 3000 --max-wait-ms 3000
+A_URL=$IT_URL A_PID=$IT_RWD_PID
+IT_PORT=$(free_port)
+mv "$IT_DIR/rewindd.log" "$IT_DIR/rewindd-a.log"
+it_rewindd_start --report-interval-ms 500 --lease-ms 3000 --max-wait-ms 3000
+B_URL=$IT_URL B_PID=$IT_RWD_PID
+it_cluster prod "$SCN"
+as admin rewindctl env add production --cluster prod
+IT_URL=$A_URL
+it_agent prod k3s-server-1 --server "$B_URL" --report-interval-ms 500 --action-wait-ms 2000
+agent_pid=$IT_AGENT_PID
+export REWIND_SERVER=$B_URL
+until_out 5 'agents 1/1 reporting' as viewer rewindctl status --env production
+check 'grep -q "server.connected url=$A_URL" "$IT_DIR/agent-prod-k3s-server-1.log"' "agent first connected to the first server"
+
+# An action created through B reaches the agent connected to A (NOTIFY across servers).
+as operator rewindctl action set-image --env production --namespace misterdj --deployment misterdj-backend --image ghcr.io/crisisk/misterdj-backend:v2-slow
+id=$(printf '%s' "$OUT" | sed -n 's/^action\/\([0-9]*\) queued.*/\1/p')
+until_out 5 '"state": "leased"' as viewer rewindctl action show "$id" -o json
+# Kill A while the agent follows the (4 s) rollout.
+kill -9 "$A_PID"
+until_out 30 '"state": "succeeded"' as viewer rewindctl action show "$id" -o json
+check 'printf "%s" "$OUT" | grep -q "\"owner\": \"prod/k3s-server-1\""' "the same agent finished it"
+check 'printf "%s" "$OUT" | grep -q "\"attempts\": 1"' "no takeover was needed"
+until_out 10 "server.connected url=${B_URL/+/.}" run cat "$IT_DIR/agent-prod-k3s-server-1.log"
+OUT=$(it_kubectl prod -n misterdj get deployment misterdj-backend -o jsonpath='{.spec.template.spec.containers[0].image} {.metadata.generation}')
+check '[ "$OUT" = "ghcr.io/crisisk/misterdj-backend:v2-slow 2" ]' "applied once"
+# Its state keeps flowing through B: a change made now shows up.
+expect_out 'succeeded' as operator rewindctl action set-image --env production --deployment mr-dj-frontend --image ghcr.io/crisisk/mr-dj-frontend:v5 --wait
+until_out 5 'mr-dj-frontend:v5 +2/2' as viewer rewindctl status --env production
+check 'kill -0 $agent_pid' "agent still running"
+
+it_done
