@@ -3,7 +3,6 @@
 set -euo pipefail
 BIN=$1
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
-rwd_before=$(pgrep -c -x rewindd || true)
 # A private TMPDIR, so "left nothing behind" is about this run only.
 export TMPDIR=$(mktemp -d /tmp/rewind-demo-test.XXXXXX)
 chmod 755 "$TMPDIR"
@@ -25,6 +24,7 @@ want 'exit code 4'
 want 'nextjs-standalone-202611240900 +ghcr.io/crisisk/mr-dj-frontend:nextjs-standalone-202611240900'
 want 'incident-coordinator +operator +release.record'
 [ -z "$(ls -A "$TMPDIR")" ] || { echo "FAIL: demo left its temporary directory behind"; fails=$((fails + 1)); }
-[ "$(pgrep -c -x rewindd || true)" -le "$rwd_before" ] || { echo "FAIL: demo left rewindd running"; fails=$((fails + 1)); }
+# Everything the demo started ran with paths under our private TMPDIR.
+! pgrep -f "$TMPDIR/" >/dev/null || { echo "FAIL: demo left processes running: $(pgrep -af "$TMPDIR/")"; fails=$((fails + 1)); }
 echo "$((9 - fails)) passed, $fails failed"
 [ "$fails" -eq 0 ]
