@@ -24,17 +24,6 @@ usage_err(const char *usage)
 	return CLI_USAGE;
 }
 
-static void
-print_json(json_t *j)
-{
-	char *s = j ? json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
-	if (s) {
-		puts(s);
-		free(s);
-	}
-	json_decref(j);
-}
-
 /* --- status ---------------------------------------------------------------------- */
 
 static const rw_probe_result_t *
@@ -251,7 +240,7 @@ status_cmd(struct cli *c)
 	if (rv != 0)
 		return rv;
 	if (c->json) {
-		print_json(status_json(&resp->u.state));
+		cmd_print_json(status_json(&resp->u.state));
 	} else {
 		for (size_t i = 0; i < resp->u.state.nenvs; i++) {
 			if (i)
@@ -458,7 +447,7 @@ action_create_cmd(struct cli *c, bool set_image)
 	if (wait && (rv = action_follow(c, l, &got, wait_s)) != 0)
 		goto out;
 	if (c->json)
-		print_json(action_json(&got));
+		cmd_print_json(action_json(&got));
 	else if (wait)
 		action_print(&got);
 	rv = !wait || got.state == RW_ACTION_SUCCEEDED ? 0 : CLI_FAILED;
@@ -505,7 +494,7 @@ action_show(struct cli *c)
 	if (cli_has(c, "wait") && (rv = action_follow(c, l, &a, 900)) != 0)
 		goto out;
 	if (c->json)
-		print_json(action_json(&a));
+		cmd_print_json(action_json(&a));
 	else
 		action_print(&a);
 out:
@@ -542,7 +531,7 @@ action_list(struct cli *c)
 		json_t *arr = json_array();
 		for (size_t i = 0; i < resp->u.list.n; i++)
 			json_array_append_new(arr, action_json(&a[i]));
-		print_json(arr);
+		cmd_print_json(arr);
 		goto out;
 	}
 	textfmt_table_t *t = textfmt_table_new(7, h);

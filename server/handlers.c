@@ -373,16 +373,17 @@ h_action_progress(struct call *c)
 static wire_msg_t *
 h_action_result(struct call *c)
 {
-	const typeof(c->req->u.progress) *p = &c->req->u.progress;
+	int64_t id = c->req->u.progress.id;
+	bool ok = c->req->u.progress.ok;
 	wire_msg_t *m;
 	bool accepted = false;
-	int rv = store_action_finish(c->hc->store, &c->who, p->id, p->ok, p->message, p->previous,
-	                             &accepted);
+	int rv = store_action_finish(c->hc->store, &c->who, id, ok, c->req->u.progress.message,
+	                             c->req->u.progress.previous, &accepted);
 	if (rv != 0)
 		return fail(c, rv, NULL);
 	log_info(accepted ? "action.finished" : "action.duplicate", "id=%lld agent=%s ok=%d",
-	         (long long)p->id, c->who.name, p->ok);
-	stats_action(!accepted ? "duplicate" : p->ok ? "succeeded" : "failed");
+	         (long long)id, c->who.name, ok);
+	stats_action(!accepted ? "duplicate" : ok ? "succeeded" : "failed");
 	if (!(m = reply(c, WIRE_ACTION_RESULT_OK)))
 		return NULL;
 	m->u.flag = accepted;
