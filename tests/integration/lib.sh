@@ -105,7 +105,9 @@ run() {
 
 check() {
 	IT_CHECKS=$((IT_CHECKS + 1))
-	if ! eval "$1"; then
+	# pipefail off for the condition: `printf | grep -q` may end printf with
+	# SIGPIPE once grep has its match, which is not a failure.
+	if ! (set +o pipefail; eval "$1"); then
 		echo "FAIL: $2" >&2
 		echo "  rc=$RC output:" >&2
 		printf '%s\n' "$OUT" | sed 's/^/    /' >&2
@@ -198,7 +200,7 @@ until_out() {
 	local end=$((SECONDS + secs))
 	while :; do
 		"$@"
-		if [ "$RC" -eq 0 ] && printf "%s\n" "$OUT" | grep -Eq -- "$re"; then
+		if [ "$RC" -eq 0 ] && grep -Eq -- "$re" <<<"$OUT"; then
 			check true "waited for /$re/"
 			return 0
 		fi
