@@ -1,0 +1,3 @@
+/* placeholder */
+#include "cmds.h"
+const struct cmd cmds_coord[] = {{0}};
