@@ -244,7 +244,10 @@ wait_action(struct worker *w, const rw_operation_t *op, rw_op_step_t *s,
 		if (a->state == RW_ACTION_SUCCEEDED)
 			return 0;
 		if (a->state == RW_ACTION_FAILED || a->state == RW_ACTION_CANCELLED) {
-			snprintf(msg, msgsz, "rollout of %s failed: %.400s", svc->name, a->result);
+			if (a->kind == RW_ACTION_SET_IMAGE)
+				snprintf(msg, msgsz, "rollout of %s failed: %.400s", svc->name, a->result);
+			else
+				snprintf(msg, msgsz, "%.500s", a->result);
 			return RW_EIO;
 		}
 		if (rw_now_us() > queued_until) {

@@ -74,6 +74,9 @@ gather_service(store_t *st, const struct store_env_cfg *env, const rw_service_t 
 		         v.state == HEALTH_FAILED ? v.text : "its latest deployment failed its checks");
 		append(f->failing_what, sizeof(f->failing_what), "; ", what);
 	}
+	/* A service still on a known-good release needs no earlier one. */
+	if (cur.known_good)
+		return 0;
 	rv = store_known_good(st, env->env.id, svc->id, cur.release.id, &prior);
 	if (rv == RW_ENOTFOUND) {
 		*all_prior = false;
@@ -105,8 +108,16 @@ decide_gather(store_t *st, const struct store_env_cfg *env, struct decide_facts 
 	if (rv)
 		return rv;
 	f->prior_known_good = n > 0 && all_prior;
-	if ((rv = store_probe_failing_since(st, env->env.cluster, f->now - THIRTY_MIN_US,
-	                                    &f->failing_since)))
+	/*
+	 * Since when: the first failed probe after the newest deployment began
+	 * (earlier failures were someone else's, already rolled back), or that
+	 * deployment itself when its pods never answered.
+	 */
+	int64_t from = f->now - THIRTY_MIN_US;
+	if (f->latest_deploy_at > from)
+		from = f->latest_deploy_at;
+	if (f->failing && (rv = store_probe_failing_since(st, env->env.cluster, from,
+	                                                  &f->failing_since)))
 		return rv;
 	if (f->failing && !f->failing_since)
 		f->failing_since = f->latest_deploy_at;

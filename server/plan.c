@@ -258,8 +258,20 @@ plan_rollback_service(store_t *st, const rw_op_request_t *req, const struct stor
 {
 	struct store_current cur;
 	rw_release_t target;
+	int64_t busy = 0;
 	bool named;
-	int rv = store_current(st, env->env.id, svc->id, &cur);
+	int rv = store_in_flight(st, env->env.id, svc->id, &busy);
+
+	/* Checked first: what "current" means is moving while another change runs. */
+	if (rv == 0 && busy) {
+		snprintf(msg, msgsz,
+		         "refused: a change to %s is already in flight in %s (operation #%lld); one at a "
+		         "time per service and environment",
+		         svc->name, env->env.name, (long long)busy);
+		return RW_EBUSY;
+	}
+	if (rv == 0)
+		rv = store_current(st, env->env.id, svc->id, &cur);
 
 	if (rv == RW_ENOTFOUND) {
 		snprintf(msg, msgsz, "service %s was never deployed to %s: nothing to roll back",

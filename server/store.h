@@ -271,6 +271,8 @@ struct store_plan {
 int store_op_create(store_t *st, const rw_actor_t *who, const struct store_plan *p,
                     int64_t *op_id, int64_t *busy_op);
 int store_op_get(store_t *st, int64_t id, rw_operation_t *out);
+/* The operation with a change of the service in flight in env (*op 0: none). */
+int store_in_flight(store_t *st, int64_t env_id, int64_t service_id, int64_t *op);
 /* Newest first; env NULL/empty for all; incident_id 0 for any. */
 int store_op_list(store_t *st, const char *env, int64_t incident_id, uint32_t limit,
                   rw_operation_t **out, size_t *n);

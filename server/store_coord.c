@@ -319,6 +319,24 @@ store_busy_op(store_t *st, const struct store_plan *p, int64_t *busy)
 }
 
 int
+store_in_flight(store_t *st, int64_t env_id, int64_t service_id, int64_t *op)
+{
+	char env[STORE_I64_BUF], sid[STORE_I64_BUF];
+	const char *params[2] = {store_i64(env, env_id), store_i64(sid, service_id)};
+	PGresult *res;
+	int rv = store_exec(st,
+	                    "SELECT coalesce(operation_id, 0) FROM deployments WHERE"
+	                    " environment_id = $1::bigint AND service_id = $2::bigint"
+	                    " AND state IN ('queued', 'rolling-out', 'verifying')",
+	                    2, params, &res);
+	if (rv)
+		return rv;
+	*op = PQntuples(res) > 0 ? store_col_i64(res, 0, 0) : 0;
+	PQclear(res);
+	return 0;
+}
+
+int
 store_op_create(store_t *st, const rw_actor_t *who, const struct store_plan *p, int64_t *op_id,
                 int64_t *busy_op)
 {
