@@ -272,11 +272,17 @@ wait_action(struct worker *w, const rw_operation_t *op, rw_op_step_t *s,
 	}
 }
 
+/*
+ * The environment's public URL is checked with the last service only: it
+ * goes through every service, so it cannot pass while a later one still
+ * runs the release being replaced.
+ */
 static int
 verify_step(struct worker *w, const rw_operation_t *op, rw_op_step_t *s,
             const struct store_env_cfg *env, const rw_service_t *svc, int64_t since, char *msg,
             size_t msgsz)
 {
+	const char *url = s == &op->steps[op->nsteps - 1] ? env->env.health_url : NULL;
 	int64_t until = rw_now_us() + (int64_t)env->verify_s * 1000000;
 	struct health_verdict v;
 	struct store_step_update u = upd("verifying", NULL);
@@ -285,8 +291,8 @@ verify_step(struct worker *w, const rw_operation_t *op, rw_op_step_t *s,
 
 	(void)store_step_update(w->st, op->id, s->deployment_id, &u);
 	for (;;) {
-		if ((rv = health_check(w->st, env->env.cluster, svc, s->image, s->digest,
-		                       env->env.health_url, since, &v)) != 0) {
+		if ((rv = health_check(w->st, env->env.cluster, svc, s->image, s->digest, url, since,
+		                       &v)) != 0) {
 			snprintf(msg, msgsz, "cannot read health: %s", rw_strerror(rv));
 			return rv;
 		}
