@@ -426,6 +426,12 @@ run_forward(struct worker *w, rw_operation_t *op, const struct store_env_cfg *en
 		          ok ? "succeeded" : "FAILED", result);
 	if (ok && op->kind == RW_OP_ROLLBACK && op->incident_id)
 		(void)store_incident_mark(w->st, op->incident_id, true);
+	if (!ok) {
+		/* The services verified before the failure were deployed as part of a failed set. */
+		char why[RW_TEXT_MAX + 64];
+		snprintf(why, sizeof(why), "operation #%lld failed: %.1900s", (long long)op->id, result);
+		fail_verified(w->st, op, why);
+	}
 	if (!ok && !coord_stopping(w->c))
 		on_failure(w->st, op, env, result);
 }
@@ -536,7 +542,8 @@ observe_one(struct worker *w, const struct store_observed *o)
 	                 o->verified_at, &v) != 0)
 		return;
 	if (v.state != HEALTH_FAILED) {
-		if (!done || store_observe_end(w->st, o->id, true, NULL) != 0)
+		/* A release set becomes known-good together: not while its operation still runs. */
+		if (!done || o->op_running || store_observe_end(w->st, o->id, true, NULL) != 0)
 			return;
 		log_info("deployment.known-good", "id=%lld service=%s version=%s env=%s",
 		         (long long)o->id, o->service.name, o->version, o->env);

@@ -316,6 +316,7 @@ struct store_observed {
 	char version[RW_VERSION_MAX + 1];
 	int64_t verified_at, observe_until;
 	char dep_kind[16];
+	bool op_running;                        /* its operation has not finished */
 };
 int store_observing_list(store_t *st, struct store_observed **out, size_t *n);
 /* Ends an observation: known-good, or failed with a reason (audited as actor rewindd). */

@@ -776,6 +776,7 @@ store_observed_row(const PGresult *res, int row, void *dst)
 	o->incident_id = store_col_i64(res, row, 5);
 	o->verified_at = store_col_i64(res, row, 12);
 	o->observe_until = store_col_i64(res, row, 13);
+	o->op_running = store_col_bool(res, row, 19);
 	if (STORE_COL_STR(o->env, res, row, 6) || STORE_COL_STR(o->cluster, res, row, 7) ||
 	    STORE_COL_STR(o->image, res, row, 8) || STORE_COL_STR(o->digest, res, row, 9) ||
 	    STORE_COL_STR(o->version, res, row, 10) || STORE_COL_STR(o->dep_kind, res, row, 11) ||
@@ -798,7 +799,8 @@ store_observing_list(store_t *st, struct store_observed **out, size_t *n)
 	                      " e.cluster, d.image, r.digest, r.version, d.kind,"
 	                      " coalesce(rw_to_us(d.verified_at), 0),"
 	                      " coalesce(rw_to_us(d.observe_until), 0), s.name, s.namespace,"
-	                      " s.deployment, s.container, s.health_path"
+	                      " s.deployment, s.container, s.health_path,"
+	                      " coalesce(o.state IN ('queued', 'running'), false)"
 	                      " FROM deployments d JOIN environments e ON e.id = d.environment_id"
 	                      " JOIN releases r ON r.id = d.release_id"
 	                      " JOIN services s ON s.id = d.service_id"
