@@ -9,10 +9,13 @@
 #include "cmds.h"
 #include "log.h"
 
-static const struct cmd *const tables[] = {cmds_pki, cmds_records, cmds_artifacts, cmds_agents};
+static const struct cmd *const tables[] = {cmds_pki, cmds_records, cmds_artifacts, cmds_agents,
+                                           cmds_coord};
 
-static const char *const bool_flags[] = {"help", "wait", "allow-unpinned", "registry-insecure",
-                                          "verified", NULL};
+static const char *const bool_flags[] = {"help",     "wait",       "allow-unpinned",
+                                          "registry-insecure", "verified", "no-wait",
+                                          "no-observe", "all", "dry-run", "hotfix", "no-prompt",
+                                          NULL};
 
 static void
 usage(FILE *f)

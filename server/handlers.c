@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "appdb.h"
+#include "handlers_coord.h"
 #include "err.h"
 #include "log.h"
 #include "stats.h"
@@ -810,6 +811,14 @@ h_backup_list(struct call *c)
 	return list_reply(c, WIRE_BACKUP_LIST_OK, rv, items, n);
 }
 
+/* --- coordination (handlers_coord.c) ------------------------------------------- */
+
+static wire_msg_t *
+h_coord(struct call *c)
+{
+	return handlers_coord(c->hc, c->req, &c->who);
+}
+
 /* --- dispatch ------------------------------------------------------------------ */
 
 struct route {
@@ -848,6 +857,17 @@ static const struct route routes[WIRE_KIND_COUNT] = {
 	[WIRE_BACKUP_RECORD] = {h_backup_record, RW_PERM_WRITE, true, "record backups"},
 	[WIRE_BACKUP_VERIFY] = {h_backup_verify, RW_PERM_WRITE, true, "verify backups"},
 	[WIRE_BACKUP_LIST] = {h_backup_list, RW_PERM_READ, true, "list backups"},
+	[WIRE_SETTINGS_SET] = {h_coord, RW_PERM_ADMIN, true, "change settings"},
+	[WIRE_SETTINGS_GET] = {h_coord, RW_PERM_READ, true, "read settings"},
+	[WIRE_OP_START] = {h_coord, RW_PERM_WRITE, true, "deploy, promote, roll back or change configuration"},
+	[WIRE_OP_GET] = {h_coord, RW_PERM_READ, true, "read operations"},
+	[WIRE_OP_LIST] = {h_coord, RW_PERM_READ, true, "list operations"},
+	[WIRE_INCIDENT_OPEN] = {h_coord, RW_PERM_WRITE, true, "open incidents"},
+	[WIRE_INCIDENT_GET] = {h_coord, RW_PERM_READ, true, "read incidents"},
+	[WIRE_INCIDENT_LIST] = {h_coord, RW_PERM_READ, true, "list incidents"},
+	[WIRE_INCIDENT_CLOSE] = {h_coord, RW_PERM_WRITE, true, "close incidents"},
+	[WIRE_DECIDE] = {h_coord, RW_PERM_WRITE, true, "record decisions"},
+	[WIRE_INCIDENT_REPORT] = {h_coord, RW_PERM_READ, true, "read incident reports"},
 };
 
 wire_msg_t *

@@ -10,8 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <curl/curl.h>
+
+#include "coord.h"
 #include "err.h"
 #include "log.h"
+#include "notify.h"
 #include "srv.h"
 #include "store.h"
 
@@ -202,6 +206,8 @@ main(int argc, char **argv)
 	char msg[512] = "";
 	sigset_t set;
 	srv_t *srv;
+	coord_t *coord = NULL;
+	notifier_t *notifier = NULL;
 	int rv, sig;
 
 	memset(&a, 0, sizeof(a));
@@ -214,6 +220,7 @@ main(int argc, char **argv)
 	sigaddset(&set, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	curl_global_init(CURL_GLOBAL_DEFAULT); /* before any thread: webhooks use libcurl */
 
 	if (migrate(a.srv.db_conninfo) != 0)
 		return 1;
@@ -223,10 +230,21 @@ main(int argc, char **argv)
 		fprintf(stderr, "rewindd: %s\n", msg[0] ? msg : rw_strerror(rv));
 		return 1;
 	}
+	struct coord_opts co = {.conninfo = a.srv.db_conninfo, .runners = 2};
+	if ((rv = coord_start(&co, &coord, msg, sizeof(msg))) != 0 ||
+	    (rv = notifier_start(a.srv.db_conninfo, 5, &notifier, msg, sizeof(msg))) != 0) {
+		fprintf(stderr, "rewindd: cannot start the coordinator: %s\n",
+		        msg[0] ? msg : rw_strerror(rv));
+		coord_stop(coord);
+		srv_stop(srv);
+		return 1;
+	}
 	log_info("listening", "url=%s workers=%d contexts=%d", a.srv.listen_url, a.srv.workers,
 	         a.srv.contexts);
 	sigwait(&set, &sig);
 	log_info("stopping", "signal=%d", sig);
+	notifier_stop(notifier);
+	coord_stop(coord);
 	srv_stop(srv);
 	log_info("stopped", "%s", "");
 	return 0;

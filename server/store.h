@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "domain.h"
+#include "domain_coord.h"
 
 typedef struct store store_t;
 
@@ -217,5 +218,173 @@ int store_listen(store_t *st, const char *channel);
  * copied into payload (truncated to cap), or 0 on timeout.
  */
 int store_notify_wait(store_t *st, int timeout_ms, char *payload, size_t cap, int *got);
+
+/* --- coordination (store_coord.c; docs/coordination.md) -------------------- */
+
+/* An environment with the coordinator's settings. */
+struct store_env_cfg {
+	rw_env_t env;
+	int observe_s, verify_s, action_timeout_s, smoke_timeout_s;
+	char smoke_command[RW_SETTING_VALUE_MAX + 1];
+	bool auto_rollback;
+	char webhook_url[RW_URL_MAX + 1];
+	char webhook_format[16];
+	char promote_from[RW_NAME_MAX + 1];
+};
+int store_env_cfg_get(store_t *st, const char *env, struct store_env_cfg *out);
+int store_env_cfg_by_id(store_t *st, int64_t env_id, struct store_env_cfg *out);
+
+/*
+ * Applies settings of an environment or a service (checked names; values
+ * parsed here: RW_EINVAL with a reason in msg) with one audit row.  get
+ * fills s->items with every setting of the scope.
+ */
+int store_settings_set(store_t *st, const rw_actor_t *who, const rw_settings_t *s, char *msg,
+                       size_t msgsz);
+int store_settings_get(store_t *st, rw_settings_t *s);
+
+/* A service with its deploy order. */
+int store_service_order(store_t *st, const char *name, int *order);
+
+/* One service of a planned operation. */
+struct store_plan_step {
+	rw_service_t service;
+	rw_release_t release;
+	char image[RW_IMAGE_MAX + 1];           /* what will be sent */
+	char previous_image[RW_IMAGE_MAX + 1];  /* what runs now, as far as Rewind knows */
+};
+struct store_plan {
+	enum rw_op_kind kind;
+	const char *dep_kind;                   /* deploy | promote | rollback | hotfix */
+	int64_t env_id;
+	int64_t incident_id;                    /* 0: none */
+	const char *reason, *override_gate, *warnings;
+	const char *spec_json;                  /* NULL: {} */
+	size_t nsteps;
+	struct store_plan_step steps[RW_OP_STEPS_MAX];
+};
+/*
+ * Queues an operation with one deployments row per step, its audit row, and
+ * a notification.  RW_EBUSY when a service of the plan already has a change
+ * in flight in that environment (any rewindd): *busy_op names that operation.
+ */
+int store_op_create(store_t *st, const rw_actor_t *who, const struct store_plan *p,
+                    int64_t *op_id, int64_t *busy_op);
+int store_op_get(store_t *st, int64_t id, rw_operation_t *out);
+/* The operation with a change of the service in flight in env (*op 0: none). */
+int store_in_flight(store_t *st, int64_t env_id, int64_t service_id, int64_t *op);
+/* Newest first; env NULL/empty for all; incident_id 0 for any. */
+int store_op_list(store_t *st, const char *env, int64_t incident_id, uint32_t limit,
+                  rw_operation_t **out, size_t *n);
+/*
+ * Takes the oldest queued operation for owner.  Operations whose owner
+ * stopped heartbeating for stale_s are failed first (their rewindd died).
+ */
+int store_op_claim(store_t *st, const char *owner, int stale_s, int64_t *id, bool *found);
+int store_op_heartbeat(store_t *st, int64_t id, const char *phase);
+int store_op_finish(store_t *st, int64_t id, bool ok, const char *result, int smoke_rc,
+                    const char *smoke_output);
+int store_op_previous(store_t *st, int64_t id, const char *previous_json);
+/* The newest succeeded config-set of env not yet reverted (0: none). */
+int store_op_last_config(store_t *st, int64_t env_id, int64_t *op_id);
+
+/* Progress of one deployments row (state, outcome NULL = unchanged). */
+struct store_step_update {
+	const char *state;
+	const char *outcome;
+	int64_t action_id;                      /* 0: unchanged */
+	int32_t updated, available, replicas;   /* -1: unchanged */
+	const char *health;
+	const char *message;
+	const char *previous_image;
+};
+int store_step_update(store_t *st, int64_t op_id, int64_t dep_id, const struct store_step_update *u);
+/* Verified: outcome succeeded; observing until observe_s from now (0: known-good at once). */
+int store_step_verified(store_t *st, int64_t op_id, int64_t dep_id, int observe_s);
+/* The deployment that dep_id replaces ends as rolled-back (a rollback's steps). */
+int store_deploy_superseded(store_t *st, int64_t env_id, int64_t service_id, int64_t dep_id,
+                            bool rolled_back);
+
+/* A deployment being observed, with what checking it needs. */
+struct store_observed {
+	int64_t id, op_id, env_id, service_id, release_id, incident_id;
+	char env[RW_NAME_MAX + 1];
+	char cluster[RW_NAME_MAX + 1];
+	rw_service_t service;
+	char image[RW_IMAGE_MAX + 1];
+	char digest[RW_DIGEST_MAX + 1];
+	char version[RW_VERSION_MAX + 1];
+	int64_t verified_at, observe_until;
+	char dep_kind[16];
+	bool op_running;                        /* its operation has not finished */
+};
+int store_observing_list(store_t *st, struct store_observed **out, size_t *n);
+/* Ends an observation: known-good, or failed with a reason (audited as actor rewindd). */
+int store_observe_end(store_t *st, int64_t dep_id, bool good, const char *why);
+
+/* The latest deployment of a service in an environment (RW_ENOTFOUND: never deployed). */
+struct store_current {
+	int64_t deployment_id, op_id;
+	rw_release_t release;
+	char image[RW_IMAGE_MAX + 1];
+	char state[16], outcome[16];
+	bool known_good;
+	int64_t started_at, finished_at;
+};
+int store_current(store_t *st, int64_t env_id, int64_t service_id, struct store_current *out);
+/* Newest known-good release of the service in env other than exclude (RW_ENOTFOUND: none). */
+int store_known_good(store_t *st, int64_t env_id, int64_t service_id, int64_t exclude_release,
+                     rw_release_t *out);
+int store_release_is_known_good(store_t *st, int64_t env_id, int64_t release_id, bool *good);
+/* Services deployed (ever) in the environment, in deploy order. */
+int store_env_services(store_t *st, int64_t env_id, rw_service_t **out, size_t *n);
+
+/* Health as the agents last reported it. */
+int store_pods_of(store_t *st, const char *cluster, const char *ns, const char *deployment,
+                  rw_pod_state_t **out, size_t *n);
+int store_deploy_state(store_t *st, const char *cluster, const char *ns, const char *name,
+                       rw_deploy_state_t *out);
+/* Latest probe result of subject at or after since_us; *found false when none. */
+int store_probe_latest(store_t *st, const char *cluster, const char *subject, int64_t since_us,
+                       rw_probe_result_t *out, bool *found);
+/* Earliest failing probe of the cluster since since_us (0 if none). */
+int store_probe_failing_since(store_t *st, const char *cluster, int64_t since_us, int64_t *first);
+int store_agents_live(store_t *st, const char *cluster, int64_t since_us, int *n);
+int store_action_cancel(store_t *st, int64_t id, const char *why);
+
+/* Incidents. */
+int store_incident_open(store_t *st, const rw_actor_t *who, rw_incident_t *inc);
+/* The environment's open incident (RW_ENOTFOUND: none). */
+int store_incident_open_id(store_t *st, int64_t env_id, int64_t *id);
+/* With its timeline (malloc'd, the caller frees inc->timeline). */
+int store_incident_get(store_t *st, int64_t id, rw_incident_t *out);
+int store_incident_list(store_t *st, const char *env, uint32_t limit, rw_incident_t **out,
+                        size_t *n);
+int store_incident_close(store_t *st, const rw_actor_t *who, int64_t id, const char *summary,
+                         const char *root_cause);
+int store_incident_event(store_t *st, int64_t id, const char *kind, const char *actor,
+                         const char *text);
+int store_incident_decision(store_t *st, const rw_actor_t *who, int64_t id,
+                            const rw_decision_t *d);
+/* detected (sets detected_at once) or recovered (recovered_at, status mitigated). */
+int store_incident_mark(store_t *st, int64_t id, bool recovered);
+
+/* Webhook notifications. */
+struct store_notification {
+	int64_t id;
+	char url[RW_URL_MAX + 1];
+	char format[16];
+	char event[RW_NAME_MAX + 1];
+	char *payload;                          /* malloc'd JSON */
+	int attempts;
+};
+int store_notify_enqueue(store_t *st, int64_t incident_id, const char *url, const char *format,
+                         const char *event, const char *payload_json);
+int store_notify_claim(store_t *st, struct store_notification *out, bool *found);
+int store_notify_done(store_t *st, int64_t id, bool ok, const char *error, int retry_in_s,
+                      bool give_up);
+
+/* The channel the coordinator listens on for new operations. */
+#define STORE_OP_CHANNEL "rewind_ops"
 
 #endif

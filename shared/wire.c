@@ -73,6 +73,24 @@ static const char *kind_names[WIRE_KIND_COUNT] = {
 	[WIRE_BACKUP_VERIFY] = "backup-verify",
 	[WIRE_BACKUP_LIST] = "backup-list",
 	[WIRE_BACKUP_LIST_OK] = "backup-list-ok",
+	[WIRE_SETTINGS_SET] = "settings-set",
+	[WIRE_SETTINGS] = "settings",
+	[WIRE_SETTINGS_GET] = "settings-get",
+	[WIRE_OP_START] = "op-start",
+	[WIRE_OPERATION] = "operation",
+	[WIRE_OP_GET] = "op-get",
+	[WIRE_OP_LIST] = "op-list",
+	[WIRE_OP_LIST_OK] = "op-list-ok",
+	[WIRE_INCIDENT_OPEN] = "incident-open",
+	[WIRE_INCIDENT] = "incident",
+	[WIRE_INCIDENT_GET] = "incident-get",
+	[WIRE_INCIDENT_LIST] = "incident-list",
+	[WIRE_INCIDENT_LIST_OK] = "incident-list-ok",
+	[WIRE_INCIDENT_CLOSE] = "incident-close",
+	[WIRE_DECIDE] = "decide",
+	[WIRE_DECISION] = "decision",
+	[WIRE_INCIDENT_REPORT] = "incident-report",
+	[WIRE_REPORT] = "report",
 };
 
 /* Envelope body case for each kind; the table is the single source of the mapping. */
@@ -130,6 +148,24 @@ static const Rewind__V1__Envelope__BodyCase kind_cases[WIRE_KIND_COUNT] = {
 	[WIRE_BACKUP_VERIFY] = REWIND__V1__ENVELOPE__BODY_BACKUP_VERIFY,
 	[WIRE_BACKUP_LIST] = REWIND__V1__ENVELOPE__BODY_BACKUP_LIST,
 	[WIRE_BACKUP_LIST_OK] = REWIND__V1__ENVELOPE__BODY_BACKUP_LIST_OK,
+	[WIRE_SETTINGS_SET] = REWIND__V1__ENVELOPE__BODY_SETTINGS_SET,
+	[WIRE_SETTINGS] = REWIND__V1__ENVELOPE__BODY_SETTINGS,
+	[WIRE_SETTINGS_GET] = REWIND__V1__ENVELOPE__BODY_SETTINGS_GET,
+	[WIRE_OP_START] = REWIND__V1__ENVELOPE__BODY_OP_START,
+	[WIRE_OPERATION] = REWIND__V1__ENVELOPE__BODY_OPERATION,
+	[WIRE_OP_GET] = REWIND__V1__ENVELOPE__BODY_OP_GET,
+	[WIRE_OP_LIST] = REWIND__V1__ENVELOPE__BODY_OP_LIST,
+	[WIRE_OP_LIST_OK] = REWIND__V1__ENVELOPE__BODY_OP_LIST_OK,
+	[WIRE_INCIDENT_OPEN] = REWIND__V1__ENVELOPE__BODY_INCIDENT_OPEN,
+	[WIRE_INCIDENT] = REWIND__V1__ENVELOPE__BODY_INCIDENT,
+	[WIRE_INCIDENT_GET] = REWIND__V1__ENVELOPE__BODY_INCIDENT_GET,
+	[WIRE_INCIDENT_LIST] = REWIND__V1__ENVELOPE__BODY_INCIDENT_LIST,
+	[WIRE_INCIDENT_LIST_OK] = REWIND__V1__ENVELOPE__BODY_INCIDENT_LIST_OK,
+	[WIRE_INCIDENT_CLOSE] = REWIND__V1__ENVELOPE__BODY_INCIDENT_CLOSE,
+	[WIRE_DECIDE] = REWIND__V1__ENVELOPE__BODY_DECIDE,
+	[WIRE_DECISION] = REWIND__V1__ENVELOPE__BODY_DECISION,
+	[WIRE_INCIDENT_REPORT] = REWIND__V1__ENVELOPE__BODY_INCIDENT_REPORT,
+	[WIRE_REPORT] = REWIND__V1__ENVELOPE__BODY_REPORT,
 };
 
 const char *
@@ -163,6 +199,8 @@ item_size(enum wire_kind kind)
 	case WIRE_ARTIFACT_LIST_OK:
 	case WIRE_ARTIFACT_VERIFY_OK: return sizeof(rw_artifact_t);
 	case WIRE_BACKUP_LIST_OK: return sizeof(rw_backup_t);
+	case WIRE_OP_LIST_OK: return sizeof(rw_operation_t);
+	case WIRE_INCIDENT_LIST_OK: return sizeof(rw_incident_t);
 	default: return 0;
 	}
 }
@@ -197,6 +235,8 @@ wire_msg_free(wire_msg_t *m)
 		free(m->u.state.agents);
 		free(m->u.state.envs);
 	}
+	if (WIRE_IS_COORD(m->kind))
+		wire_coord_free(m);
 	free(m);
 }
 
@@ -551,6 +591,15 @@ dec_validate(struct dec *d, wire_msg_t *m)
 	case WIRE_ACTION_LIST:
 	case WIRE_STATUS_GET:
 		return wire_validate_agent(d, m);
+	case WIRE_SETTINGS_SET:
+	case WIRE_SETTINGS_GET:
+	case WIRE_OP_START:
+	case WIRE_OP_LIST:
+	case WIRE_INCIDENT_OPEN:
+	case WIRE_INCIDENT_LIST:
+	case WIRE_INCIDENT_CLOSE:
+	case WIRE_DECIDE:
+		return wire_validate_coord(d, m);
 	case WIRE_AUDIT_LOG:
 		return rw_check_text("actor", m->u.audit.actor, RW_ACTOR_MAX, d->msg, d->msgsz) ?:
 		       rw_check_text("action", m->u.audit.action_prefix, RW_NAME_MAX, d->msg,
@@ -694,6 +743,8 @@ dec_body(struct dec *d, const pb_env_t *e, wire_msg_t *m)
 	default:
 		if (m->kind >= WIRE_AGENT_REPORT && m->kind <= WIRE_STATUS_OK)
 			return wire_dec_agent(d, e, m);
+		if (WIRE_IS_COORD(m->kind))
+			return wire_dec_coord(d, e, m);
 		return dec_body_artifacts(d, e, m);
 	}
 }
@@ -973,6 +1024,7 @@ struct enc {
 	union enc_item *items;
 	void **ptrs;
 	struct enc_agent agent;
+	struct enc_coord coord;
 };
 
 /* Fills ptrs with pointers to packed items; returns RW_ENOMEM on allocation failure. */
@@ -1280,6 +1332,8 @@ wire_encode(const wire_msg_t *m, uint8_t **buf, size_t *len)
 		rv = enc_releases(&x, m, &e);
 	else if (m->kind >= WIRE_AGENT_REPORT && m->kind <= WIRE_STATUS_OK)
 		rv = wire_enc_agent(&x.agent, m, &e);
+	else if (WIRE_IS_COORD(m->kind))
+		rv = wire_enc_coord(&x.coord, m, &e);
 	else
 		rv = enc_artifacts(&x, m, &e);
 	if (rv == 0) {
@@ -1293,5 +1347,6 @@ wire_encode(const wire_msg_t *m, uint8_t **buf, size_t *len)
 	free(x.items);
 	free(x.ptrs);
 	wire_enc_agent_free(&x.agent);
+	wire_enc_coord_free(&x.coord);
 	return rv;
 }

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "domain.h"
+#include "domain_coord.h"
 #include "pki.h"
 
 #define WIRE_VERSION 1
@@ -86,6 +87,25 @@ enum wire_kind {
 	WIRE_BACKUP_VERIFY,
 	WIRE_BACKUP_LIST,
 	WIRE_BACKUP_LIST_OK,
+	/* coordination (wire_coord.c): keep SETTINGS_SET first and REPORT last */
+	WIRE_SETTINGS_SET,
+	WIRE_SETTINGS,
+	WIRE_SETTINGS_GET,
+	WIRE_OP_START,
+	WIRE_OPERATION,
+	WIRE_OP_GET,
+	WIRE_OP_LIST,
+	WIRE_OP_LIST_OK,
+	WIRE_INCIDENT_OPEN,
+	WIRE_INCIDENT,
+	WIRE_INCIDENT_GET,
+	WIRE_INCIDENT_LIST,
+	WIRE_INCIDENT_LIST_OK,
+	WIRE_INCIDENT_CLOSE,
+	WIRE_DECIDE,
+	WIRE_DECISION,
+	WIRE_INCIDENT_REPORT,
+	WIRE_REPORT,
 	WIRE_KIND_COUNT
 };
 
@@ -188,6 +208,21 @@ typedef struct wire_msg {
 			char previous[RW_TEXT_MAX + 1];
 		} progress;                    /* ACTION_PROGRESS, ACTION_RESULT */
 		bool flag;                     /* ACTION_PROGRESS_OK (cancel), ACTION_RESULT_OK (accepted) */
+		/* coordination (wire_coord.c) */
+		rw_settings_t settings;        /* SETTINGS_SET, SETTINGS, SETTINGS_GET (scope, name) */
+		rw_op_request_t opreq;         /* OP_START */
+		rw_operation_t op;             /* OPERATION */
+		struct {
+			int64_t id;
+			uint32_t wait_ms;
+			int64_t after_seq;
+		} opget;                       /* OP_GET; INCIDENT_GET and INCIDENT_REPORT use id */
+		rw_incident_t incident;        /* INCIDENT (timeline owned), INCIDENT_OPEN, INCIDENT_CLOSE */
+		rw_decide_t decide;            /* DECIDE */
+		rw_decision_t decision;        /* DECISION */
+		char *text;                    /* REPORT: Markdown, owned */
+		/* OP_LIST, INCIDENT_LIST use query (env, limit); OP_LIST_OK and
+		   INCIDENT_LIST_OK use list (rw_operation_t[], rw_incident_t[] without timelines). */
 	} u;
 } wire_msg_t;
 

@@ -36,4 +36,17 @@ struct enc_agent {
 int wire_enc_agent(struct enc_agent *x, const wire_msg_t *m, pb_env_t *e);
 void wire_enc_agent_free(struct enc_agent *x);
 
+/* Coordination messages (wire_coord.c): WIRE_SETTINGS_SET..WIRE_REPORT. */
+#define WIRE_IS_COORD(k) ((k) >= WIRE_SETTINGS_SET && (k) <= WIRE_REPORT)
+int wire_dec_coord(struct dec *d, const pb_env_t *e, wire_msg_t *m);
+int wire_validate_coord(struct dec *d, wire_msg_t *m);
+struct enc_coord {
+	void **blocks;
+	size_t n, cap;
+};
+int wire_enc_coord(struct enc_coord *x, const wire_msg_t *m, pb_env_t *e);
+void wire_enc_coord_free(struct enc_coord *x);
+/* Releases what a decoded coordination message owns (not m itself). */
+void wire_coord_free(wire_msg_t *m);
+
 #endif

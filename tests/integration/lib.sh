@@ -209,3 +209,82 @@ until_out() {
 	done
 	check false "expected /$re/ within ${secs}s from: ${*}"
 }
+
+# --- simulated clusters with agents (coordination tests, demo) -------------------
+
+# it_cluster_start NAME [SCENARIO] [NAGENTS]: a rewind-kubesim cluster NAME over HTTPS with a
+# token, and NAGENTS (default 2) rewind-agents (one per node, certificates NAME/NODE) reporting
+# to $IT_URL with pod probes through the simulator's health listener.  Sets
+# IT_HEALTH_<NAME> (the health base URL, '-' in NAME becomes '_') and writes the kubeconfig to
+# $IT_DIR/cluster-NAME/kubeconfig.  rewindd must be running (it_rewindd_start).
+it_cluster_start() {
+	local name=$1 scen=${2:-$IT_SRC/tests/kubesim/scenarios/test.json} nagents=${3:-2}
+	local dir="$IT_DIR/cluster-$name" i node hp
+	mkdir -p "$dir"
+	"$IT_BIN/rewind-kubesim" --listen 127.0.0.1:0 --tls-listen 127.0.0.1:0 \
+		--token "it-token-$name-0123456789" --cert-dir "$dir/certs" --health-listen 127.0.0.1:0 \
+		--scenario "$scen" --cluster-name "$name" --kubeconfig-out "$dir/kubeconfig" \
+		--info-out "$dir/info.json" >"$dir/ks.out" 2>"$dir/ks.err" &
+	IT_PIDS+=($!)
+	for i in $(seq 1 100); do [ -s "$dir/info.json" ] && break; sleep 0.05; done
+	[ -s "$dir/info.json" ] || die "rewind-kubesim $name did not start: $(tail -3 "$dir/ks.err")"
+	hp=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["healthPort"])' "$dir/info.json")
+	printf -v "IT_HEALTH_${name//-/_}" '%s' "http://127.0.0.1:$hp"
+	i=0
+	for node in k3s-server-1 k3s-agent-1; do
+		[ "$i" -lt "$nagents" ] || break
+		i=$((i + 1))
+		[ -f "$IT_DIR/pki/${name}_$node.crt" ] ||
+			"$IT_BIN/rewindctl" pki issue --dir "$IT_DIR/pki" --role agent --name "$name/$node" >/dev/null ||
+			die "pki issue agent $name/$node"
+		"$IT_BIN/rewind-agent" --server "$IT_URL" --ca "$IT_DIR/pki/ca.crt" \
+			--cert "$IT_DIR/pki/${name}_$node.crt" --key "$IT_DIR/pki/${name}_$node.key" \
+			--kubeconfig "$dir/kubeconfig" --node "$node" --action-wait-ms 2000 \
+			--pod-probe-url "http://127.0.0.1:$hp/pods/{namespace}/{pod}{path}" \
+			--log-file "$dir/agent-$node.log" &
+		IT_PIDS+=($!)
+	done
+}
+
+# it_wait_reporting ENV N [SECONDS]: waits until N agents of ENV's cluster report.
+it_wait_reporting() {
+	local env=$1 want=$2 secs=${3:-20} i
+	for i in $(seq 1 $((secs * 5))); do
+		as viewer rewindctl status --env "$env"
+		printf '%s\n' "$OUT" | grep -Eq "agents $want/[0-9]+ reporting" && return 0
+		sleep 0.2
+	done
+	die "agents of $env did not report: $OUT"
+}
+
+# it_runbook_setup: environments production and staging on clusters prod and staging,
+# the runbook's two services (backend deploys first), short coordinator windows for tests.
+it_runbook_setup() {
+	as admin rewindctl env add production --cluster prod
+	as admin rewindctl env add staging --cluster staging
+	as admin rewindctl service add mr-dj-frontend --namespace default --image ghcr.io/crisisk/mr-dj-frontend \
+		--health-path /api/health --health-expect '{"status":"ok"}'
+	as admin rewindctl service add misterdj-backend --namespace misterdj --image ghcr.io/crisisk/misterdj-backend \
+		--health-path /api/health --health-expect '{"status":"ok"}'
+	as admin rewindctl service set-order misterdj-backend 10
+	as admin rewindctl service set-order mr-dj-frontend 20
+	local e
+	for e in production staging; do
+		as admin rewindctl env set "$e" --observe-seconds "${IT_OBSERVE:-2}" --verify-seconds 15 --action-timeout 15
+	done
+}
+
+# it_release SERVICE VERSION [flags]: records an unpinned release of the runbook's images.
+it_release() {
+	local svc=$1 ver=$2
+	shift 2
+	local repo=ghcr.io/crisisk/$svc
+	as operator rewindctl release record --allow-unpinned --service "$svc" --image "$repo:$ver" "$@"
+	[ "$RC" -eq 0 ] || die "release record $svc:$ver: $OUT"
+}
+
+# it_backup_verified ENV: records a backup of ENV as verified elsewhere (the backup gate).
+it_backup_verified() {
+	as operator rewindctl backup record --env "$1" --kind pg-dump --location "s3://backups/$1-$(date +%s%N).dump" --verified
+	[ "$RC" -eq 0 ] || die "backup record: $OUT"
+}

@@ -1,0 +1,660 @@
+/*
+ * coord — runner and observer threads of the coordinator (coord.h).
+ *
+ * A runner owns one operation at a time and blocks only on its own
+ * database connection and sleeps; progress goes to the deployments row and
+ * wakes long-polling consoles through NOTIFY.  Failure handling (incident,
+ * decision, automatic rollback) is shared by the runner (a deploy that
+ * fails its checks) and the observer (a deployment that fails inside its
+ * observation window).
+ */
+#include "coord.h"
+
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "decide.h"
+#include "err.h"
+#include "health.h"
+#include "log.h"
+#include "notify.h"
+#include "plan.h"
+#include "smoke.h"
+#include "store.h"
+
+#define COORD_MAX_RUNNERS 8
+
+static const rw_actor_t coord_self = {"rewindd", RW_ROLE_NONE};
+
+struct coord;
+
+struct worker {
+	struct coord *c;
+	pthread_t thread;
+	bool started;
+	store_t *st;
+	int index;
+};
+
+struct coord {
+	struct coord_opts o;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool stopping;
+	char instance[128];
+	struct worker runners[COORD_MAX_RUNNERS];
+	int nrunners;
+	struct worker observer;
+};
+
+static bool
+coord_stopping(struct coord *c)
+{
+	pthread_mutex_lock(&c->lock);
+	bool s = c->stopping;
+	pthread_mutex_unlock(&c->lock);
+	return s;
+}
+
+/* Sleeps ms unless stopping; false when stopping. */
+static bool
+coord_sleep(struct coord *c, int ms)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (long)(ms % 1000) * 1000000;
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&c->lock);
+	if (!c->stopping)
+		pthread_cond_timedwait(&c->cond, &c->lock, &ts);
+	bool s = c->stopping;
+	pthread_mutex_unlock(&c->lock);
+	return !s;
+}
+
+/* A step update that changes only what is given (the rest -1 / NULL). */
+static struct store_step_update
+upd(const char *state, const char *outcome)
+{
+	struct store_step_update u = {state, outcome, 0, -1, -1, -1, NULL, NULL, NULL};
+	return u;
+}
+
+static void
+step_fail(store_t *st, const rw_operation_t *op, const rw_op_step_t *s, const char *why)
+{
+	struct store_step_update u = upd("done", "failed");
+	u.message = why;
+	if (store_step_update(st, op->id, s->deployment_id, &u) != 0)
+		log_warn("coord.db", "op=%lld error=\"%s\"", (long long)op->id, store_errmsg(st));
+}
+
+/* --- failure handling: incident, decision, automatic rollback ----------------- */
+
+static int64_t
+incident_for(store_t *st, const rw_operation_t *op, const struct store_env_cfg *env,
+             const char *why)
+{
+	rw_incident_t inc;
+	int64_t id = op->incident_id;
+
+	if (id || store_incident_open_id(st, env->env.id, &id) == 0)
+		return id;
+	if (!env->auto_rollback)
+		return 0;
+	/* Nobody is watching: rewindd opens the incident and coordinates it itself. */
+	memset(&inc, 0, sizeof(inc));
+	(void)RW_STRCPY(inc.env, env->env.name);
+	(void)RW_STRCPY(inc.severity, "sev2");
+	(void)RW_STRCPY(inc.coordinator, "rewindd");
+	snprintf(inc.title, sizeof(inc.title), "%s #%lld failed in %s: %.1500s",
+	         rw_op_kind_name(op->kind), (long long)op->id, env->env.name, why);
+	if (store_incident_open(st, &coord_self, &inc) != 0) {
+		log_warn("incident.open-failed", "env=%s error=\"%s\"", env->env.name, store_errmsg(st));
+		return 0;
+	}
+	(void)notify_event(st, env, inc.id, "incident.open", inc.title);
+	return inc.id;
+}
+
+static void
+auto_rollback(store_t *st, const rw_operation_t *op, const struct store_env_cfg *env,
+              int64_t inc, const char *why)
+{
+	struct decide_facts f;
+	rw_decision_t d;
+	rw_op_request_t *req;
+	char msg[1024] = "";
+	int64_t id = 0;
+
+	if (decide_gather(st, env, &f) != 0) {
+		plan_note(st, env, inc, "note", "rewindd", NULL, "automatic decision failed: %s",
+		          store_errmsg(st));
+		return;
+	}
+	decide_walk(&f, NULL, 0, &d);
+	d.incident_id = inc;
+	if (store_incident_decision(st, &coord_self, inc, &d) == 0)
+		(void)notify_event(st, env, inc, "decision", d.recommendation);
+	if (strcmp(d.recommendation, "rollback") != 0) {
+		plan_note(st, env, inc, "note", "rewindd", NULL,
+		          "no automatic rollback: the decision tree says %s", d.recommendation);
+		return;
+	}
+	if (!(req = calloc(1, sizeof(*req))))
+		return;
+	req->kind = RW_OP_ROLLBACK;
+	req->incident_id = inc;
+	(void)RW_STRCPY(req->env, env->env.name);
+	snprintf(req->reason, sizeof(req->reason), "automatic rollback: %.1900s", why);
+	for (uint32_t i = 0; i < op->nsteps; i++)
+		if (op->steps[i].action_id)
+			(void)RW_STRCPY(req->services[req->nservices++], op->steps[i].service);
+	if (plan_request(st, &coord_self, req, &id, msg, sizeof(msg)) != 0)
+		plan_note(st, env, inc, "note", "rewindd", "rollback.refused",
+		          "automatic rollback refused: %s", msg);
+	else
+		log_info("coord.auto-rollback", "op=%lld rollback=%lld incident=%lld", (long long)op->id,
+		         (long long)id, (long long)inc);
+	free(req);
+}
+
+/* A deploy failed its checks (or its observation): record, and roll back if opted in. */
+static void
+on_failure(store_t *st, const rw_operation_t *op, const struct store_env_cfg *env,
+           const char *why)
+{
+	int64_t inc = incident_for(st, op, env, why);
+	if (!inc)
+		return;
+	if (store_incident_mark(st, inc, false) != 0)
+		log_warn("coord.db", "incident=%lld error=\"%s\"", (long long)inc, store_errmsg(st));
+	plan_note(st, env, inc, "detection", "rewindd", "detection",
+	          "%s #%lld in %s failed its checks: %s", rw_op_kind_name(op->kind),
+	          (long long)op->id, env->env.name, why);
+	if (env->auto_rollback && (op->kind == RW_OP_DEPLOY || op->kind == RW_OP_PROMOTE))
+		auto_rollback(st, op, env, inc, why);
+}
+
+/* --- one step: set the image, follow the rollout, verify ---------------------- */
+
+static void
+previous_image(const char *previous, char *out, size_t cap)
+{
+	json_error_t jerr;
+	json_t *j = json_loads(previous, 0, &jerr);
+	snprintf(out, cap, "%s", j && json_string_value(json_object_get(j, "image"))
+	                             ? json_string_value(json_object_get(j, "image"))
+	                             : "");
+	json_decref(j);
+}
+
+/* Copies the Deployment's rollout counters into the step when they changed. */
+static void
+step_progress(struct worker *w, const rw_operation_t *op, rw_op_step_t *s,
+              const struct store_env_cfg *env, const rw_service_t *svc, const char *message)
+{
+	rw_deploy_state_t d;
+	memset(&d, 0, sizeof(d));
+	if (store_deploy_state(w->st, env->env.cluster, svc->namespace_, svc->deployment, &d) != 0)
+		return;
+	if (d.updated == s->updated && d.available == s->available && d.replicas == s->replicas &&
+	    (!message || !strcmp(message, s->message)))
+		return;
+	s->updated = d.updated;
+	s->available = d.available;
+	s->replicas = d.replicas;
+	struct store_step_update u = upd(NULL, NULL);
+	u.updated = d.updated;
+	u.available = d.available;
+	u.replicas = d.replicas;
+	if (message) {
+		snprintf(s->message, sizeof(s->message), "%s", message);
+		u.message = message;
+	}
+	(void)store_step_update(w->st, op->id, s->deployment_id, &u);
+}
+
+/* Waits for the set-image action; 0 when it succeeded, else why in msg. */
+static int
+wait_action(struct worker *w, const rw_operation_t *op, rw_op_step_t *s,
+            const struct store_env_cfg *env, const rw_service_t *svc, rw_action_t *a, char *msg,
+            size_t msgsz)
+{
+	int64_t queued_until = a->created_at + (int64_t)env->action_timeout_s * 1000000;
+	int rv;
+
+	for (;;) {
+		if ((rv = store_action_get(w->st, a->id, a)) != 0) {
+			snprintf(msg, msgsz, "cannot read action %lld: %s", (long long)a->id, rw_strerror(rv));
+			return rv;
+		}
+		step_progress(w, op, s, env, svc, a->result[0] ? a->result : NULL);
+		if (a->state == RW_ACTION_SUCCEEDED)
+			return 0;
+		if (a->state == RW_ACTION_FAILED || a->state == RW_ACTION_CANCELLED) {
+			if (a->kind == RW_ACTION_SET_IMAGE)
+				snprintf(msg, msgsz, "rollout of %s failed: %.400s", svc->name, a->result);
+			else
+				snprintf(msg, msgsz, "%.500s", a->result);
+			return RW_EIO;
+		}
+		if (rw_now_us() > queued_until) {
+			int live = 0;
+			(void)store_agents_live(w->st, env->env.cluster, rw_now_us() - 30LL * 1000000, &live);
+			if (a->state == RW_ACTION_QUEUED)
+				snprintf(msg, msgsz,
+				         "no agent of cluster %s took the set-image action #%lld within %d s "
+				         "(%d agent(s) reporting in the last 30 s); nothing was changed",
+				         env->env.cluster, (long long)a->id, env->action_timeout_s, live);
+			else
+				snprintf(msg, msgsz, "agent %s did not finish action #%lld within %d s",
+				         a->owner, (long long)a->id, env->action_timeout_s);
+			(void)store_action_cancel(w->st, a->id, msg);
+			return RW_ETIMEDOUT;
+		}
+		(void)store_op_heartbeat(w->st, op->id, NULL);
+		if (!coord_sleep(w->c, w->c->o.tick_ms)) {
+			snprintf(msg, msgsz, "rewindd is stopping");
+			return RW_EUNAVAIL;
+		}
+	}
+}
+
+/*
+ * The environment's public URL is checked with the last service only: it
+ * goes through every service, so it cannot pass while a later one still
+ * runs the release being replaced.
+ */
+static int
+verify_step(struct worker *w, const rw_operation_t *op, rw_op_step_t *s,
+            const struct store_env_cfg *env, const rw_service_t *svc, int64_t since, char *msg,
+            size_t msgsz)
+{
+	const char *url = s == &op->steps[op->nsteps - 1] ? env->env.health_url : NULL;
+	int64_t until = rw_now_us() + (int64_t)env->verify_s * 1000000;
+	struct health_verdict v;
+	struct store_step_update u = upd("verifying", NULL);
+	char last[256] = "";
+	int rv;
+
+	(void)store_step_update(w->st, op->id, s->deployment_id, &u);
+	for (;;) {
+		if ((rv = health_check(w->st, env->env.cluster, svc, s->image, s->digest, url, since,
+		                       &v)) != 0) {
+			snprintf(msg, msgsz, "cannot read health: %s", rw_strerror(rv));
+			return rv;
+		}
+		if (strcmp(last, v.text) != 0) {
+			snprintf(last, sizeof(last), "%s", v.text);
+			snprintf(s->health, sizeof(s->health), "%s", v.text);
+			u = upd(NULL, NULL);
+			u.health = v.text;
+			u.updated = v.updated;
+			u.available = v.available;
+			u.replicas = v.replicas;
+			(void)store_step_update(w->st, op->id, s->deployment_id, &u);
+		}
+		if (v.state == HEALTH_OK)
+			return store_step_verified(w->st, op->id, s->deployment_id, env->observe_s);
+		if (v.state == HEALTH_FAILED) {
+			snprintf(msg, msgsz, "%s failed its health check: %s", svc->name, v.text);
+			return RW_EIO;
+		}
+		if (rw_now_us() > until) {
+			snprintf(msg, msgsz, "%s not healthy within %d s: %s", svc->name, env->verify_s,
+			         v.text);
+			return RW_ETIMEDOUT;
+		}
+		(void)store_op_heartbeat(w->st, op->id, NULL);
+		if (!coord_sleep(w->c, w->c->o.tick_ms)) {
+			snprintf(msg, msgsz, "rewindd is stopping");
+			return RW_EUNAVAIL;
+		}
+	}
+}
+
+static int
+run_step(struct worker *w, const rw_operation_t *op, rw_op_step_t *s,
+         const struct store_env_cfg *env, char *msg, size_t msgsz)
+{
+	rw_service_t svc;
+	rw_action_t a;
+	char prev[RW_IMAGE_MAX + 1];
+	int rv;
+
+	if ((rv = store_service_get(w->st, s->service, &svc)) != 0) {
+		snprintf(msg, msgsz, "service %s: %s", s->service, rw_strerror(rv));
+		return rv;
+	}
+	(void)store_deploy_superseded(w->st, env->env.id, svc.id, s->deployment_id,
+	                              op->kind == RW_OP_ROLLBACK);
+	memset(&a, 0, sizeof(a));
+	a.kind = RW_ACTION_SET_IMAGE;
+	(void)RW_STRCPY(a.cluster, env->env.cluster);
+	(void)RW_STRCPY(a.namespace_, svc.namespace_);
+	(void)RW_STRCPY(a.name, svc.deployment);
+	(void)RW_STRCPY(a.container, svc.container);
+	(void)RW_STRCPY(a.image, s->image);
+	a.deadline = rw_now_us() + (int64_t)env->action_timeout_s * 1000000;
+	if ((rv = store_action_create(w->st, &coord_self, &a)) != 0) {
+		snprintf(msg, msgsz, "cannot queue the set-image action: %s", rw_strerror(rv));
+		return rv;
+	}
+	s->action_id = a.id;
+	struct store_step_update u = upd("rolling-out", NULL);
+	u.action_id = a.id;
+	u.message = "queued for an agent";
+	(void)store_step_update(w->st, op->id, s->deployment_id, &u);
+	if ((rv = wait_action(w, op, s, env, &svc, &a, msg, msgsz)) != 0)
+		return rv;
+	previous_image(a.previous, prev, sizeof(prev));
+	u = upd(NULL, NULL);
+	u.previous_image = prev;
+	u.message = a.result;
+	(void)store_step_update(w->st, op->id, s->deployment_id, &u);
+	return verify_step(w, op, s, env, &svc, a.finished_at, msg, msgsz);
+}
+
+/* Every verified step of the operation fails with why (the smoke test failed). */
+static void
+fail_verified(store_t *st, const rw_operation_t *op, const char *why)
+{
+	for (uint32_t i = 0; i < op->nsteps; i++)
+		(void)store_observe_end(st, op->steps[i].deployment_id, false, why);
+}
+
+static void
+run_smoke(struct worker *w, const rw_operation_t *op, const struct store_env_cfg *env, bool *ok,
+          int *rc, char *tail, size_t tailsz, char *result, size_t rcap)
+{
+	(void)store_op_heartbeat(w->st, op->id, "running the smoke test");
+	if (smoke_run(env->smoke_command, env->smoke_timeout_s, env->env.name, (long long)op->id, rc,
+	              tail, tailsz) != 0)
+		*rc = 127;
+	if (*rc == 0)
+		return;
+	*ok = false;
+	snprintf(result, rcap, "smoke test failed (exit %d%s)", *rc, *rc == 124 ? ", timed out" : "");
+	fail_verified(w->st, op, result);
+}
+
+static void
+run_forward(struct worker *w, rw_operation_t *op, const struct store_env_cfg *env)
+{
+	char result[RW_TEXT_MAX + 1] = "", phase[256], tail[RW_OUTPUT_TAIL_MAX + 1] = "";
+	int smoke_rc = -1;
+	bool ok = true;
+
+	for (uint32_t i = 0; ok && i < op->nsteps; i++) {
+		rw_op_step_t *s = &op->steps[i];
+		snprintf(phase, sizeof(phase), "%s %s:%s (%u/%u)",
+		         op->kind == RW_OP_ROLLBACK ? "rolling back to" : "deploying", s->service,
+		         s->version, i + 1, op->nsteps);
+		(void)store_op_heartbeat(w->st, op->id, phase);
+		if (run_step(w, op, s, env, result, sizeof(result)) != 0) {
+			step_fail(w->st, op, s, result);
+			ok = false;
+		}
+	}
+	if (ok && env->smoke_command[0])
+		run_smoke(w, op, env, &ok, &smoke_rc, tail, sizeof(tail), result, sizeof(result));
+	if (ok)
+		snprintf(result, sizeof(result), "%u service(s) %s and verified%s; %s", op->nsteps,
+		         op->kind == RW_OP_ROLLBACK ? "rolled back" : "deployed",
+		         smoke_rc == 0 ? " (smoke test passed)" : "",
+		         env->observe_s ? "observing" : "known-good");
+	if (store_op_finish(w->st, op->id, ok, result, smoke_rc, tail) != 0)
+		log_warn("coord.db", "op=%lld error=\"%s\"", (long long)op->id, store_errmsg(w->st));
+	log_info(ok ? "operation.succeeded" : "operation.failed", "id=%lld kind=%s result=\"%s\"",
+	         (long long)op->id, rw_op_kind_name(op->kind), result);
+	if (op->incident_id)
+		plan_note(w->st, env, op->incident_id, "verification", "rewindd",
+		          op->kind == RW_OP_ROLLBACK ? (ok ? "rollback.end" : "rollback.failed") : NULL,
+		          "operation #%lld (%s) %s: %s", (long long)op->id, rw_op_kind_name(op->kind),
+		          ok ? "succeeded" : "FAILED", result);
+	if (ok && op->kind == RW_OP_ROLLBACK && op->incident_id)
+		(void)store_incident_mark(w->st, op->incident_id, true);
+	if (!ok) {
+		/* The services verified before the failure were deployed as part of a failed set. */
+		char why[RW_TEXT_MAX + 64];
+		snprintf(why, sizeof(why), "operation #%lld failed: %.1900s", (long long)op->id, result);
+		fail_verified(w->st, op, why);
+	}
+	if (!ok && !coord_stopping(w->c))
+		on_failure(w->st, op, env, result);
+}
+
+static void
+run_config(struct worker *w, rw_operation_t *op, const struct store_env_cfg *env)
+{
+	char result[RW_TEXT_MAX + 1] = "";
+	rw_action_t a;
+	rw_op_step_t none;
+	rw_service_t svc;
+	bool ok = false;
+
+	memset(&a, 0, sizeof(a));
+	memset(&none, 0, sizeof(none));
+	memset(&svc, 0, sizeof(svc));
+	a.kind = RW_ACTION_PATCH_CONFIGMAP;
+	(void)RW_STRCPY(a.cluster, env->env.cluster);
+	(void)RW_STRCPY(a.namespace_, op->namespace_);
+	(void)RW_STRCPY(a.name, op->configmap);
+	a.nkv = op->nkv;
+	memcpy(a.kv, op->kv, sizeof(a.kv));
+	a.deadline = rw_now_us() + (int64_t)env->action_timeout_s * 1000000;
+	(void)store_op_heartbeat(w->st, op->id, "patching the ConfigMap");
+	if (store_action_create(w->st, &coord_self, &a) != 0) {
+		snprintf(result, sizeof(result), "cannot queue the patch-configmap action");
+	} else if (wait_action(w, op, &none, env, &svc, &a, result, sizeof(result)) == 0) {
+		ok = true;
+		if (op->kind == RW_OP_CONFIG_SET && a.previous[0])
+			(void)store_op_previous(w->st, op->id, a.previous);
+		snprintf(result, sizeof(result), "%s/%s: %.1500s", op->namespace_, op->configmap,
+		         a.result);
+	}
+	(void)store_op_finish(w->st, op->id, ok, result, -1, "");
+	if (op->incident_id)
+		plan_note(w->st, env, op->incident_id, "action", "rewindd", NULL,
+		          "operation #%lld (%s) %s: %s", (long long)op->id, rw_op_kind_name(op->kind),
+		          ok ? "succeeded" : "FAILED", result);
+}
+
+static void
+run_op(struct worker *w, int64_t id)
+{
+	rw_operation_t *op = malloc(sizeof(*op));
+	struct store_env_cfg env;
+
+	if (!op)
+		return;
+	if (store_op_get(w->st, id, op) != 0 || store_env_cfg_get(w->st, op->env, &env) != 0) {
+		log_error("coord.load", "op=%lld error=\"%s\"", (long long)id, store_errmsg(w->st));
+		(void)store_op_finish(w->st, id, false, "could not load the operation", -1, "");
+		free(op);
+		return;
+	}
+	log_info("operation.running", "id=%lld kind=%s env=%s by=%s", (long long)id,
+	         rw_op_kind_name(op->kind), op->env, w->c->instance);
+	if (op->kind == RW_OP_CONFIG_SET || op->kind == RW_OP_CONFIG_REVERT)
+		run_config(w, op, &env);
+	else
+		run_forward(w, op, &env);
+	free(op);
+}
+
+static void *
+runner_main(void *arg)
+{
+	struct worker *w = arg;
+	bool listening = false;
+
+	while (!coord_stopping(w->c)) {
+		char payload[64];
+		int got = 0;
+		int64_t id = 0;
+		bool found = false;
+
+		if (!listening)
+			listening = store_ping(w->st) == 0 && store_listen(w->st, STORE_OP_CHANNEL) == 0;
+		if (store_op_claim(w->st, w->c->instance, w->c->o.stale_s, &id, &found) != 0) {
+			listening = false;
+			coord_sleep(w->c, 500);
+			continue;
+		}
+		if (found) {
+			run_op(w, id);
+			continue;
+		}
+		/* New operations NOTIFY; the timeout also covers a missed one. */
+		if (!listening || store_notify_wait(w->st, 500, payload, sizeof(payload), &got) != 0) {
+			listening = false;
+			coord_sleep(w->c, 500);
+		}
+	}
+	return NULL;
+}
+
+/* --- observation ---------------------------------------------------------------- */
+
+static void
+observe_one(struct worker *w, const struct store_observed *o)
+{
+	struct store_env_cfg env;
+	struct health_verdict v;
+	rw_operation_t *op;
+	bool done = rw_now_us() >= o->observe_until;
+
+	if (store_env_cfg_by_id(w->st, o->env_id, &env) != 0 ||
+	    health_check(w->st, o->cluster, &o->service, o->image, o->digest, env.env.health_url,
+	                 o->verified_at, &v) != 0)
+		return;
+	if (v.state != HEALTH_FAILED) {
+		/* A release set becomes known-good together: not while its operation still runs. */
+		if (!done || o->op_running || store_observe_end(w->st, o->id, true, NULL) != 0)
+			return;
+		log_info("deployment.known-good", "id=%lld service=%s version=%s env=%s",
+		         (long long)o->id, o->service.name, o->version, o->env);
+		plan_note(w->st, &env, o->incident_id, "verification", "rewindd", NULL,
+		          "%s:%s healthy through its observation window in %s: known-good",
+		          o->service.name, o->version, o->env);
+		return;
+	}
+	if (store_observe_end(w->st, o->id, false, v.text) != 0)
+		return;
+	log_warn("deployment.failed", "id=%lld service=%s env=%s why=\"%s\"", (long long)o->id,
+	         o->service.name, o->env, v.text);
+	if (!o->op_id || !(op = malloc(sizeof(*op))))
+		return;
+	if (store_op_get(w->st, o->op_id, op) == 0) {
+		char why[800];
+		snprintf(why, sizeof(why), "%s:%s inside its observation window: %s", o->service.name,
+		         o->version, v.text);
+		on_failure(w->st, op, &env, why);
+	}
+	free(op);
+}
+
+static void *
+observer_main(void *arg)
+{
+	struct worker *w = arg;
+	while (coord_sleep(w->c, 1000)) {
+		struct store_observed *obs = NULL;
+		size_t n = 0;
+		if (store_observing_list(w->st, &obs, &n) != 0) {
+			(void)store_ping(w->st);
+			continue;
+		}
+		for (size_t i = 0; i < n && !coord_stopping(w->c); i++)
+			observe_one(w, &obs[i]);
+		free(obs);
+	}
+	return NULL;
+}
+
+/* --- start and stop ------------------------------------------------------------- */
+
+static int
+worker_start(struct coord *c, struct worker *w, void *(*fn)(void *), char *msg, size_t msgsz)
+{
+	int rv;
+	w->c = c;
+	if ((rv = store_open(c->o.conninfo, &w->st, msg, msgsz)) != 0)
+		return rv;
+	if (pthread_create(&w->thread, NULL, fn, w) != 0) {
+		snprintf(msg, msgsz, "cannot start a coordinator thread");
+		return RW_ENOMEM;
+	}
+	w->started = true;
+	return 0;
+}
+
+int
+coord_start(const struct coord_opts *o, coord_t **out, char *msg, size_t msgsz)
+{
+	struct coord *c = calloc(1, sizeof(*c));
+	char host[64] = "localhost";
+	int rv = 0;
+
+	*out = NULL;
+	if (!c)
+		return RW_ENOMEM;
+	pthread_mutex_init(&c->lock, NULL);
+	pthread_cond_init(&c->cond, NULL);
+	c->o = *o;
+	c->o.runners = o->runners > 0 ? (o->runners > COORD_MAX_RUNNERS ? COORD_MAX_RUNNERS : o->runners) : 2;
+	c->o.tick_ms = o->tick_ms > 0 ? o->tick_ms : 250;
+	c->o.stale_s = o->stale_s > 0 ? o->stale_s : 30;
+	(void)gethostname(host, sizeof(host) - 1);
+	snprintf(c->instance, sizeof(c->instance), "rewindd@%.60s:%d", host, (int)getpid());
+	for (int i = 0; rv == 0 && i < c->o.runners; i++, c->nrunners++) {
+		c->runners[i].index = i;
+		rv = worker_start(c, &c->runners[i], runner_main, msg, msgsz);
+	}
+	if (rv == 0)
+		rv = worker_start(c, &c->observer, observer_main, msg, msgsz);
+	if (rv != 0) {
+		coord_stop(c);
+		return rv;
+	}
+	*out = c;
+	return 0;
+}
+
+static void
+worker_stop(struct worker *w)
+{
+	if (w->started)
+		pthread_join(w->thread, NULL);
+	store_close(w->st);
+}
+
+void
+coord_stop(coord_t *c)
+{
+	if (!c)
+		return;
+	pthread_mutex_lock(&c->lock);
+	c->stopping = true;
+	pthread_cond_broadcast(&c->cond);
+	pthread_mutex_unlock(&c->lock);
+	for (int i = 0; i < c->nrunners; i++)
+		worker_stop(&c->runners[i]);
+	worker_stop(&c->observer);
+	pthread_cond_destroy(&c->cond);
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+}

@@ -1,0 +1,138 @@
+/*
+ * health — a service's verdict from what the agents reported (health.h).
+ */
+#include "health.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+
+static const rw_container_state_t *
+container_of(const rw_pod_state_t *p, const char *name)
+{
+	for (uint32_t i = 0; i < p->ncontainers; i++)
+		if (strcmp(p->containers[i].name, name) == 0)
+			return &p->containers[i];
+	return p->ncontainers ? &p->containers[0] : NULL;
+}
+
+/* A pod runs the image when its reference or its digest matches what was sent. */
+static bool
+runs_image(const rw_container_state_t *c, const char *image, const char *digest)
+{
+	const char *at;
+	if (strcmp(c->image, image) == 0)
+		return true;
+	if (digest && *digest && strcmp(c->image_digest, digest) == 0)
+		return true;
+	at = strchr(image, '@');
+	return at && (strcmp(c->image_digest, at + 1) == 0 || strstr(c->image, at) != NULL);
+}
+
+static bool
+crash_looping(const rw_container_state_t *c)
+{
+	return strcmp(c->waiting_reason, "CrashLoopBackOff") == 0 ||
+	       strcmp(c->waiting_reason, "Error") == 0 ||
+	       strcmp(c->waiting_reason, "ImagePullBackOff") == 0 ||
+	       strcmp(c->waiting_reason, "ErrImagePull") == 0;
+}
+
+/* Pods: how many run the image and are ready; FAILED on a crash loop. */
+static void
+check_pods(const rw_pod_state_t *pods, size_t n, const rw_service_t *svc, const char *image,
+           const char *digest, struct health_verdict *v, int *old)
+{
+	*old = 0;
+	for (size_t i = 0; i < n; i++) {
+		const rw_container_state_t *c = container_of(&pods[i], svc->container);
+		if (!c)
+			continue;
+		if (!runs_image(c, image, digest)) {
+			(*old)++;
+			continue;
+		}
+		if (crash_looping(c)) {
+			v->state = HEALTH_FAILED;
+			snprintf(v->text, sizeof(v->text), "pod %.100s is %s (%d restarts)", pods[i].name,
+			         c->waiting_reason, c->restarts);
+			return;
+		}
+		if (pods[i].ready && c->ready)
+			v->ready_pods++;
+	}
+}
+
+static int
+check_probe(store_t *st, const char *cluster, const char *subject, int64_t since_us,
+            const char *what, struct health_verdict *v)
+{
+	rw_probe_result_t p;
+	bool found = false;
+	int rv = store_probe_latest(st, cluster, subject, since_us, &p, &found);
+	if (rv)
+		return rv;
+	if (!found) {
+		v->state = HEALTH_PENDING;
+		snprintf(v->text, sizeof(v->text), "waiting for a health probe of %s %.120s", what,
+		         subject);
+	} else if (!p.ok) {
+		v->state = HEALTH_FAILED;
+		if (p.http_status)
+			snprintf(v->text, sizeof(v->text), "health of %s %.100s: HTTP %d %.80s", what,
+			         subject, p.http_status, p.error);
+		else
+			snprintf(v->text, sizeof(v->text), "health of %s %.100s failed: %.100s", what,
+			         subject, p.error);
+	}
+	return 0;
+}
+
+int
+health_check(store_t *st, const char *cluster, const rw_service_t *svc, const char *image,
+             const char *digest, const char *health_url, int64_t since_us,
+             struct health_verdict *v)
+{
+	rw_pod_state_t *pods = NULL;
+	rw_deploy_state_t d;
+	size_t n = 0;
+	int old = 0, rv;
+
+	memset(v, 0, sizeof(*v));
+	memset(&d, 0, sizeof(d));
+	rv = store_deploy_state(st, cluster, svc->namespace_, svc->deployment, &d);
+	if (rv == RW_ENOTFOUND) {
+		snprintf(v->text, sizeof(v->text), "no agent has reported deployment %s/%s yet",
+		         svc->namespace_, svc->deployment);
+		return 0;
+	}
+	if (rv || (rv = store_pods_of(st, cluster, svc->namespace_, svc->deployment, &pods, &n)))
+		return rv;
+	v->replicas = d.replicas;
+	v->updated = d.updated;
+	v->available = d.available;
+	v->state = HEALTH_OK;
+	check_pods(pods, n, svc, image, digest, v, &old);
+	if (v->state == HEALTH_FAILED)
+		goto out;
+	if (v->ready_pods < d.replicas || old > 0) {
+		v->state = HEALTH_PENDING;
+		snprintf(v->text, sizeof(v->text), "%d/%d pods ready on the new image, %d old", v->ready_pods,
+		         d.replicas, old);
+		goto out;
+	}
+	for (size_t i = 0; svc->health_path[0] && i < n && v->state == HEALTH_OK; i++)
+		if ((rv = check_probe(st, cluster, pods[i].name, since_us, "pod", v)))
+			goto out;
+	if (v->state == HEALTH_OK && health_url && *health_url &&
+	    (rv = check_probe(st, cluster, health_url, since_us, "public URL", v)))
+		goto out;
+	if (v->state == HEALTH_OK)
+		snprintf(v->text, sizeof(v->text), "%d/%d pods ready, health ok%s", v->ready_pods,
+		         d.replicas, health_url && *health_url ? ", public URL ok" : "");
+out:
+	free(pods);
+	return rv;
+}
