@@ -22,10 +22,10 @@ build-asan: deps
 test: test-plain test-asan
 
 test-plain: build
-	@cd $(BUILD) && ctest --output-on-failure --timeout 300
+	@cd $(BUILD) && ctest --output-on-failure --timeout 300 --parallel $(JOBS)
 
 test-asan: build-asan
-	@cd $(ASAN_BUILD) && REWIND_SANITIZED=1 ctest --output-on-failure --timeout 600
+	@cd $(ASAN_BUILD) && REWIND_SANITIZED=1 ctest --output-on-failure --timeout 600 --parallel $(JOBS)
 
 demo: build
 	@bash scripts/demo.sh $(BUILD)/bin
