@@ -9,7 +9,8 @@
 #include "cmds.h"
 #include "log.h"
 
-static const struct cmd *const tables[] = {cmds_pki, cmds_records, cmds_artifacts, cmds_agents};
+static const struct cmd *const tables[] = {cmds_pki, cmds_records, cmds_artifacts, cmds_agents,
+                                          cmds_audit};
 
 static const char *const bool_flags[] = {"help", "wait", "allow-unpinned", "registry-insecure",
                                           "verified", NULL};

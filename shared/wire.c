@@ -73,6 +73,8 @@ static const char *kind_names[WIRE_KIND_COUNT] = {
 	[WIRE_BACKUP_VERIFY] = "backup-verify",
 	[WIRE_BACKUP_LIST] = "backup-list",
 	[WIRE_BACKUP_LIST_OK] = "backup-list-ok",
+	[WIRE_AUDIT_QUERY] = "audit-query",
+	[WIRE_AUDIT_TABLE] = "audit-table",
 };
 
 /* Envelope body case for each kind; the table is the single source of the mapping. */
@@ -130,6 +132,8 @@ static const Rewind__V1__Envelope__BodyCase kind_cases[WIRE_KIND_COUNT] = {
 	[WIRE_BACKUP_VERIFY] = REWIND__V1__ENVELOPE__BODY_BACKUP_VERIFY,
 	[WIRE_BACKUP_LIST] = REWIND__V1__ENVELOPE__BODY_BACKUP_LIST,
 	[WIRE_BACKUP_LIST_OK] = REWIND__V1__ENVELOPE__BODY_BACKUP_LIST_OK,
+	[WIRE_AUDIT_QUERY] = REWIND__V1__ENVELOPE__BODY_AUDIT_QUERY,
+	[WIRE_AUDIT_TABLE] = REWIND__V1__ENVELOPE__BODY_AUDIT_TABLE,
 };
 
 const char *
@@ -197,6 +201,7 @@ wire_msg_free(wire_msg_t *m)
 		free(m->u.state.agents);
 		free(m->u.state.envs);
 	}
+	wire_free_audit(m);
 	free(m);
 }
 
@@ -571,6 +576,8 @@ dec_validate(struct dec *d, wire_msg_t *m)
 		return m->u.query.id > 0 ? 0 : wire_dec_fail(d, RW_EINVAL, "id", "must be a backup id");
 	case WIRE_ARTIFACT_LIST:
 		return m->u.query.id >= 0 ? 0 : wire_dec_fail(d, RW_EINVAL, "release", "must be an id");
+	case WIRE_AUDIT_QUERY:
+		return wire_validate_audit(d, m);
 	default:
 		return 0;
 	}
@@ -694,6 +701,8 @@ dec_body(struct dec *d, const pb_env_t *e, wire_msg_t *m)
 	default:
 		if (m->kind >= WIRE_AGENT_REPORT && m->kind <= WIRE_STATUS_OK)
 			return wire_dec_agent(d, e, m);
+		if (m->kind >= WIRE_AUDIT_QUERY && m->kind <= WIRE_AUDIT_TABLE)
+			return wire_dec_audit(d, e, m);
 		return dec_body_artifacts(d, e, m);
 	}
 }
@@ -973,6 +982,7 @@ struct enc {
 	union enc_item *items;
 	void **ptrs;
 	struct enc_agent agent;
+	struct enc_audit audit;
 };
 
 /* Fills ptrs with pointers to packed items; returns RW_ENOMEM on allocation failure. */
@@ -1280,6 +1290,8 @@ wire_encode(const wire_msg_t *m, uint8_t **buf, size_t *len)
 		rv = enc_releases(&x, m, &e);
 	else if (m->kind >= WIRE_AGENT_REPORT && m->kind <= WIRE_STATUS_OK)
 		rv = wire_enc_agent(&x.agent, m, &e);
+	else if (m->kind >= WIRE_AUDIT_QUERY && m->kind <= WIRE_AUDIT_TABLE)
+		rv = wire_enc_audit(&x.audit, m, &e);
 	else
 		rv = enc_artifacts(&x, m, &e);
 	if (rv == 0) {
@@ -1293,5 +1305,6 @@ wire_encode(const wire_msg_t *m, uint8_t **buf, size_t *len)
 	free(x.items);
 	free(x.ptrs);
 	wire_enc_agent_free(&x.agent);
+	wire_enc_audit_free(&x.audit);
 	return rv;
 }

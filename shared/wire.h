@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "auditq.h"
 #include "domain.h"
 #include "pki.h"
 
@@ -86,6 +87,8 @@ enum wire_kind {
 	WIRE_BACKUP_VERIFY,
 	WIRE_BACKUP_LIST,
 	WIRE_BACKUP_LIST_OK,
+	WIRE_AUDIT_QUERY,              /* wire_audit.c */
+	WIRE_AUDIT_TABLE,
 	WIRE_KIND_COUNT
 };
 
@@ -188,6 +191,8 @@ typedef struct wire_msg {
 			char previous[RW_TEXT_MAX + 1];
 		} progress;                    /* ACTION_PROGRESS, ACTION_RESULT */
 		bool flag;                     /* ACTION_PROGRESS_OK (cancel), ACTION_RESULT_OK (accepted) */
+		rw_auditq_t aquery;            /* AUDIT_QUERY */
+		rw_table_t table;              /* AUDIT_TABLE; cells owned */
 	} u;
 } wire_msg_t;
 
