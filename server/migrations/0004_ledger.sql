@@ -292,7 +292,8 @@ SELECT d.release_id, 'incident', i.opened_at, i.closed_at, i.coordinator, d.env,
          || CASE WHEN i.summary <> '' THEN ': ' || i.summary ELSE '' END
   FROM audit_deployments d
   JOIN incidents i ON i.environment_id = d.environment_id AND i.opened_at >= d.started_at
-   AND (d.incident_id IS DISTINCT FROM i.id)
+   AND NOT EXISTS (SELECT 1 FROM deployments x
+                    WHERE x.release_id = d.release_id AND x.incident_id = i.id)
  WHERE d.outcome = 'succeeded'
    AND i.opened_at < coalesce((SELECT min(n.started_at) FROM deployments n
                                  JOIN releases nr ON nr.id = n.release_id
