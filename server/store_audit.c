@@ -332,3 +332,4 @@ store_ledger_head_add(store_t *st, rw_ledger_head_t *h)
 	PQclear(res);
 	return 0;
 }
+
