@@ -89,7 +89,10 @@ cli_parse(struct cli *c, int argc, char **argv, const char *const *bool_flags)
 	c->output = cli_get(c, "output");
 	if (!c->output)
 		c->output = "table";
-	if (strcmp(c->output, "json") != 0 && strcmp(c->output, "table") != 0) {
+	/* csv, svg and html are for the audit commands; the others print csv as a table. */
+	if (strcmp(c->output, "json") != 0 && strcmp(c->output, "table") != 0 &&
+	    strcmp(c->output, "csv") != 0 && strcmp(c->output, "svg") != 0 &&
+	    strcmp(c->output, "html") != 0) {
 		fprintf(stderr, "error: unknown output format \"%s\" (use table or json)\n",
 		        c->output);
 		return CLI_USAGE;
@@ -164,22 +167,50 @@ cli_uint(const char *flag, const char *v, unsigned lo, unsigned hi, unsigned *ou
 	return 0;
 }
 
+/* "+HH:MM", "-HH:MM", "+HHMM" or "Z" at the end of a time: seconds east of UTC. */
+static int
+zone_offset(const char *z, long *east)
+{
+	int h, m;
+	char sign;
+	if (strcmp(z, "Z") == 0 || strcmp(z, "z") == 0 || *z == '\0') {
+		*east = 0;
+		return 0;
+	}
+	if ((sscanf(z, "%c%2d:%2d", &sign, &h, &m) != 3 && sscanf(z, "%c%2d%2d", &sign, &h, &m) != 3) ||
+	    (sign != '+' && sign != '-') || h > 23 || m > 59 || strlen(z) > 6)
+		return -1;
+	*east = (sign == '+' ? 1 : -1) * (h * 3600L + m * 60L);
+	return 0;
+}
+
 int
 cli_time(const char *flag, const char *v, long long *out_us)
 {
-	static const char *const fmts[] = {"%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S",
-	                                   "%Y-%m-%d %H:%M:%S", "%Y-%m-%d"};
+	static const char *const fmts[] = {"%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M",
+	                                   "%Y-%m-%d"};
 	for (size_t i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++) {
 		struct tm tm;
 		const char *end;
+		long east = 0, frac_us = 0;
 		memset(&tm, 0, sizeof(tm));
 		end = strptime(v, fmts[i], &tm);
-		if (end && *end == '\0') {
-			*out_us = (long long)timegm(&tm) * 1000000LL;
-			return 0;
+		if (!end)
+			continue;
+		/* Fractional seconds, up to microseconds. */
+		if (*end == '.') {
+			long scale = 100000;
+			for (end++; *end >= '0' && *end <= '9'; end++, scale /= 10)
+				if (scale > 0)
+					frac_us += (*end - '0') * scale;
 		}
+		if (zone_offset(end, &east) != 0)
+			continue;
+		*out_us = ((long long)timegm(&tm) - east) * 1000000LL + frac_us;
+		return 0;
 	}
-	fprintf(stderr, "error: --%s: \"%s\" is not a time (use 2026-11-26T05:30:00Z)\n", flag, v);
+	fprintf(stderr, "error: --%s: \"%s\" is not a time (use 2026-11-26T05:30:00Z or "
+	        "2026-11-26T06:30:00+01:00)\n", flag, v);
 	return CLI_USAGE;
 }
 

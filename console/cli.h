@@ -36,7 +36,7 @@ struct cli {
 	struct cli_flag flags[CLI_MAX_ARGS];
 	size_t nflags;
 	bool json;          /* -o json */
-	const char *output; /* table|json */
+	const char *output; /* table|json|csv|svg|html */
 };
 
 /*
@@ -57,7 +57,11 @@ int cli_check_unused(struct cli *c, const char *cmd);
 /* Parses an unsigned decimal within [lo, hi]; CLI_USAGE with a message on failure. */
 int cli_uint(const char *flag, const char *v, unsigned lo, unsigned hi, unsigned *out);
 
-/* Parses RFC 3339 / ISO 8601 UTC ("2026-11-26T05:30:00Z", or a date) into unix microseconds. */
+/*
+ * Parses RFC 3339 / ISO 8601 into unix microseconds: "2026-11-26T05:30:00Z",
+ * with an offset ("2026-11-26T06:30:00+01:00"), fractions (".25Z"), or a
+ * date (midnight UTC).  No offset means UTC.
+ */
 int cli_time(const char *flag, const char *v, long long *out_us);
 
 /*

@@ -778,91 +778,6 @@ history(struct cli *c)
 	return 0;
 }
 
-/* --- audit ----------------------------------------------------------------------------- */
-
-static json_t *
-audit_json(const rw_audit_t *a)
-{
-	json_t *o = json_object();
-	json_error_t jerr;
-	json_t *detail = a->detail[0] ? json_loads(a->detail, 0, &jerr) : NULL;
-	json_object_set_new(o, "id", json_integer(a->id));
-	cmd_jtime(o, "at", a->at);
-	cmd_jset(o, "actor", a->actor);
-	cmd_jset(o, "role", rw_role_name(a->role));
-	cmd_jset(o, "action", a->action);
-	cmd_jset(o, "target", a->target);
-	if (detail)
-		json_object_set_new(o, "detail", detail);
-	cmd_jset(o, "reason", a->reason);
-	return o;
-}
-
-static int
-audit_filters(struct cli *c, rw_audit_filter_t *f)
-{
-	const char *since = cli_get(c, "since"), *until = cli_get(c, "until");
-	long long us;
-	int rv;
-
-	if ((rv = SET(f->actor, "actor", cli_get(c, "actor"))) ||
-	    (rv = SET(f->action_prefix, "action", cli_get(c, "action"))) ||
-	    (rv = limit_flag(c, &f->limit)))
-		return rv;
-	if (since) {
-		if (cli_time("since", since, &us) != 0)
-			return CLI_USAGE;
-		f->since = us;
-	}
-	if (until) {
-		if (cli_time("until", until, &us) != 0)
-			return CLI_USAGE;
-		f->until = us;
-	}
-	return 0;
-}
-
-static int
-audit_log(struct cli *c)
-{
-	static const char *h[] = {"ID", "TIME", "ACTOR", "ROLE", "ACTION", "TARGET", "REASON"};
-	wire_msg_t *req = wire_msg_new(WIRE_AUDIT_LOG, 0), *resp;
-	int rv;
-
-	if (!req)
-		return CLI_FAILED;
-	if ((rv = words(c, 2, "rewindctl audit log [--actor A] [--action PREFIX] [--since T] "
-	                      "[--until T] [--limit N]")) ||
-	    (rv = audit_filters(c, &req->u.audit)) || (rv = cli_check_unused(c, "audit log"))) {
-		wire_msg_free(req);
-		return rv;
-	}
-	if ((rv = cmd_roundtrip(c, req, WIRE_AUDIT_LOG_OK, &resp)) != 0)
-		return rv;
-	const rw_audit_t *a = resp->u.list.items;
-	if (c->json) {
-		json_t *arr = json_array();
-		for (size_t i = 0; i < resp->u.list.n; i++)
-			json_array_append_new(arr, audit_json(&a[i]));
-		cmd_print_json(arr);
-	} else {
-		textfmt_table_t *t = textfmt_table_new(7, h);
-		for (size_t i = 0; t && i < resp->u.list.n; i++) {
-			char id[24], when[40];
-			snprintf(id, sizeof(id), "%lld", (long long)a[i].id);
-			const char *row[] = {id, textfmt_time(a[i].at, when, sizeof(when)), a[i].actor,
-			                     rw_role_name(a[i].role), a[i].action, a[i].target,
-			                     a[i].reason[0] ? a[i].reason : "-"};
-			textfmt_table_add(t, row);
-		}
-		if (t)
-			textfmt_table_print(t, stdout);
-		textfmt_table_free(t);
-	}
-	wire_msg_free(resp);
-	return 0;
-}
-
 const struct cmd cmds_records[] = {
     {"env", "add", env_add, "add an environment (admin)",
      "Usage: rewindctl env add NAME --cluster CLUSTER [--health-url URL] [--health-expect JSON]\n\n"
@@ -901,9 +816,5 @@ const struct cmd cmds_records[] = {
      "       rewindctl release show --service S --version TAG\n"},
     {"history", NULL, history, "a service's releases and where they were deployed",
      "Usage: rewindctl history --service S [--env E] [--limit N] [-o table|json]\n"},
-    {"audit", "log", audit_log, "the audit log, newest first",
-     "Usage: rewindctl audit log [--actor NAME] [--action PREFIX] [--since TIME] [--until TIME]\n"
-     "                           [--limit N] [-o table|json]\n\n"
-     "TIME is UTC, e.g. 2026-11-26T05:30:00Z or 2026-11-26.\n"},
     {0},
 };

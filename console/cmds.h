@@ -28,6 +28,7 @@ extern const struct cmd cmds_records[];
 extern const struct cmd cmds_agents[];
 extern const struct cmd cmds_artifacts[];
 extern const struct cmd cmds_coord[];
+extern const struct cmd cmds_audit[];
 
 /* Shared by the command files (cmd_records.c). */
 /* Runs one request on a fresh session (req is freed); *resp owned by the caller. */

@@ -10,7 +10,7 @@
 #include "log.h"
 
 static const struct cmd *const tables[] = {cmds_pki, cmds_records, cmds_artifacts, cmds_agents,
-                                           cmds_coord};
+                                           cmds_coord, cmds_audit};
 
 static const char *const bool_flags[] = {"help",     "wait",       "allow-unpinned",
                                           "registry-insecure", "verified", "no-wait",

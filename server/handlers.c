@@ -819,6 +819,66 @@ h_coord(struct call *c)
 	return handlers_coord(c->hc, c->req, &c->who);
 }
 
+/* --- audit queries and the ledger ------------------------------------------------ */
+
+static wire_msg_t *
+table_reply(struct call *c, int rv, rw_table_t *t, const char *notfound)
+{
+	wire_msg_t *m;
+	if (rv != 0) {
+		rw_table_free(t);
+		return fail(c, rv, rv == RW_ENOTFOUND ? notfound : NULL);
+	}
+	if (!(m = reply(c, WIRE_AUDIT_TABLE))) {
+		rw_table_free(t);
+		return NULL;
+	}
+	rw_table_move(&m->u.table, t);
+	return m;
+}
+
+static wire_msg_t *
+h_audit_ledger(struct call *c, const rw_auditq_t *q)
+{
+	char text[160];
+	rw_ledger_head_t head;
+	rw_table_t t = {0};
+	bool ok = false;
+	int rv;
+
+	if (!c->hc->notary)
+		return fail(c, RW_EUNAVAIL, "this rewindd has no key to sign or verify the ledger");
+	if (q->kind == RW_AUDITQ_VERIFY) {
+		rv = notary_verify(c->hc->notary, c->hc->store, &t, &ok);
+		if (rv == 0 && !ok)
+			log_warn("audit.tampered", "by=%s", c->who.name);
+		return table_reply(c, rv, &t, NULL);
+	}
+	/* Signing writes: operator or better, like any other change. */
+	if (!rw_role_allows(c->who.role, RW_PERM_WRITE)) {
+		snprintf(text, sizeof(text), "role %s may not sign the audit chain",
+		         rw_role_name(c->who.role));
+		return fail(c, RW_EPERM, text);
+	}
+	rv = notary_sign(c->hc->notary, c->hc->store, &head, &ok);
+	if (rv == 0)
+		rv = notary_head_table(&head, ok, &t);
+	return table_reply(c, rv, &t, NULL);
+}
+
+static wire_msg_t *
+h_audit_query(struct call *c)
+{
+	const rw_auditq_t *q = &c->req->u.aquery;
+	rw_table_t t = {0};
+
+	if (q->kind == RW_AUDITQ_VERIFY || q->kind == RW_AUDITQ_SIGN)
+		return h_audit_ledger(c, q);
+	return table_reply(c, store_auditq(c->hc->store, q, &t), &t,
+	                   q->kind == RW_AUDITQ_RELEASE ? "release not found"
+	                                                : "environment not found");
+}
+
 /* --- dispatch ------------------------------------------------------------------ */
 
 struct route {
@@ -868,6 +928,7 @@ static const struct route routes[WIRE_KIND_COUNT] = {
 	[WIRE_INCIDENT_CLOSE] = {h_coord, RW_PERM_WRITE, true, "close incidents"},
 	[WIRE_DECIDE] = {h_coord, RW_PERM_WRITE, true, "record decisions"},
 	[WIRE_INCIDENT_REPORT] = {h_coord, RW_PERM_READ, true, "read incident reports"},
+	[WIRE_AUDIT_QUERY] = {h_audit_query, RW_PERM_READ, true, "query the audit ledger"},
 };
 
 wire_msg_t *

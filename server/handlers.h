@@ -13,6 +13,7 @@
 #include "artifacts.h"
 #include "authn.h"
 #include "backup.h"
+#include "notary.h"
 #include "store.h"
 #include "wire.h"
 
@@ -39,6 +40,7 @@ struct handler_ctx {
 	uint32_t park_ms;
 	char park_key[96];
 	const struct backup_cfg *backup; /* artifact store (NULL store: none configured) */
+	notary_t *notary;   /* signs and verifies the audit ledger (NULL: none) */
 };
 
 /*

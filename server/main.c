@@ -49,6 +49,8 @@ usage(FILE *f)
 	        "                      are refused)\n"
 	        "  --pg-bin DIR        where pg_dump and pg_restore are (default: PATH)\n"
 	        "  --backup-timeout S  longest pg_dump/pg_restore run (default 600)\n"
+	        "  --audit-sign-interval S  sign the audit chain head every S seconds when it\n"
+	        "                      grew (default 300; 0: only on demand, rewindctl audit sign)\n"
 	        "  --migrate-only      apply migrations and exit\n"
 	        "  --log-level LEVEL   debug|info|warn|error (default info)\n"
 	        "  --log-file FILE     append logs to FILE instead of stderr\n"
@@ -87,7 +89,7 @@ parse_args(int argc, char **argv, struct args *a)
 {
 	enum { O_LISTEN = 256, O_DB, O_PKI, O_CA, O_CERT, O_KEY, O_WORKERS, O_CTX, O_MAXS,
 	       O_MIGRATE, O_LEVEL, O_LOGFILE, O_VERSION, O_LEASE, O_INTERVAL, O_MAXWAIT,
-	       O_ARTDIR, O_PGBIN, O_BTIMEOUT, O_METRICS };
+	       O_ARTDIR, O_PGBIN, O_BTIMEOUT, O_METRICS, O_SIGN };
 	static const struct option opts[] = {
 	    {"listen", required_argument, 0, O_LISTEN}, {"db", required_argument, 0, O_DB},
 	    {"pki-dir", required_argument, 0, O_PKI},   {"ca", required_argument, 0, O_CA},
@@ -103,6 +105,7 @@ parse_args(int argc, char **argv, struct args *a)
 	    {"artifact-dir", required_argument, 0, O_ARTDIR},
 	    {"pg-bin", required_argument, 0, O_PGBIN},
 	    {"backup-timeout", required_argument, 0, O_BTIMEOUT},
+	    {"audit-sign-interval", required_argument, 0, O_SIGN},
 	    {"log-level", required_argument, 0, O_LEVEL},
 	    {"log-file", required_argument, 0, O_LOGFILE},
 	    {"help", no_argument, 0, 'h'},              {"version", no_argument, 0, O_VERSION},
@@ -117,6 +120,7 @@ parse_args(int argc, char **argv, struct args *a)
 	a->srv.max_sessions = 4096;
 	a->srv.artifact_dir = env_or("REWIND_ARTIFACT_DIR", NULL);
 	a->srv.backup_timeout_s = 600;
+	a->srv.audit_sign_s = 300;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case O_LISTEN: a->srv.listen_url = optarg; break;
@@ -136,6 +140,7 @@ parse_args(int argc, char **argv, struct args *a)
 		case O_ARTDIR: a->srv.artifact_dir = optarg; break;
 		case O_PGBIN: a->srv.pg_bin = optarg; break;
 		case O_BTIMEOUT: bad |= parse_int(optarg, 1, 86400, &a->srv.backup_timeout_s); break;
+		case O_SIGN: bad |= parse_int(optarg, 0, 86400 * 7, &a->srv.audit_sign_s); break;
 		case O_LEVEL:
 			if (log_set_level_name(optarg) != 0) {
 				fprintf(stderr, "rewindd: unknown log level \"%s\"\n", optarg);

@@ -23,6 +23,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "stats.h"
+#include "notary.h"
 #include "store.h"
 #include "wire.h"
 
@@ -55,6 +56,9 @@ struct srv {
 	nng_tls_config *tls;
 	authn_t *authn;
 	struct backup_cfg backup;  /* artifact store and pg tools, shared by the workers */
+	notary_t *notary;          /* audit chain signing/verification, shared */
+	int64_t sign_every_us;     /* 0: no periodic signing */
+	int64_t next_sign_us;
 
 	struct slot *slots;
 	int nslots;
@@ -179,6 +183,22 @@ srv_park(struct srv *s, struct slot *sl, const struct handler_ctx *hc)
  * whose actions became runnable without a notification (a lease that ran
  * out because its agent vanished), and lets ended waits answer.
  */
+/* Signs the audit chain head when the interval has passed and the chain grew. */
+static void
+dispatcher_sign(struct srv *s)
+{
+	bool signed_now = false;
+	char q[300];
+	int rv;
+
+	if (!s->notary || s->sign_every_us <= 0 || now_us() < s->next_sign_us)
+		return;
+	s->next_sign_us = now_us() + s->sign_every_us;
+	if ((rv = notary_sign(s->notary, s->listen_store, NULL, &signed_now)) != 0)
+		log_warn("audit.sign-failed", "err=%s detail=%s", rw_errname(rv),
+		         log_q(q, sizeof(q), store_errmsg(s->listen_store)));
+}
+
 static void
 dispatcher_tick(struct srv *s)
 {
@@ -192,6 +212,7 @@ dispatcher_tick(struct srv *s)
 	for (size_t i = 0; i < n; i++)
 		srv_wake(s, clusters[i], 0);
 	srv_wake(s, "", 0); /* only ended waits */
+	dispatcher_sign(s);
 }
 
 static void *
@@ -289,7 +310,7 @@ static wire_msg_t *
 handle(struct worker *w, struct slot *sl, struct handler_ctx *hc0)
 {
 	struct handler_ctx hc = {.store = w->store, .authn = w->srv->authn, .cfg = &w->srv->hcfg,
-	                         .backup = &w->srv->backup};
+	                         .backup = &w->srv->backup, .notary = w->srv->notary};
 	nng_msg *req = sl->req;
 	wire_msg_t *in = NULL, *out;
 	uint64_t rid = 0;
@@ -482,6 +503,10 @@ srv_start(const struct srv_opts *o, srv_t **out, char *msg, size_t msgsz)
 	if (rv == 0 && o->artifact_dir)
 		rv = artstore_open(o->artifact_dir, &s->backup.store, msg, msgsz);
 	if (rv == 0)
+		rv = notary_open(o->cert_path, o->key_path, &s->notary, msg, msgsz);
+	s->sign_every_us = (int64_t)o->audit_sign_s * 1000000;
+	s->next_sign_us = now_us() + s->sign_every_us;
+	if (rv == 0)
 		rv = start_workers(s, o, msg, msgsz);
 	if (rv == 0)
 		rv = start_dispatcher(s, o, msg, msgsz);
@@ -542,6 +567,7 @@ srv_stop(srv_t *s)
 		nng_tls_config_free(s->tls);
 	authn_free(s->authn);
 	artstore_close(s->backup.store);
+	notary_close(s->notary);
 	pthread_cond_destroy(&s->cond);
 	pthread_mutex_destroy(&s->lock);
 	free(s);

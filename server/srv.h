@@ -37,6 +37,7 @@ struct srv_opts {
 	const char *artifact_dir; /* NULL: no artifact store (uploads and backups refused) */
 	const char *pg_bin;       /* directory of pg_dump/pg_restore; NULL: PATH */
 	int backup_timeout_s;     /* per pg_dump/pg_restore run */
+	int audit_sign_s;         /* sign the audit chain head this often (0: only on demand) */
 };
 
 typedef struct srv srv_t;

@@ -677,14 +677,27 @@ static int
 store_migrate_locked(store_t *st, unsigned *applied)
 {
 	int rv, done, version;
+	PGresult *res;
+	bool exists;
 
-	rv = store_exec(st,
-	                "CREATE TABLE IF NOT EXISTS schema_migrations ("
-	                " version integer PRIMARY KEY,"
-	                " name text NOT NULL,"
-	                " checksum text NOT NULL DEFAULT '',"
-	                " applied_at timestamptz NOT NULL DEFAULT now())",
-	                0, NULL, NULL);
+	/*
+	 * Create the table only when it is missing: CREATE ... IF NOT EXISTS
+	 * needs CREATE on the schema even when the table exists, and rewindd
+	 * runs as an application role without it (docs/audit.md, "Roles").
+	 */
+	if ((rv = store_exec(st, "SELECT to_regclass('schema_migrations') IS NOT NULL", 0, NULL,
+	                     &res)) != 0)
+		return rv;
+	exists = store_col_bool(res, 0, 0);
+	PQclear(res);
+	if (!exists)
+		rv = store_exec(st,
+		                "CREATE TABLE IF NOT EXISTS schema_migrations ("
+		                " version integer PRIMARY KEY,"
+		                " name text NOT NULL,"
+		                " checksum text NOT NULL DEFAULT '',"
+		                " applied_at timestamptz NOT NULL DEFAULT now())",
+		                0, NULL, NULL);
 	if (rv)
 		return rv;
 	for (unsigned i = 0; i < store_migrations_count; i++) {

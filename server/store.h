@@ -17,8 +17,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "auditq.h"
 #include "domain.h"
 #include "domain_coord.h"
+#include "ledger.h"
 
 typedef struct store store_t;
 
@@ -386,5 +388,23 @@ int store_notify_done(store_t *st, int64_t id, bool ok, const char *error, int r
 
 /* The channel the coordinator listens on for new operations. */
 #define STORE_OP_CHANNEL "rewind_ops"
+/* --- audit queries and the ledger (store_audit.c) -------------------------- */
+
+/*
+ * Answers an audit query (not verify/sign) from the read-only views of
+ * docs/audit.md into out (owned by the caller: rw_table_free()).
+ * RW_ENOTFOUND for an unknown environment or release.
+ */
+int store_auditq(store_t *st, const rw_auditq_t *q, rw_table_t *out);
+
+/* Ledger rows after (after_seq, after_id) in chain order; *out malloc'd, owned by the caller. */
+int store_ledger_batch(store_t *st, int64_t after_seq, int64_t after_id, uint32_t limit,
+                       rw_ledger_row_t **out, size_t *n);
+/* Every signed head, by position; *out malloc'd, owned by the caller. */
+int store_ledger_heads(store_t *st, rw_ledger_head_t **out, size_t *n);
+/* The chain's last row (seq 0 when empty), and whether a head already signs it. */
+int store_ledger_tip(store_t *st, int64_t *seq, char hash[LEDGER_HASH_HEX + 1], bool *signed_);
+/* Appends a signed head; sets h->id. */
+int store_ledger_head_add(store_t *st, rw_ledger_head_t *h);
 
 #endif

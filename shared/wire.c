@@ -91,6 +91,8 @@ static const char *kind_names[WIRE_KIND_COUNT] = {
 	[WIRE_DECISION] = "decision",
 	[WIRE_INCIDENT_REPORT] = "incident-report",
 	[WIRE_REPORT] = "report",
+	[WIRE_AUDIT_QUERY] = "audit-query",
+	[WIRE_AUDIT_TABLE] = "audit-table",
 };
 
 /* Envelope body case for each kind; the table is the single source of the mapping. */
@@ -166,6 +168,8 @@ static const Rewind__V1__Envelope__BodyCase kind_cases[WIRE_KIND_COUNT] = {
 	[WIRE_DECISION] = REWIND__V1__ENVELOPE__BODY_DECISION,
 	[WIRE_INCIDENT_REPORT] = REWIND__V1__ENVELOPE__BODY_INCIDENT_REPORT,
 	[WIRE_REPORT] = REWIND__V1__ENVELOPE__BODY_REPORT,
+	[WIRE_AUDIT_QUERY] = REWIND__V1__ENVELOPE__BODY_AUDIT_QUERY,
+	[WIRE_AUDIT_TABLE] = REWIND__V1__ENVELOPE__BODY_AUDIT_TABLE,
 };
 
 const char *
@@ -237,6 +241,7 @@ wire_msg_free(wire_msg_t *m)
 	}
 	if (WIRE_IS_COORD(m->kind))
 		wire_coord_free(m);
+	wire_free_audit(m);
 	free(m);
 }
 
@@ -620,6 +625,8 @@ dec_validate(struct dec *d, wire_msg_t *m)
 		return m->u.query.id > 0 ? 0 : wire_dec_fail(d, RW_EINVAL, "id", "must be a backup id");
 	case WIRE_ARTIFACT_LIST:
 		return m->u.query.id >= 0 ? 0 : wire_dec_fail(d, RW_EINVAL, "release", "must be an id");
+	case WIRE_AUDIT_QUERY:
+		return wire_validate_audit(d, m);
 	default:
 		return 0;
 	}
@@ -745,6 +752,8 @@ dec_body(struct dec *d, const pb_env_t *e, wire_msg_t *m)
 			return wire_dec_agent(d, e, m);
 		if (WIRE_IS_COORD(m->kind))
 			return wire_dec_coord(d, e, m);
+		if (m->kind >= WIRE_AUDIT_QUERY && m->kind <= WIRE_AUDIT_TABLE)
+			return wire_dec_audit(d, e, m);
 		return dec_body_artifacts(d, e, m);
 	}
 }
@@ -1025,6 +1034,7 @@ struct enc {
 	void **ptrs;
 	struct enc_agent agent;
 	struct enc_coord coord;
+	struct enc_audit audit;
 };
 
 /* Fills ptrs with pointers to packed items; returns RW_ENOMEM on allocation failure. */
@@ -1334,6 +1344,8 @@ wire_encode(const wire_msg_t *m, uint8_t **buf, size_t *len)
 		rv = wire_enc_agent(&x.agent, m, &e);
 	else if (WIRE_IS_COORD(m->kind))
 		rv = wire_enc_coord(&x.coord, m, &e);
+	else if (m->kind >= WIRE_AUDIT_QUERY && m->kind <= WIRE_AUDIT_TABLE)
+		rv = wire_enc_audit(&x.audit, m, &e);
 	else
 		rv = enc_artifacts(&x, m, &e);
 	if (rv == 0) {
@@ -1348,5 +1360,6 @@ wire_encode(const wire_msg_t *m, uint8_t **buf, size_t *len)
 	free(x.ptrs);
 	wire_enc_agent_free(&x.agent);
 	wire_enc_coord_free(&x.coord);
+	wire_enc_audit_free(&x.audit);
 	return rv;
 }

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "auditq.h"
 #include "domain.h"
 #include "domain_coord.h"
 #include "pki.h"
@@ -106,6 +107,8 @@ enum wire_kind {
 	WIRE_DECISION,
 	WIRE_INCIDENT_REPORT,
 	WIRE_REPORT,
+	WIRE_AUDIT_QUERY,              /* wire_audit.c */
+	WIRE_AUDIT_TABLE,
 	WIRE_KIND_COUNT
 };
 
@@ -223,6 +226,8 @@ typedef struct wire_msg {
 		char *text;                    /* REPORT: Markdown, owned */
 		/* OP_LIST, INCIDENT_LIST use query (env, limit); OP_LIST_OK and
 		   INCIDENT_LIST_OK use list (rw_operation_t[], rw_incident_t[] without timelines). */
+		rw_auditq_t aquery;            /* AUDIT_QUERY */
+		rw_table_t table;              /* AUDIT_TABLE; cells owned */
 	} u;
 } wire_msg_t;
 

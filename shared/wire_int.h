@@ -48,5 +48,22 @@ int wire_enc_coord(struct enc_coord *x, const wire_msg_t *m, pb_env_t *e);
 void wire_enc_coord_free(struct enc_coord *x);
 /* Releases what a decoded coordination message owns (not m itself). */
 void wire_coord_free(wire_msg_t *m);
+/* Audit messages (wire_audit.c). */
+int wire_dec_audit(struct dec *d, const pb_env_t *e, wire_msg_t *m);
+int wire_validate_audit(struct dec *d, wire_msg_t *m);
+void wire_free_audit(wire_msg_t *m);
+
+/* Everything allocated while encoding one audit message; freed after packing. */
+struct enc_audit {
+	void *table;                    /* Rewind__V1__AuditTable */
+	void *query;                    /* Rewind__V1__AuditQuery */
+	void *cols;
+	void *colptrs;
+	void *rows;
+	void *rowptrs;
+	char types[RW_TABLE_COLS_MAX][2];
+};
+int wire_enc_audit(struct enc_audit *x, const wire_msg_t *m, pb_env_t *e);
+void wire_enc_audit_free(struct enc_audit *x);
 
 #endif
