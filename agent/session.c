@@ -32,6 +32,12 @@
 
 #define DONE_RING 32            /* remembered finished actions (for retried assignments) */
 #define HEARTBEAT_MS 2000       /* progress renews the lease at least this often */
+/*
+ * Anti-entropy: every this many reports is a full snapshot, so a change the
+ * watch never delivered (a missed DELETED) cannot stay wrong on the server
+ * for longer than this many intervals.
+ */
+#define FULL_EVERY 10
 
 struct done_action {
 	int64_t id;
@@ -468,9 +474,11 @@ build_report(struct session *s, rw_probe_result_t *probes, size_t nprobes, bool 
 	snprintf(st->cluster, sizeof(st->cluster), "%s", s->o.cluster);
 	snprintf(st->node, sizeof(st->node), "%s", s->o.node);
 	pthread_mutex_lock(&s->lock);
-	*full = st->full = s->need_full;
 	st->epoch = s->epoch;
 	st->seq = ++s->seq;
+	if (st->seq % FULL_EVERY == 0)
+		s->need_full = true;
+	*full = st->full = s->need_full;
 	struct podtab *pt = s->need_full ? &s->known : &s->pending;
 	struct deptab *dt = s->need_full ? &s->kdeps : &s->pdeps;
 	if (pt->n && (st->pods = malloc(pt->n * sizeof(*st->pods)))) {
