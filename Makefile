@@ -31,7 +31,7 @@ demo: build
 	@bash scripts/demo.sh $(BUILD)/bin
 
 bench: build
-	@bash bench/run.sh $(BUILD)/bin
+	@bash bench/audit_queries.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

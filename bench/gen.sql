@@ -1,7 +1,7 @@
 -- gen.sql — a large release history for timing the audit queries
 -- (docs/performance.md).  Run on an empty, migrated database:
 --   psql -v releases=1000000 -v services=1000 -f bench/gen.sql
--- Audit events are generated separately by bench/run.sh in chunks (gen_events.sql),
+-- Audit events are generated separately by bench/audit_queries.sh in chunks (gen_events.sql),
 -- through the real chain trigger.
 --
 -- Shape: services round-robin; one release every 90 s from 2023-01-01;
@@ -34,18 +34,18 @@ SELECT g, 1 + g % :services, 'v' || g, 'ghcr.io/bench/svc-' || (1 + g % :service
   FROM generate_series(1, :releases) g;
 SELECT setval('releases_id_seq', :releases);
 
-INSERT INTO deployments (id, release_id, environment_id, started_at, finished_at, outcome,
+INSERT INTO deployments (id, release_id, service_id, environment_id, started_at, finished_at, outcome,
                          known_good, actor, kind)
-SELECT r.id, r.id, e.id, r.created_at + interval '1 hour', r.created_at + interval '65 minutes',
+SELECT r.id, r.id, r.service_id, e.id, r.created_at + interval '1 hour', r.created_at + interval '65 minutes',
        CASE WHEN r.id % 50 = 0 THEN 'failed' WHEN r.id % 50 = 1 THEN 'rolled-back'
             ELSE 'succeeded' END,
        r.id % 50 > 1, 'bench', CASE WHEN r.id % 97 = 0 THEN 'hotfix' ELSE 'deploy' END
   FROM releases r, environments e
  WHERE e.name = 'bench-prod';
 
-INSERT INTO deployments (id, release_id, environment_id, started_at, finished_at, outcome,
-                         known_good, actor, kind, reason, decision, replaces_id)
-SELECT :releases + d.id, d.release_id - :services, d.environment_id,
+INSERT INTO deployments (id, release_id, service_id, environment_id, started_at, finished_at,
+                         outcome, known_good, actor, kind, reason, decision, replaces_id)
+SELECT :releases + d.id, d.release_id - :services, d.service_id, d.environment_id,
        d.started_at + interval '3 minutes', d.started_at + interval '6 minutes', 'succeeded',
        true, 'bench', 'rollback', 'bench: health check failed', 'production down: roll back', d.id
   FROM deployments d

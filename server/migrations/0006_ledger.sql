@@ -22,6 +22,21 @@ ALTER TABLE deployments
 ALTER TABLE deployments
 	ADD CONSTRAINT deployments_reason_len CHECK (octet_length(reason) <= 2048),
 	ADD CONSTRAINT deployments_decision_len CHECK (octet_length(decision) <= 2048);
+-- Every deployment names its service (0005 added the column; writers that
+-- only give the release get it filled here), so what-ran can walk
+-- deployments_env_service_idx instead of joining releases per row.
+CREATE FUNCTION deployments_fill_service() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	IF NEW.service_id IS NULL THEN
+		SELECT service_id INTO NEW.service_id FROM releases WHERE id = NEW.release_id;
+	END IF;
+	RETURN NEW;
+END $$;
+CREATE TRIGGER deployments_fill_service BEFORE INSERT ON deployments
+	FOR EACH ROW EXECUTE FUNCTION deployments_fill_service();
+UPDATE deployments d SET service_id = r.service_id
+  FROM releases r WHERE r.id = d.release_id AND d.service_id IS NULL;
+
 -- What ran at a moment: the latest succeeded deployment per service and env.
 CREATE INDEX deployments_env_succeeded_idx ON deployments (environment_id, started_at DESC, id DESC)
 	WHERE outcome = 'succeeded';
@@ -208,7 +223,7 @@ CREATE FUNCTION audit_what_ran(env_name text, at_time timestamptz)
 	AS $$
 SELECT s.name, w.version, w.image_ref, w.digest, w.id, w.kind, w.started_at, w.actor,
        (SELECT r2.version FROM deployments d2 JOIN releases r2 ON r2.id = d2.release_id
-         WHERE d2.environment_id = e.id AND r2.service_id = s.id
+         WHERE d2.environment_id = e.id AND d2.service_id = s.id
            AND d2.started_at <= at_time AND d2.started_at > w.started_at
            AND (d2.finished_at IS NULL OR d2.finished_at > at_time)
          ORDER BY d2.started_at DESC, d2.id DESC LIMIT 1)
@@ -217,7 +232,8 @@ SELECT s.name, w.version, w.image_ref, w.digest, w.id, w.kind, w.started_at, w.a
   CROSS JOIN LATERAL (
 	SELECT d.id, d.kind, d.started_at, d.actor, r.version, r.image_ref, r.digest
 	  FROM deployments d JOIN releases r ON r.id = d.release_id
-	 WHERE d.environment_id = e.id AND r.service_id = s.id
+	 -- d.service_id (0005) walks deployments_env_service_idx newest first.
+	 WHERE d.environment_id = e.id AND d.service_id = s.id
 	   AND d.outcome = 'succeeded' AND d.started_at <= at_time
 	 ORDER BY d.started_at DESC, d.id DESC LIMIT 1) w
  WHERE e.name = env_name

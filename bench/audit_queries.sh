@@ -3,7 +3,7 @@
 # audit query end to end (rewindctl -> rewindd -> PostgreSQL), as recorded in
 # docs/performance.md.  Not part of the test suite (it takes minutes).
 #
-#   bench/run.sh BUILD_DIR [RELEASES] [EVENTS]     (defaults 1000000 10000000)
+#   bench/audit_queries.sh BUILD_DIR [RELEASES] [EVENTS]     (defaults 1000000 10000000)
 #
 # Prints the machine, generation times, and a markdown table of latencies
 # (best and median of 5 runs, milliseconds).
