@@ -131,7 +131,11 @@ psql -X -q "$PGTEST_ADMIN_URL" -c "CREATE DATABASE shop" >/dev/null
 psql -X -q "postgresql://postgres@127.0.0.1:$PGTEST_PORT/shop" -c "CREATE TABLE bookings (id int); INSERT INTO bookings VALUES (1), (2)" >/dev/null
 run "$CTL" env set-db production --db-url "postgresql://postgres@127.0.0.1:$PGTEST_PORT/shop" --sanity-sql "SELECT count(*) FROM bookings"
 export REWIND_CONFIG=operator.conf
-for _ in $(seq 1 100); do "$CTL" status --env production 2>/dev/null | grep -q 'agents 2/2 reporting' && "$CTL" status --env staging 2>/dev/null | grep -q 'agents 2/2 reporting' && break; sleep 0.2; done
+for _ in $(seq 1 100); do
+	grep -q 'agents 2/2 reporting' <<<"$("$CTL" status --env production 2>/dev/null)" &&
+		grep -q 'agents 2/2 reporting' <<<"$("$CTL" status --env staging 2>/dev/null)" && break
+	sleep 0.2
+done
 
 say "Runbook 1: capture v1 — digests from the registry, config archive, verified backup"
 mkdir -p infra/k8s docs

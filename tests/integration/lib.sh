@@ -251,7 +251,7 @@ it_wait_reporting() {
 	local env=$1 want=$2 secs=${3:-20} i
 	for i in $(seq 1 $((secs * 5))); do
 		as viewer rewindctl status --env "$env"
-		printf '%s\n' "$OUT" | grep -Eq "agents $want/[0-9]+ reporting" && return 0
+		grep -Eq "agents $want/[0-9]+ reporting" <<<"$OUT" && return 0
 		sleep 0.2
 	done
 	die "agents of $env did not report: $OUT"

@@ -10,8 +10,11 @@ trap 'rm -rf "$TMPDIR"' EXIT
 out=$(bash "$SRC/scripts/demo.sh" "$BIN" 2>&1) || { printf '%s\n' "$out"; echo "FAIL: demo exited non-zero"; exit 1; }
 fails=0
 want() {
-	if ! printf '%s\n' "$out" | grep -Eq -- "$1"; then
+	# A here-string, not `printf | grep -q`: grep leaving at its first match
+	# would kill printf with SIGPIPE, which pipefail reports as a failure.
+	if ! grep -Eq -- "$1" <<<"$out"; then
 		echo "FAIL: demo output lacks /$1/"
+		[ "$fails" -gt 0 ] || printf '%s\n' "$out" | tail -60
 		fails=$((fails + 1))
 	fi
 }

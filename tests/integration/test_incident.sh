@@ -42,7 +42,7 @@ t0=$(date +%s%N)
 expect_fail 1 'failed its health check' as operator rewindctl deploy --env production --release $FE:fe-v2-unhealthy
 for i in $(seq 1 100); do
 	as viewer rewindctl op list --env production
-	printf '%s\n' "$OUT" | grep -Eq 'rollback +production +succeeded +rewindd' && break
+	grep -Eq 'rollback +production +succeeded +rewindd' <<<"$OUT" && break
 	sleep 0.2
 done
 t1=$(date +%s%N)
@@ -82,14 +82,28 @@ PORT2=$(free_port)
 	--log-file "$IT_DIR/rewindd2.log" --report-interval-ms 300 &
 IT_PIDS+=($!)
 for i in $(seq 1 100); do grep -q ' listening ' "$IT_DIR/rewindd2.log" 2>/dev/null && break; sleep 0.05; done
-as operator rewindctl rollback --env production --service $FE --reason "crash" --incident "$INC" --no-wait
-check '[ "$RC" -eq 0 ]' "first rollback queued"
-REWIND_SERVER="tls+tcp://127.0.0.1:$PORT2" as operator rewindctl rollback --env production --service $FE --reason "crash, again" --incident "$INC"
-check '[ "$RC" -eq 1 ] && printf "%s\n" "$OUT" | grep -q "already in flight in production (operation #"' \
-	"a second rollback through another rewindd is refused"
+# Both at the same moment, one through each server: exactly one is accepted, the
+# other refused by the database (a second request made later could find the first
+# already finished on a fast machine, or still planning on a slow one).
+RW1=$IT_DIR/rb1.out RW2=$IT_DIR/rb2.out
+( as operator rewindctl rollback --env production --service $FE --reason "crash" --incident "$INC" --no-wait
+  printf '%s\n%s\n' "$RC" "$OUT" >"$RW1" ) &
+p1=$!
+( REWIND_SERVER="tls+tcp://127.0.0.1:$PORT2" as operator rewindctl rollback --env production --service $FE --reason "crash, again" --incident "$INC" --no-wait
+  printf '%s\n%s\n' "$RC" "$OUT" >"$RW2" ) &
+p2=$!
+wait "$p1" "$p2" || true
+OUT="$(cat "$RW1")
+---
+$(cat "$RW2")"
+RC=0
+check '[ "$(head -1 "$RW1")$(head -1 "$RW2")" = "01" ] || [ "$(head -1 "$RW1")$(head -1 "$RW2")" = "10" ]' \
+	"of two simultaneous rollbacks (two rewindd) exactly one is accepted"
+check 'grep -q "already in flight in production (operation #" "$RW1" "$RW2"' \
+	"the other is refused: already in flight"
 for i in $(seq 1 100); do
 	as viewer rewindctl op list --env production
-	printf '%s\n' "$OUT" | grep -Eq '^ *[0-9]+ +rollback +production +(queued|running)' || break
+	grep -Eq '^ *[0-9]+ +rollback +production +(queued|running)' <<<"$OUT" || break
 	sleep 0.2
 done
 
