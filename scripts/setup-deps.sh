@@ -13,6 +13,7 @@ PKGS=(
   docker-registry apache2-utils python3
   postgresql postgresql-client
   curl ca-certificates
+  clang libclang-rt-14-dev
 )
 
 missing=()
