@@ -3,7 +3,7 @@ BUILD      ?= build
 ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
 
-.PHONY: all deps build build-asan test test-plain test-asan demo bench clean
+.PHONY: all deps build build-asan test test-plain test-asan demo bench soak clean
 
 all: build
 
@@ -35,3 +35,7 @@ bench: build
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)
+
+# Not in CI: SOAK_AGENTS x 110 pods for SOAK_SECS (bench/soak.sh, docs/reliability.md).
+soak: build
+	@bash bench/soak.sh $(BUILD)/bin

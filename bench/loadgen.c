@@ -43,6 +43,7 @@ struct lg_cfg {
 	enum lg_mode mode;
 	const char *url, *pki_dir, *ack_log, *prefix;
 	int agents, pods, changes, rounds, seconds, open_retries_s;
+	int interval_ms;         /* ingest: pause between an agent's reports (0: none) */
 	long reports;            /* per agent, after the first snapshot */
 	int64_t deadline_us;
 };
@@ -203,6 +204,9 @@ lg_ingest_agent(void *arg)
 			a->acked_reports++;
 			full = resp->u.list.resync;
 			wire_msg_free(resp);
+			/* Paced like a real agent (soak); short sleeps keep the deadline. */
+			for (int ms = 0; ms < cfg->interval_ms && lg_time_left(cfg); ms += 100)
+				usleep(100000);
 			continue;
 		}
 		a->errors++;
@@ -426,7 +430,7 @@ lg_usage(void)
 	fprintf(stderr,
 	        "usage: loadgen ingest|fanout --server URL --pki-dir DIR [--agents N] [--pods N]\n"
 	        "       [--changes N] [--reports N] [--seconds N] [--rounds N] [--prefix P]\n"
-	        "       [--ack-log FILE] [--connect-retry-s N]\n");
+	        "       [--ack-log FILE] [--connect-retry-s N] [--interval-ms N]\n");
 }
 
 static int
@@ -436,7 +440,8 @@ lg_args(int argc, char **argv, struct lg_cfg *c)
 	    {"server", 1, 0, 's'}, {"pki-dir", 1, 0, 'p'}, {"agents", 1, 0, 'a'},
 	    {"pods", 1, 0, 'n'},   {"changes", 1, 0, 'c'}, {"reports", 1, 0, 'r'},
 	    {"seconds", 1, 0, 't'}, {"rounds", 1, 0, 'R'}, {"prefix", 1, 0, 'P'},
-	    {"ack-log", 1, 0, 'A'}, {"connect-retry-s", 1, 0, 'C'}, {0, 0, 0, 0}};
+	    {"ack-log", 1, 0, 'A'}, {"connect-retry-s", 1, 0, 'C'}, {"interval-ms", 1, 0, 'I'},
+	    {0, 0, 0, 0}};
 	int o;
 
 	if (argc < 2)
@@ -463,12 +468,14 @@ lg_args(int argc, char **argv, struct lg_cfg *c)
 		case 'P': c->prefix = optarg; break;
 		case 'A': c->ack_log = optarg; break;
 		case 'C': c->open_retries_s = atoi(optarg); break;
+		case 'I': c->interval_ms = atoi(optarg); break;
 		default: return RW_EINVAL;
 		}
 	}
 	if (!c->url || !c->pki_dir || c->agents < 1 || c->agents > 20000 || c->pods < 1 ||
 	    c->pods > 2000 || c->changes < 1 || c->changes > c->pods || c->seconds < 1 ||
-	    c->seconds > 86400 || c->rounds < 1 || c->rounds > 1000)
+	    c->seconds > 86400 || c->rounds < 1 || c->rounds > 1000 || c->interval_ms < 0 ||
+	    c->interval_ms > 600000)
 		return RW_EINVAL;
 	return 0;
 }

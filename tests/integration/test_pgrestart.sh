@@ -38,6 +38,6 @@ pgtest_psql -c "CREATE TEMP TABLE acks (cluster text, name text, restarts int)" 
 lost=$(tail -1 "$IT_DIR/lost.txt")
 nacks=$(wc -l <"$ACKS")
 check '[ "$lost" = 0 ]' "no acknowledged change lost ($lost of $nacks pods behind their acknowledged state)"
-check 'grep -Eq "store|db|database" "$IT_DIR/rewindd.log"' "rewindd logged the database outage"
+check 'grep -q "store.reconnect" "$IT_DIR/rewindd.log"' "rewindd logged its reconnect to the database"
 printf '%s\n' "$OUT" | sed 's/^/  /'
 it_done
