@@ -40,7 +40,7 @@ if ! skip ingest; then
 	echo "ingest: pod_states rows for the bench cluster: $rows"
 	it_rewindd_stop
 	# The same rows (same columns, JSON containers, primary key and index) by COPY.
-	pgtest_psql -c "DROP TABLE IF EXISTS bench_copy; CREATE TABLE bench_copy (LIKE pod_states INCLUDING ALL)"
+	PGOPTIONS="-c client_min_messages=warning" pgtest_psql -c "DROP TABLE IF EXISTS bench_copy; CREATE TABLE bench_copy (LIKE pod_states INCLUDING ALL)"
 	python3 - "$COPY_ROWS" >"$IT_DIR/copy.csv" <<'PY'
 import sys, json
 n = int(sys.argv[1])
@@ -65,7 +65,7 @@ if ! skip fanout; then
 	it_rewindd_start --workers "$WORKERS" --contexts $((FANOUT_AGENTS * 2 + 64)) \
 		--max-sessions $((FANOUT_AGENTS + 64)) --max-wait-ms 20000
 	out=$("$BIN/loadgen" fanout --server "$IT_URL" --pki-dir "$IT_DIR/pki" --agents "$FANOUT_AGENTS" \
-		--rounds "$FANOUT_ROUNDS" --seconds 120 --prefix fan)
+		--rounds "$FANOUT_ROUNDS" --seconds $((120 + FANOUT_AGENTS / 5)) --prefix fan)
 	echo "$out"
 	p99=$(printf '%s\n' "$out" | sed -n 's/.*p99 \([0-9.]*\) ms.*/\1/p')
 	bench_note "fanout: $FANOUT_AGENTS agents over TLS, p99 create->held ${p99:-?} ms (target < 50 ms)"
