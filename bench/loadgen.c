@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +45,7 @@ struct lg_cfg {
 	const char *url, *pki_dir, *ack_log, *prefix;
 	int agents, pods, changes, rounds, seconds, open_retries_s;
 	int interval_ms;         /* ingest: pause between an agent's reports (0: none) */
+	int connect_parallel;    /* session set-ups (TLS + proof) in flight at once */
 	long reports;            /* per agent, after the first snapshot */
 	int64_t deadline_us;
 };
@@ -64,6 +66,12 @@ struct lg_agent {
 };
 
 static atomic_int lg_stop;
+/*
+ * Bounds concurrent session set-ups: a fleet does not connect all at once,
+ * and thousands of simultaneous TLS handshakes on 2 shared cores make
+ * rewindd drop connections that wait too long ("Connection shutdown").
+ */
+static sem_t lg_connect_sem;
 
 /* ------------------------------------------------------------------------ */
 
@@ -100,7 +108,11 @@ lg_open(const struct lg_cfg *cfg, const char *crt, const char *key, link_t **out
 
 	snprintf(pki_ca, sizeof(pki_ca), "%s/ca.crt", cfg->pki_dir);
 	for (;;) {
-		if ((rv = link_open(&o, out, msg, sizeof(msg))) == 0)
+		while (sem_wait(&lg_connect_sem) != 0 && errno == EINTR)
+			;
+		rv = link_open(&o, out, msg, sizeof(msg));
+		sem_post(&lg_connect_sem);
+		if (rv == 0)
 			return 0;
 		if (rv != RW_ECONNECT || rw_now_us() > give_up || atomic_load(&lg_stop)) {
 			fprintf(stderr, "loadgen: %s: %s\n", crt, msg);
@@ -430,7 +442,7 @@ lg_usage(void)
 	fprintf(stderr,
 	        "usage: loadgen ingest|fanout --server URL --pki-dir DIR [--agents N] [--pods N]\n"
 	        "       [--changes N] [--reports N] [--seconds N] [--rounds N] [--prefix P]\n"
-	        "       [--ack-log FILE] [--connect-retry-s N] [--interval-ms N]\n");
+	        "       [--ack-log FILE] [--connect-retry-s N] [--interval-ms N] [--connect-parallel N]\n");
 }
 
 static int
@@ -441,13 +453,14 @@ lg_args(int argc, char **argv, struct lg_cfg *c)
 	    {"pods", 1, 0, 'n'},   {"changes", 1, 0, 'c'}, {"reports", 1, 0, 'r'},
 	    {"seconds", 1, 0, 't'}, {"rounds", 1, 0, 'R'}, {"prefix", 1, 0, 'P'},
 	    {"ack-log", 1, 0, 'A'}, {"connect-retry-s", 1, 0, 'C'}, {"interval-ms", 1, 0, 'I'},
-	    {0, 0, 0, 0}};
+	    {"connect-parallel", 1, 0, 'J'}, {0, 0, 0, 0}};
 	int o;
 
 	if (argc < 2)
 		return RW_EINVAL;
 	*c = (struct lg_cfg){.agents = 10, .pods = 110, .changes = 110, .reports = -1,
-	                     .seconds = 10, .rounds = 3, .prefix = "bench", .open_retries_s = 20};
+	                     .seconds = 10, .rounds = 3, .prefix = "bench", .open_retries_s = 20,
+	                     .connect_parallel = 16};
 	if (strcmp(argv[1], "ingest") == 0)
 		c->mode = LG_INGEST;
 	else if (strcmp(argv[1], "fanout") == 0)
@@ -469,13 +482,14 @@ lg_args(int argc, char **argv, struct lg_cfg *c)
 		case 'A': c->ack_log = optarg; break;
 		case 'C': c->open_retries_s = atoi(optarg); break;
 		case 'I': c->interval_ms = atoi(optarg); break;
+		case 'J': c->connect_parallel = atoi(optarg); break;
 		default: return RW_EINVAL;
 		}
 	}
 	if (!c->url || !c->pki_dir || c->agents < 1 || c->agents > 20000 || c->pods < 1 ||
 	    c->pods > 2000 || c->changes < 1 || c->changes > c->pods || c->seconds < 1 ||
 	    c->seconds > 86400 || c->rounds < 1 || c->rounds > 1000 || c->interval_ms < 0 ||
-	    c->interval_ms > 600000)
+	    c->interval_ms > 600000 || c->connect_parallel < 1 || c->connect_parallel > 10000)
 		return RW_EINVAL;
 	return 0;
 }
@@ -520,6 +534,8 @@ main(int argc, char **argv)
 		return 2;
 	}
 	srand((unsigned)(getpid() ^ time(NULL)));
+	if (sem_init(&lg_connect_sem, 0, (unsigned)cfg.connect_parallel) != 0)
+		return 1;
 	if (!(ag = calloc((size_t)cfg.agents, sizeof(*ag))) || lg_setup_agents(&cfg, ag))
 		return 1;
 	cfg.deadline_us = rw_now_us() + (int64_t)cfg.seconds * 1000000;

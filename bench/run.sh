@@ -65,7 +65,8 @@ if ! skip fanout; then
 	it_rewindd_start --workers "$WORKERS" --contexts $((FANOUT_AGENTS * 2 + 64)) \
 		--max-sessions $((FANOUT_AGENTS + 64)) --max-wait-ms 20000
 	out=$("$BIN/loadgen" fanout --server "$IT_URL" --pki-dir "$IT_DIR/pki" --agents "$FANOUT_AGENTS" \
-		--rounds "$FANOUT_ROUNDS" --seconds $((120 + FANOUT_AGENTS / 5)) --prefix fan)
+		--rounds "$FANOUT_ROUNDS" --seconds $((120 + FANOUT_AGENTS / 5)) --prefix fan \
+		--connect-retry-s $((60 + FANOUT_AGENTS / 10)))
 	echo "$out"
 	p99=$(printf '%s\n' "$out" | sed -n 's/.*p99 \([0-9.]*\) ms.*/\1/p')
 	bench_note "fanout: $FANOUT_AGENTS agents over TLS, p99 create->held ${p99:-?} ms (target < 50 ms)"
