@@ -24,9 +24,11 @@ sleep 3 # down for a while: reports fail meanwhile
 _pgtest_pg_start || die "PostgreSQL did not start again"
 # Acknowledged after the restart: rewindd reconnected without help.
 mark=$(pgtest_psql -Atc "SELECT coalesce(max((containers->0->>'restarts')::int), 0) FROM pod_states WHERE cluster = 'pgr'")
-wait "$LG" || true
+lg_rc=0
+wait "$LG" || lg_rc=$?
 OUT=$(cat "$IT_DIR/loadgen.out")
-RC=0
+RC=$lg_rc
+check '[ "$lg_rc" -eq 0 ]' "loadgen exited cleanly (under ASan: no leak or error report)"
 check 'printf "%s" "$OUT" | grep -Eq "errors=[1-9]"' "loadgen saw failed reports while PostgreSQL was down"
 last=$(pgtest_psql -Atc "SELECT coalesce(max((containers->0->>'restarts')::int), 0) FROM pod_states WHERE cluster = 'pgr'")
 check '[ "$last" -gt "$mark" ]' "reports committed after the restart ($mark -> $last): rewindd reconnected by itself"
