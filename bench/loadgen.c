@@ -544,12 +544,15 @@ main(int argc, char **argv)
 		if (pthread_create(&ag[i].th, NULL,
 		                   cfg.mode == LG_INGEST ? lg_ingest_agent : lg_fanout_agent, &ag[i]))
 			break;
+	/* All sessions up (bounded by the deadline): fan-out starts its clock
+	 * then; the soak measures rewindd's memory from then on. */
+	for (int i = 0; i < started; i++)
+		while (!atomic_load(&ag[i].ready) && lg_time_left(&cfg))
+			usleep(10000);
+	printf("%s: %d sessions up in %.1f s\n", cfg.mode == LG_FANOUT ? "fanout" : "ingest", started,
+	       (double)(rw_now_us() - t0) / 1e6);
+	fflush(stdout);
 	if (cfg.mode == LG_FANOUT) {
-		/* All sessions up before the clock starts (bounded by the deadline). */
-		for (int i = 0; i < started; i++)
-			while (!atomic_load(&ag[i].ready) && lg_time_left(&cfg))
-				usleep(10000);
-		printf("fanout: %d sessions up in %.1f s\n", started, (double)(rw_now_us() - t0) / 1e6);
 		rv = lg_fanout(&cfg, ag);
 		atomic_store(&lg_stop, 1);
 		for (int i = 0; i < started; i++)

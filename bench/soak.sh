@@ -27,9 +27,15 @@ echo "soak: $AGENTS agents x 110 pods, every ${INTERVAL} ms, ${SECS} s ($(bench_
 	--connect-retry-s 60 >"$IT_DIR/loadgen.out" 2>&1 &
 LG=$!
 IT_PIDS+=("$LG")
+# Warm-up counts from the moment every session is up (set-ups are spread out).
+until grep -q 'sessions up' "$IT_DIR/loadgen.out" 2>/dev/null; do
+	kill -0 "$LG" 2>/dev/null || break
+	sleep 0.5
+done
+grep 'sessions up' "$IT_DIR/loadgen.out" || true
 sleep "$WARMUP"
 rss0=$(awk '/VmRSS/ {print $2}' /proc/$IT_RWD_PID/status)
-echo "soak: rewindd RSS after ${WARMUP} s warm-up: $((rss0 / 1024)) MiB"
+echo "soak: rewindd RSS ${WARMUP} s after every session is up: $((rss0 / 1024)) MiB"
 wait "$LG" || true
 rss1=$(awk '/VmRSS/ {print $2}' /proc/$IT_RWD_PID/status)
 hwm=$(awk '/VmHWM/ {print $2}' /proc/$IT_RWD_PID/status)
