@@ -3,7 +3,7 @@ BUILD      ?= build
 ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
 
-.PHONY: all deps build build-asan test test-plain test-asan demo bench clean
+.PHONY: all deps build build-asan test test-plain test-asan demo bench bench-audit soak clean
 
 all: build
 
@@ -30,8 +30,17 @@ test-asan: build-asan
 demo: build
 	@bash scripts/demo.sh $(BUILD)/bin
 
+# Ingestion vs COPY, fan-out, agent footprint (bench/run.sh, docs/performance.md).
 bench: build
+	@bash bench/run.sh $(BUILD)/bin
+
+# Audit queries on a generated history (1M releases, 10M events by default; minutes).
+bench-audit: build
 	@bash bench/audit_queries.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)
+
+# Not in CI: SOAK_AGENTS x 110 pods for SOAK_SECS (bench/soak.sh, docs/reliability.md).
+soak: build
+	@bash bench/soak.sh $(BUILD)/bin

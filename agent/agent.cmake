@@ -15,4 +15,6 @@ target_include_directories(rewind_agentlib PUBLIC ${CMAKE_SOURCE_DIR}/agent)
 target_link_libraries(rewind_agentlib PUBLIC rewind_shared PkgConfig::CURL PkgConfig::JANSSON
                       PkgConfig::YAML Threads::Threads)
 
-include(${CMAKE_SOURCE_DIR}/tests/agent/agent_tests.cmake OPTIONAL)
+if(NOT REWIND_FUZZ)
+  include(${CMAKE_SOURCE_DIR}/tests/agent/agent_tests.cmake OPTIONAL)
+endif()

@@ -22,6 +22,9 @@
 #include "podstate.h"
 #include "rollout.h"
 
+/* format attribute: callers' arguments are checked (clang -Wformat-nonliteral). */
+static int ka_fail(int rc, char *buf, size_t sz, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
 static int
 ka_fail(int rc, char *buf, size_t sz, const char *fmt, ...)
 {

@@ -47,6 +47,9 @@ struct kprogress {
 	const atomic_int *a, *b; /* either set aborts the transfer */
 };
 
+/* format attribute: callers' arguments are checked (clang -Wformat-nonliteral). */
+static int kube_fail(int rc, char *msg, size_t msgsz, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
 static int
 kube_fail(int rc, char *msg, size_t msgsz, const char *fmt, ...)
 {

@@ -26,6 +26,11 @@
 
 #define KUBECFG_YAML_NODES_MAX 100000
 
+/* The format attribute lets the compiler check every caller's arguments
+ * (clang's -Wformat-nonliteral refuses the vsnprintf below without it). */
+static int kc_fail(int rc, char *msg, size_t msgsz, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
 static int
 kc_fail(int rc, char *msg, size_t msgsz, const char *fmt, ...)
 {

@@ -9,6 +9,9 @@
 
 #include "err.h"
 
+/* format attribute: callers' arguments are checked (clang -Wformat-nonliteral). */
+static int ps_fail(int rc, char *msg, size_t msgsz, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
 static int
 ps_fail(int rc, char *msg, size_t msgsz, const char *fmt, ...)
 {

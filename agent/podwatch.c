@@ -54,6 +54,9 @@ struct podwatch {
 	unsigned int seed;
 };
 
+/* format attribute: callers' arguments are checked (clang -Wformat-nonliteral). */
+static int pw_fail(int rc, char *msg, size_t msgsz, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
 static int
 pw_fail(int rc, char *msg, size_t msgsz, const char *fmt, ...)
 {

@@ -2,7 +2,9 @@
 # bench/agent_footprint.sh BIN_DIR [SECONDS] — RSS and CPU of one rewind-agent
 # reporting 110 pods (k3s's default maximum per node) at a 5 s interval,
 # probing every pod's health endpoint, against rewindd and a simulated
-# cluster on loopback.  Prints the figures; asserts nothing.
+# cluster on loopback, side by side with `kubectl get pods -A -w` watching the
+# same simulator over the same window (kubectl only watches: it neither
+# reports nor probes).  Prints the figures; asserts nothing.
 set -euo pipefail
 BIN=$(cd "${1:-build/bin}" && pwd)
 SECS=${2:-60}
@@ -20,15 +22,29 @@ done
 node=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["nodes"][0]["name"])' "$SRC/tests/agent/scenario-110pods.json")
 it_agent bench "$node" --report-interval-ms 5000
 pid=$IT_AGENT_PID
-sleep 10   # start-up: list, first snapshot, first probes
+# kubectl may be a dispatcher that runs the real client as a child (the
+# cloud SDK's): count the whole process tree.
+tree_pids() { local p=$1 c; echo "$p"; for c in $(pgrep -P "$p"); do tree_pids "$c"; done; }
+tree_cpu() { local p u=0 s=0 a b; for p in $(tree_pids "$1"); do read -r a b < <(awk '{print $14, $15}' /proc/$p/stat); u=$((u + a)); s=$((s + b)); done; echo "$u $s"; }
+tree_status() { local p t=0 v; for p in $(tree_pids "$2"); do v=$(awk -v k="$1:" '$1 == k {print $2}' /proc/$p/status); t=$((t + ${v:-0})); done; echo "$t"; }
+kubectl --kubeconfig "$IT_KC_bench" --cache-dir "$IT_DIR/kcache-bench" get pods -A -w \
+	>"$IT_DIR/kubectl-watch.out" 2>&1 &
+kpid=$!
+IT_PIDS+=("$kpid")
+sleep 10   # start-up: list, first snapshot, first probes; kubectl's discovery and list
 read -r u0 s0 < <(awk '{print $14, $15}' /proc/$pid/stat)
+read -r ku0 ks0 < <(tree_cpu "$kpid")
 t0=$(date +%s.%N)
 sleep "$SECS"
 read -r u1 s1 < <(awk '{print $14, $15}' /proc/$pid/stat)
+read -r ku1 ks1 < <(tree_cpu "$kpid")
 t1=$(date +%s.%N)
 hz=$(getconf CLK_TCK)
 rss=$(awk '/VmRSS/ {print $2}' /proc/$pid/status)
 hwm=$(awk '/VmHWM/ {print $2}' /proc/$pid/status)
+krss=$(tree_status VmRSS "$kpid")
+khwm=$(tree_status VmHWM "$kpid")
+kcpu=$(python3 -c "print(f'{(($ku1+$ks1)-($ku0+$ks0))/$hz/($t1-$t0)*100:.2f}')")
 as viewer rewindctl status --env bench -o json
 pods=$(printf '%s' "$OUT" | grep -c '"deployment": ' || true)
 probes=$(printf '%s' "$OUT" | grep -c '"subject": ' || true)
@@ -39,4 +55,9 @@ rss,hwm,pods,probes=map(int,sys.argv[8:12])
 cpu=((u1+s1)-(u0+s0))/hz/(t1-t0)*100
 print(f"agent footprint: pods reported={pods} probe subjects={probes} window={t1-t0:.1f}s")
 print(f"  RSS {rss/1024:.1f} MiB (peak {hwm/1024:.1f} MiB), CPU {cpu:.2f}% of one core at a 5 s interval")
+print(f"  target: RSS <= 6 MiB, CPU < 0.5% of a core")
 PY
+kname=$(readlink -f "$(command -v kubectl)")
+echo "kubectl get pods -A -w ($kname, $(tree_pids "$kpid" | wc -l) processes), same simulator, same window:"
+echo "  RSS $((krss / 1024)) MiB (peak $((khwm / 1024)) MiB), CPU ${kcpu}% of one core"
+echo "  agent RSS / kubectl RSS = $(python3 -c "print(f'{$rss/$krss:.2f}')") ($(cut -d' ' -f1-3 /proc/loadavg | sed 's/^/load /'))"

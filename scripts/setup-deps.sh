@@ -13,7 +13,7 @@ PKGS=(
   docker-registry apache2-utils python3
   postgresql postgresql-client
   curl ca-certificates
-  chromium
+  chromium clang libclang-rt-14-dev
 )
 
 missing=()
