@@ -1,13 +1,14 @@
 /*
  * fuzz_kubecfg — kubeconfig files (YAML, libyaml): kubecfg_load_text() with
  * the current context and with a named one.  Relative paths resolve against
- * an empty directory made at start; stdin is /dev/null so a tokenFile of
+ * an empty directory made at start (removed at exit); stdin is /dev/null so a tokenFile of
  * /dev/stdin cannot block the run.
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "kubecfg.h"
 
@@ -15,6 +16,13 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static char base_dir[64] = "/nonexistent";
+
+/* The directory stays empty (nothing writes there): remove it when the run ends. */
+static void
+remove_base_dir(void)
+{
+	rmdir(base_dir);
+}
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -25,8 +33,10 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argv;
 	if (!freopen("/dev/null", "r", stdin))
 		return 0;
-	if (mkdtemp(tmpl))
+	if (mkdtemp(tmpl)) {
 		snprintf(base_dir, sizeof(base_dir), "%s", tmpl);
+		atexit(remove_base_dir);
+	}
 	return 0;
 }
 

@@ -5,6 +5,7 @@
  */
 #include "link.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,12 @@
 #include "log.h"
 #include "pki.h"
 
+/* A call in progress, registered so link_shutdown() can cancel its aio. */
+struct link_call_slot {
+	nng_aio *aio;
+	struct link_call_slot *next;
+};
+
 struct link {
 	nng_socket sock;
 	nng_dialer dialer;
@@ -25,6 +32,15 @@ struct link {
 	rw_actor_t who;
 	int open;
 	int shut;              /* atomic: link_shutdown() was called */
+	/*
+	 * Calls in flight.  link_shutdown() cancels their aios instead of
+	 * closing the socket under them: NNG 1.5.2 panics ("pthread_mutex_unlock:
+	 * Invalid argument") when nng_ctx_close() runs after another thread
+	 * closed the socket.  The socket is closed only by link_close(), when no
+	 * thread uses the link any more.  lock guards calls and shut's transition.
+	 */
+	pthread_mutex_t lock;
+	struct link_call_slot *calls;
 	int established;       /* atomic: the handshake completed */
 	void (*on_lost)(void *);
 	void *on_lost_arg;
@@ -113,10 +129,14 @@ lost_cb(nng_pipe p, nng_pipe_ev ev, void *arg)
 void
 link_shutdown(link_t *l)
 {
-	if (!l || __atomic_exchange_n(&l->shut, 1, __ATOMIC_ACQ_REL))
+	if (!l)
 		return;
-	if (l->open)
-		nng_close(l->sock); /* pending aios finish with NNG_ECLOSED */
+	pthread_mutex_lock(&l->lock);
+	__atomic_store_n(&l->shut, 1, __ATOMIC_RELEASE);
+	/* Pending sends/receives finish with NNG_ECANCELED; no new ones start. */
+	for (struct link_call_slot *c = l->calls; c; c = c->next)
+		nng_aio_cancel(c->aio);
+	pthread_mutex_unlock(&l->lock);
 }
 
 /* Host part of tls+tcp://host:port, for certificate name checks. */
@@ -149,16 +169,66 @@ url_host(const char *url, char *host, size_t cap)
  * One request/reply on its own NNG context, so several threads can share a
  * session (the agent long-polls for actions while it reports).
  */
+/*
+ * Starts one operation (send or receive) of a registered call, unless the
+ * link was shut down: under l->lock, so link_shutdown() either sees the
+ * operation pending and cancels it, or this sees shut and does not start.
+ */
+static int
+ctx_start(link_t *l, nng_ctx ctx, nng_aio *aio, int send)
+{
+	int shut;
+	pthread_mutex_lock(&l->lock);
+	shut = __atomic_load_n(&l->shut, __ATOMIC_ACQUIRE);
+	if (!shut) {
+		if (send)
+			nng_ctx_send(ctx, aio);
+		else
+			nng_ctx_recv(ctx, aio);
+	}
+	pthread_mutex_unlock(&l->lock);
+	if (shut)
+		return NNG_ECLOSED;
+	nng_aio_wait(aio);
+	return nng_aio_result(aio);
+}
+
+static void
+call_register(link_t *l, struct link_call_slot *slot)
+{
+	pthread_mutex_lock(&l->lock);
+	slot->next = l->calls;
+	l->calls = slot;
+	pthread_mutex_unlock(&l->lock);
+}
+
+static void
+call_unregister(link_t *l, struct link_call_slot *slot)
+{
+	pthread_mutex_lock(&l->lock);
+	for (struct link_call_slot **pp = &l->calls; *pp; pp = &(*pp)->next)
+		if (*pp == slot) {
+			*pp = slot->next;
+			break;
+		}
+	pthread_mutex_unlock(&l->lock);
+}
+
 static int
 ctx_call(link_t *l, const void *buf, size_t len, int timeout_ms, nng_msg **reply, char *msg,
          size_t msgsz)
 {
+	struct link_call_slot slot = {0};
 	nng_ctx ctx;
 	nng_aio *aio = NULL;
 	nng_msg *m = NULL;
 	int rv;
 
 	*reply = NULL;
+	if (__atomic_load_n(&l->shut, __ATOMIC_ACQUIRE)) {
+		snprintf(msg, msgsz, "link shut down");
+		return RW_ECONNECT;
+	}
 	if ((rv = nng_ctx_open(&ctx, l->sock)) != 0)
 		goto out;
 	nng_ctx_set_ms(ctx, NNG_OPT_REQ_RESENDTIME, NNG_DURATION_INFINITE);
@@ -167,19 +237,19 @@ ctx_call(link_t *l, const void *buf, size_t len, int timeout_ms, nng_msg **reply
 		goto close;
 	nng_aio_set_timeout(aio, timeout_ms > 0 ? timeout_ms : l->timeout_ms);
 	nng_aio_set_msg(aio, m);
-	nng_ctx_send(ctx, aio);
-	nng_aio_wait(aio);
-	if ((rv = nng_aio_result(aio)) != 0) {
+	slot.aio = aio;
+	call_register(l, &slot);
+	if ((rv = ctx_start(l, ctx, aio, 1)) != 0) {
 		snprintf(msg, msgsz, "send failed: %s", nng_strerror(rv));
-		goto close; /* the message is still ours */
+		goto unregister; /* the message is still ours */
 	}
 	m = NULL;
-	nng_ctx_recv(ctx, aio);
-	nng_aio_wait(aio);
-	if ((rv = nng_aio_result(aio)) != 0)
+	if ((rv = ctx_start(l, ctx, aio, 0)) != 0)
 		snprintf(msg, msgsz, "no reply from server: %s", nng_strerror(rv));
 	else
 		*reply = nng_aio_get_msg(aio);
+unregister:
+	call_unregister(l, &slot);
 close:
 	nng_ctx_close(ctx);
 out:
@@ -187,6 +257,9 @@ out:
 		nng_msg_free(m);
 	if (aio)
 		nng_aio_free(aio);
+	/* A call cancelled by link_shutdown() failed because the link is gone. */
+	if (rv == NNG_ECANCELED && __atomic_load_n(&l->shut, __ATOMIC_ACQUIRE))
+		rv = NNG_ECLOSED;
 	return rv ? link_nng_err(rv) : 0;
 }
 
@@ -362,6 +435,7 @@ link_open(const struct link_opts *o, link_t **out, char *msg, size_t msgsz)
 	}
 	if (!(l = calloc(1, sizeof(*l))))
 		return RW_ENOMEM;
+	pthread_mutex_init(&l->lock, NULL);
 	rv = dial(l, o, msg, msgsz);
 	if (rv == 0 && !o->skip_handshake)
 		rv = handshake(l, o, msg, msgsz);
@@ -379,10 +453,11 @@ link_close(link_t *l)
 {
 	if (!l)
 		return;
-	if (l->open && !__atomic_load_n(&l->shut, __ATOMIC_ACQUIRE))
+	if (l->open)
 		nng_close(l->sock);
 	if (l->tls)
 		nng_tls_config_free(l->tls);
+	pthread_mutex_destroy(&l->lock);
 	free(l);
 }
 
