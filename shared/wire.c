@@ -833,6 +833,36 @@ wire_decode_request(const void *buf, size_t len, wire_msg_t **out, uint64_t *req
 /* ---------------------------------------------------------------------- */
 /* encoding                                                               */
 
+void *
+wire_arena_alloc(struct wire_arena *a, size_t n, size_t sz)
+{
+	void *p;
+	if (n == 0)
+		n = 1;
+	if (a->n == a->cap) {
+		size_t ncap = a->cap ? a->cap * 2 : 16;
+		void **nb = realloc(a->blocks, ncap * sizeof(*nb));
+		if (!nb)
+			return NULL;
+		a->blocks = nb;
+		a->cap = ncap;
+	}
+	if (!(p = calloc(n, sz)))
+		return NULL;
+	a->blocks[a->n++] = p;
+	return p;
+}
+
+void
+wire_arena_free(struct wire_arena *a)
+{
+	for (size_t i = 0; i < a->n; i++)
+		free(a->blocks[i]);
+	free(a->blocks);
+	a->blocks = NULL;
+	a->n = a->cap = 0;
+}
+
 /*
  * Protobuf-c wants char* where we hold const buffers; packing only reads
  * them, so the casts are safe.
@@ -1032,8 +1062,8 @@ struct enc {
 	char *sanity[RW_SANITY_MAX];
 	union enc_item *items;
 	void **ptrs;
-	struct enc_agent agent;
-	struct enc_coord coord;
+	struct wire_arena agent;
+	struct wire_arena coord;
 	struct enc_audit audit;
 };
 
@@ -1358,8 +1388,8 @@ wire_encode(const wire_msg_t *m, uint8_t **buf, size_t *len)
 	}
 	free(x.items);
 	free(x.ptrs);
-	wire_enc_agent_free(&x.agent);
-	wire_enc_coord_free(&x.coord);
+	wire_arena_free(&x.agent);
+	wire_arena_free(&x.coord);
 	wire_enc_audit_free(&x.audit);
 	return rv;
 }

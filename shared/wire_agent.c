@@ -343,43 +343,13 @@ wire_validate_agent(struct dec *d, wire_msg_t *m)
 
 #define S(x) ((char *)(x))
 
-/* Zeroed allocation remembered in x, so everything is freed after packing. */
-static void *
-enc_alloc(struct enc_agent *x, size_t n, size_t sz)
-{
-	void *p;
-	if (n == 0)
-		n = 1;
-	if (x->n == x->cap) {
-		size_t ncap = x->cap ? x->cap * 2 : 16;
-		void **nb = realloc(x->blocks, ncap * sizeof(*nb));
-		if (!nb)
-			return NULL;
-		x->blocks = nb;
-		x->cap = ncap;
-	}
-	if (!(p = calloc(n, sz)))
-		return NULL;
-	x->blocks[x->n++] = p;
-	return p;
-}
-
-void
-wire_enc_agent_free(struct enc_agent *x)
-{
-	for (size_t i = 0; i < x->n; i++)
-		free(x->blocks[i]);
-	free(x->blocks);
-	x->blocks = NULL;
-	x->n = x->cap = 0;
-}
 
 static Rewind__V1__PodState *
-enc_pod(struct enc_agent *x, const rw_pod_state_t *o)
+enc_pod(struct wire_arena *x, const rw_pod_state_t *o)
 {
-	Rewind__V1__PodState *p = enc_alloc(x, 1, sizeof(*p));
-	Rewind__V1__ContainerState *cs = enc_alloc(x, o->ncontainers, sizeof(*cs));
-	Rewind__V1__ContainerState **cp = enc_alloc(x, o->ncontainers, sizeof(*cp));
+	Rewind__V1__PodState *p = wire_arena_alloc(x, 1, sizeof(*p));
+	Rewind__V1__ContainerState *cs = wire_arena_alloc(x, o->ncontainers, sizeof(*cs));
+	Rewind__V1__ContainerState **cp = wire_arena_alloc(x, o->ncontainers, sizeof(*cp));
 	if (!p || !cs || !cp)
 		return NULL;
 	rewind__v1__pod_state__init(p);
@@ -409,11 +379,11 @@ enc_pod(struct enc_agent *x, const rw_pod_state_t *o)
 }
 
 static Rewind__V1__DeployState *
-enc_deploy(struct enc_agent *x, const rw_deploy_state_t *o)
+enc_deploy(struct wire_arena *x, const rw_deploy_state_t *o)
 {
-	Rewind__V1__DeployState *p = enc_alloc(x, 1, sizeof(*p));
-	Rewind__V1__DeployContainer *cs = enc_alloc(x, o->ncontainers, sizeof(*cs));
-	Rewind__V1__DeployContainer **cp = enc_alloc(x, o->ncontainers, sizeof(*cp));
+	Rewind__V1__DeployState *p = wire_arena_alloc(x, 1, sizeof(*p));
+	Rewind__V1__DeployContainer *cs = wire_arena_alloc(x, o->ncontainers, sizeof(*cs));
+	Rewind__V1__DeployContainer **cp = wire_arena_alloc(x, o->ncontainers, sizeof(*cp));
 	if (!p || !cs || !cp)
 		return NULL;
 	rewind__v1__deploy_state__init(p);
@@ -440,9 +410,9 @@ enc_deploy(struct enc_agent *x, const rw_deploy_state_t *o)
 }
 
 static Rewind__V1__ProbeResult *
-enc_probe_result(struct enc_agent *x, const rw_probe_result_t *o)
+enc_probe_result(struct wire_arena *x, const rw_probe_result_t *o)
 {
-	Rewind__V1__ProbeResult *p = enc_alloc(x, 1, sizeof(*p));
+	Rewind__V1__ProbeResult *p = wire_arena_alloc(x, 1, sizeof(*p));
 	if (!p)
 		return NULL;
 	rewind__v1__probe_result__init(p);
@@ -458,9 +428,9 @@ enc_probe_result(struct enc_agent *x, const rw_probe_result_t *o)
 }
 
 static Rewind__V1__ProbeTarget *
-enc_probe_target(struct enc_agent *x, const rw_probe_target_t *o)
+enc_probe_target(struct wire_arena *x, const rw_probe_target_t *o)
 {
-	Rewind__V1__ProbeTarget *p = enc_alloc(x, 1, sizeof(*p));
+	Rewind__V1__ProbeTarget *p = wire_arena_alloc(x, 1, sizeof(*p));
 	if (!p)
 		return NULL;
 	rewind__v1__probe_target__init(p);
@@ -476,9 +446,9 @@ enc_probe_target(struct enc_agent *x, const rw_probe_target_t *o)
 }
 
 static Rewind__V1__AgentInfo *
-enc_agent_info(struct enc_agent *x, const rw_agent_info_t *o)
+enc_agent_info(struct wire_arena *x, const rw_agent_info_t *o)
 {
-	Rewind__V1__AgentInfo *p = enc_alloc(x, 1, sizeof(*p));
+	Rewind__V1__AgentInfo *p = wire_arena_alloc(x, 1, sizeof(*p));
 	if (!p)
 		return NULL;
 	rewind__v1__agent_info__init(p);
@@ -491,9 +461,9 @@ enc_agent_info(struct enc_agent *x, const rw_agent_info_t *o)
 }
 
 static Rewind__V1__Env *
-enc_env(struct enc_agent *x, const rw_env_t *o)
+enc_env(struct wire_arena *x, const rw_env_t *o)
 {
-	Rewind__V1__Env *p = enc_alloc(x, 1, sizeof(*p));
+	Rewind__V1__Env *p = wire_arena_alloc(x, 1, sizeof(*p));
 	if (!p)
 		return NULL;
 	rewind__v1__env__init(p);
@@ -507,11 +477,11 @@ enc_env(struct enc_agent *x, const rw_env_t *o)
 }
 
 static Rewind__V1__Action *
-enc_action(struct enc_agent *x, const rw_action_t *a)
+enc_action(struct wire_arena *x, const rw_action_t *a)
 {
-	Rewind__V1__Action *p = enc_alloc(x, 1, sizeof(*p));
-	Rewind__V1__KeyValue *kv = enc_alloc(x, a->nkv, sizeof(*kv));
-	Rewind__V1__KeyValue **kp = enc_alloc(x, a->nkv, sizeof(*kp));
+	Rewind__V1__Action *p = wire_arena_alloc(x, 1, sizeof(*p));
+	Rewind__V1__KeyValue *kv = wire_arena_alloc(x, a->nkv, sizeof(*kv));
+	Rewind__V1__KeyValue **kp = wire_arena_alloc(x, a->nkv, sizeof(*kp));
 	if (!p || !kv || !kp)
 		return NULL;
 	rewind__v1__action__init(p);
@@ -546,7 +516,7 @@ enc_action(struct enc_agent *x, const rw_action_t *a)
 #define ENC_ARRAY(x, dstp, ndst, src, nsrc, fn)                                        \
 	do {                                                                             \
 		(ndst) = (nsrc);                                                         \
-		(dstp) = enc_alloc((x), (nsrc), sizeof(*(dstp)));                        \
+		(dstp) = wire_arena_alloc((x), (nsrc), sizeof(*(dstp)));                        \
 		if (!(dstp))                                                             \
 			return RW_ENOMEM;                                                \
 		for (size_t i_ = 0; i_ < (nsrc); i_++)                                   \
@@ -555,9 +525,9 @@ enc_action(struct enc_agent *x, const rw_action_t *a)
 	} while (0)
 
 static int
-enc_report(struct enc_agent *x, const struct wire_state *st, pb_env_t *e)
+enc_report(struct wire_arena *x, const struct wire_state *st, pb_env_t *e)
 {
-	Rewind__V1__AgentReport *p = enc_alloc(x, 1, sizeof(*p));
+	Rewind__V1__AgentReport *p = wire_arena_alloc(x, 1, sizeof(*p));
 	if (!p)
 		return RW_ENOMEM;
 	rewind__v1__agent_report__init(p);
@@ -574,9 +544,9 @@ enc_report(struct enc_agent *x, const struct wire_state *st, pb_env_t *e)
 }
 
 static int
-enc_status(struct enc_agent *x, const struct wire_state *st, pb_env_t *e)
+enc_status(struct wire_arena *x, const struct wire_state *st, pb_env_t *e)
 {
-	Rewind__V1__StatusOk *p = enc_alloc(x, 1, sizeof(*p));
+	Rewind__V1__StatusOk *p = wire_arena_alloc(x, 1, sizeof(*p));
 	if (!p)
 		return RW_ENOMEM;
 	rewind__v1__status_ok__init(p);
@@ -590,9 +560,9 @@ enc_status(struct enc_agent *x, const struct wire_state *st, pb_env_t *e)
 }
 
 static int
-enc_report_ok(struct enc_agent *x, const wire_msg_t *m, pb_env_t *e)
+enc_report_ok(struct wire_arena *x, const wire_msg_t *m, pb_env_t *e)
 {
-	Rewind__V1__AgentReportOk *p = enc_alloc(x, 1, sizeof(*p));
+	Rewind__V1__AgentReportOk *p = wire_arena_alloc(x, 1, sizeof(*p));
 	const rw_probe_target_t *t = m->u.list.items;
 	if (!p)
 		return RW_ENOMEM;
@@ -605,9 +575,9 @@ enc_report_ok(struct enc_agent *x, const wire_msg_t *m, pb_env_t *e)
 }
 
 static int
-enc_action_list(struct enc_agent *x, const wire_msg_t *m, pb_env_t *e)
+enc_action_list(struct wire_arena *x, const wire_msg_t *m, pb_env_t *e)
 {
-	Rewind__V1__ActionListOk *p = enc_alloc(x, 1, sizeof(*p));
+	Rewind__V1__ActionListOk *p = wire_arena_alloc(x, 1, sizeof(*p));
 	const rw_action_t *a = m->u.list.items;
 	if (!p)
 		return RW_ENOMEM;
@@ -619,11 +589,11 @@ enc_action_list(struct enc_agent *x, const wire_msg_t *m, pb_env_t *e)
 
 /* Small fixed messages: one allocation, filled in place. */
 static int
-enc_small(struct enc_agent *x, const wire_msg_t *m, pb_env_t *e)
+enc_small(struct wire_arena *x, const wire_msg_t *m, pb_env_t *e)
 {
 	switch (m->kind) {
 	case WIRE_ACTION_WAIT: {
-		Rewind__V1__ActionWait *p = enc_alloc(x, 1, sizeof(*p));
+		Rewind__V1__ActionWait *p = wire_arena_alloc(x, 1, sizeof(*p));
 		if (!p)
 			return RW_ENOMEM;
 		rewind__v1__action_wait__init(p);
@@ -632,7 +602,7 @@ enc_small(struct enc_agent *x, const wire_msg_t *m, pb_env_t *e)
 		return 0;
 	}
 	case WIRE_ACTION_ASSIGN: {
-		Rewind__V1__ActionAssign *p = enc_alloc(x, 1, sizeof(*p));
+		Rewind__V1__ActionAssign *p = wire_arena_alloc(x, 1, sizeof(*p));
 		if (!p)
 			return RW_ENOMEM;
 		rewind__v1__action_assign__init(p);
@@ -642,7 +612,7 @@ enc_small(struct enc_agent *x, const wire_msg_t *m, pb_env_t *e)
 		return 0;
 	}
 	case WIRE_ACTION_PROGRESS: {
-		Rewind__V1__ActionProgress *p = enc_alloc(x, 1, sizeof(*p));
+		Rewind__V1__ActionProgress *p = wire_arena_alloc(x, 1, sizeof(*p));
 		if (!p)
 			return RW_ENOMEM;
 		rewind__v1__action_progress__init(p);
@@ -655,7 +625,7 @@ enc_small(struct enc_agent *x, const wire_msg_t *m, pb_env_t *e)
 		return 0;
 	}
 	case WIRE_ACTION_PROGRESS_OK: {
-		Rewind__V1__ActionProgressOk *p = enc_alloc(x, 1, sizeof(*p));
+		Rewind__V1__ActionProgressOk *p = wire_arena_alloc(x, 1, sizeof(*p));
 		if (!p)
 			return RW_ENOMEM;
 		rewind__v1__action_progress_ok__init(p);
@@ -664,7 +634,7 @@ enc_small(struct enc_agent *x, const wire_msg_t *m, pb_env_t *e)
 		return 0;
 	}
 	case WIRE_ACTION_RESULT: {
-		Rewind__V1__ActionResult *p = enc_alloc(x, 1, sizeof(*p));
+		Rewind__V1__ActionResult *p = wire_arena_alloc(x, 1, sizeof(*p));
 		if (!p)
 			return RW_ENOMEM;
 		rewind__v1__action_result__init(p);
@@ -676,7 +646,7 @@ enc_small(struct enc_agent *x, const wire_msg_t *m, pb_env_t *e)
 		return 0;
 	}
 	case WIRE_ACTION_RESULT_OK: {
-		Rewind__V1__ActionResultOk *p = enc_alloc(x, 1, sizeof(*p));
+		Rewind__V1__ActionResultOk *p = wire_arena_alloc(x, 1, sizeof(*p));
 		if (!p)
 			return RW_ENOMEM;
 		rewind__v1__action_result_ok__init(p);
@@ -685,7 +655,7 @@ enc_small(struct enc_agent *x, const wire_msg_t *m, pb_env_t *e)
 		return 0;
 	}
 	case WIRE_ACTION_GET: {
-		Rewind__V1__ActionGet *p = enc_alloc(x, 1, sizeof(*p));
+		Rewind__V1__ActionGet *p = wire_arena_alloc(x, 1, sizeof(*p));
 		if (!p)
 			return RW_ENOMEM;
 		rewind__v1__action_get__init(p);
@@ -695,7 +665,7 @@ enc_small(struct enc_agent *x, const wire_msg_t *m, pb_env_t *e)
 		return 0;
 	}
 	case WIRE_ACTION_LIST: {
-		Rewind__V1__ActionList *p = enc_alloc(x, 1, sizeof(*p));
+		Rewind__V1__ActionList *p = wire_arena_alloc(x, 1, sizeof(*p));
 		if (!p)
 			return RW_ENOMEM;
 		rewind__v1__action_list__init(p);
@@ -705,7 +675,7 @@ enc_small(struct enc_agent *x, const wire_msg_t *m, pb_env_t *e)
 		return 0;
 	}
 	case WIRE_STATUS_GET: {
-		Rewind__V1__StatusGet *p = enc_alloc(x, 1, sizeof(*p));
+		Rewind__V1__StatusGet *p = wire_arena_alloc(x, 1, sizeof(*p));
 		if (!p)
 			return RW_ENOMEM;
 		rewind__v1__status_get__init(p);
@@ -719,7 +689,7 @@ enc_small(struct enc_agent *x, const wire_msg_t *m, pb_env_t *e)
 }
 
 int
-wire_enc_agent(struct enc_agent *x, const wire_msg_t *m, pb_env_t *e)
+wire_enc_agent(struct wire_arena *x, const wire_msg_t *m, pb_env_t *e)
 {
 	switch (m->kind) {
 	case WIRE_AGENT_REPORT:
@@ -731,7 +701,7 @@ wire_enc_agent(struct enc_agent *x, const wire_msg_t *m, pb_env_t *e)
 	case WIRE_ACTION_LIST_OK:
 		return enc_action_list(x, m, e);
 	case WIRE_ACTION_CREATE: {
-		Rewind__V1__ActionCreate *p = enc_alloc(x, 1, sizeof(*p));
+		Rewind__V1__ActionCreate *p = wire_arena_alloc(x, 1, sizeof(*p));
 		if (!p)
 			return RW_ENOMEM;
 		rewind__v1__action_create__init(p);

@@ -372,44 +372,14 @@ wire_coord_free(wire_msg_t *m)
 
 #define S(x) ((char *)(x))
 
-/* Zeroed allocation remembered in x, so everything is freed after packing. */
-static void *
-enc_alloc(struct enc_coord *x, size_t n, size_t sz)
-{
-	void *p;
-	if (n == 0)
-		n = 1;
-	if (x->n == x->cap) {
-		size_t ncap = x->cap ? x->cap * 2 : 16;
-		void **nb = realloc(x->blocks, ncap * sizeof(*nb));
-		if (!nb)
-			return NULL;
-		x->blocks = nb;
-		x->cap = ncap;
-	}
-	if (!(p = calloc(n, sz)))
-		return NULL;
-	x->blocks[x->n++] = p;
-	return p;
-}
-
-void
-wire_enc_coord_free(struct enc_coord *x)
-{
-	for (size_t i = 0; i < x->n; i++)
-		free(x->blocks[i]);
-	free(x->blocks);
-	x->blocks = NULL;
-	x->n = x->cap = 0;
-}
 
 /* n key/value pairs as repeated KeyValue; NULL only when out of memory. */
 static Rewind__V1__KeyValue **
-enc_pairs(struct enc_coord *x, size_t n, const char *(*key)(const void *, size_t),
+enc_pairs(struct wire_arena *x, size_t n, const char *(*key)(const void *, size_t),
           const char *(*val)(const void *, size_t), const void *src)
 {
-	Rewind__V1__KeyValue *kv = enc_alloc(x, n, sizeof(*kv));
-	Rewind__V1__KeyValue **pp = enc_alloc(x, n, sizeof(*pp));
+	Rewind__V1__KeyValue *kv = wire_arena_alloc(x, n, sizeof(*kv));
+	Rewind__V1__KeyValue **pp = wire_arena_alloc(x, n, sizeof(*pp));
 	if (!kv || !pp)
 		return NULL;
 	for (size_t i = 0; i < n; i++) {
@@ -437,9 +407,9 @@ set_val(const void *s, size_t i)
 }
 
 static Rewind__V1__OpStep *
-enc_step(struct enc_coord *x, const rw_op_step_t *s)
+enc_step(struct wire_arena *x, const rw_op_step_t *s)
 {
-	Rewind__V1__OpStep *p = enc_alloc(x, 1, sizeof(*p));
+	Rewind__V1__OpStep *p = wire_arena_alloc(x, 1, sizeof(*p));
 	if (!p)
 		return NULL;
 	rewind__v1__op_step__init(p);
@@ -465,10 +435,10 @@ enc_step(struct enc_coord *x, const rw_op_step_t *s)
 }
 
 static Rewind__V1__Operation *
-enc_operation(struct enc_coord *x, const rw_operation_t *o)
+enc_operation(struct wire_arena *x, const rw_operation_t *o)
 {
-	Rewind__V1__Operation *p = enc_alloc(x, 1, sizeof(*p));
-	Rewind__V1__OpStep **steps = enc_alloc(x, o->nsteps, sizeof(*steps));
+	Rewind__V1__Operation *p = wire_arena_alloc(x, 1, sizeof(*p));
+	Rewind__V1__OpStep **steps = wire_arena_alloc(x, o->nsteps, sizeof(*steps));
 	uint32_t n = o->nsteps > RW_OP_STEPS_MAX ? RW_OP_STEPS_MAX : o->nsteps;
 	uint32_t nkv = o->nkv > RW_KV_MAX ? RW_KV_MAX : o->nkv;
 	if (!p || !steps)
@@ -506,9 +476,9 @@ enc_operation(struct enc_coord *x, const rw_operation_t *o)
 }
 
 static Rewind__V1__Incident *
-enc_incident(struct enc_coord *x, const rw_incident_t *o)
+enc_incident(struct wire_arena *x, const rw_incident_t *o)
 {
-	Rewind__V1__Incident *p = enc_alloc(x, 1, sizeof(*p));
+	Rewind__V1__Incident *p = wire_arena_alloc(x, 1, sizeof(*p));
 	uint32_t na = o->nanswers > RW_ANSWERS_MAX ? RW_ANSWERS_MAX : o->nanswers;
 	size_t nt = o->timeline ? o->ntimeline : 0;
 	if (!p)
@@ -531,8 +501,8 @@ enc_incident(struct enc_coord *x, const rw_incident_t *o)
 		return NULL;
 	p->n_answers = na;
 	if (nt) {
-		Rewind__V1__TimelineEntry *t = enc_alloc(x, nt, sizeof(*t));
-		Rewind__V1__TimelineEntry **tp = enc_alloc(x, nt, sizeof(*tp));
+		Rewind__V1__TimelineEntry *t = wire_arena_alloc(x, nt, sizeof(*t));
+		Rewind__V1__TimelineEntry **tp = wire_arena_alloc(x, nt, sizeof(*tp));
 		if (!t || !tp)
 			return NULL;
 		for (size_t i = 0; i < nt; i++) {
@@ -551,9 +521,9 @@ enc_incident(struct enc_coord *x, const rw_incident_t *o)
 
 /* The items of a list reply, each encoded by fn. */
 static void **
-enc_list(struct enc_coord *x, const wire_msg_t *m, size_t sz, void *(*fn)(struct enc_coord *, const void *))
+enc_list(struct wire_arena *x, const wire_msg_t *m, size_t sz, void *(*fn)(struct wire_arena *, const void *))
 {
-	void **pp = enc_alloc(x, m->u.list.n, sizeof(*pp));
+	void **pp = wire_arena_alloc(x, m->u.list.n, sizeof(*pp));
 	for (size_t i = 0; pp && i < m->u.list.n; i++)
 		if (!(pp[i] = fn(x, (const char *)m->u.list.items + i * sz)))
 			return NULL;
@@ -561,19 +531,19 @@ enc_list(struct enc_coord *x, const wire_msg_t *m, size_t sz, void *(*fn)(struct
 }
 
 static void *
-enc_op_v(struct enc_coord *x, const void *o)
+enc_op_v(struct wire_arena *x, const void *o)
 {
 	return enc_operation(x, o);
 }
 
 static void *
-enc_incident_v(struct enc_coord *x, const void *o)
+enc_incident_v(struct wire_arena *x, const void *o)
 {
 	return enc_incident(x, o);
 }
 
 static int
-enc_settings(struct enc_coord *x, const wire_msg_t *m, pb_env_t *e)
+enc_settings(struct wire_arena *x, const wire_msg_t *m, pb_env_t *e)
 {
 	const rw_settings_t *s = &m->u.settings;
 	uint32_t n = s->n > RW_SETTINGS_MAX ? RW_SETTINGS_MAX : s->n;
@@ -581,7 +551,7 @@ enc_settings(struct enc_coord *x, const wire_msg_t *m, pb_env_t *e)
 	if (n && !items)
 		return RW_ENOMEM;
 	if (m->kind == WIRE_SETTINGS_GET) {
-		Rewind__V1__SettingsGet *p = enc_alloc(x, 1, sizeof(*p));
+		Rewind__V1__SettingsGet *p = wire_arena_alloc(x, 1, sizeof(*p));
 		if (!p)
 			return RW_ENOMEM;
 		rewind__v1__settings_get__init(p);
@@ -591,7 +561,7 @@ enc_settings(struct enc_coord *x, const wire_msg_t *m, pb_env_t *e)
 		return 0;
 	}
 	if (m->kind == WIRE_SETTINGS_SET) {
-		Rewind__V1__SettingsSet *p = enc_alloc(x, 1, sizeof(*p));
+		Rewind__V1__SettingsSet *p = wire_arena_alloc(x, 1, sizeof(*p));
 		if (!p)
 			return RW_ENOMEM;
 		rewind__v1__settings_set__init(p);
@@ -602,7 +572,7 @@ enc_settings(struct enc_coord *x, const wire_msg_t *m, pb_env_t *e)
 		e->settings_set = p;
 		return 0;
 	}
-	Rewind__V1__Settings *p = enc_alloc(x, 1, sizeof(*p));
+	Rewind__V1__Settings *p = wire_arena_alloc(x, 1, sizeof(*p));
 	if (!p)
 		return RW_ENOMEM;
 	rewind__v1__settings__init(p);
@@ -615,11 +585,11 @@ enc_settings(struct enc_coord *x, const wire_msg_t *m, pb_env_t *e)
 }
 
 static int
-enc_op_start(struct enc_coord *x, const rw_op_request_t *r, pb_env_t *e)
+enc_op_start(struct wire_arena *x, const rw_op_request_t *r, pb_env_t *e)
 {
-	Rewind__V1__OpStart *p = enc_alloc(x, 1, sizeof(*p));
-	char **rel = enc_alloc(x, r->nreleases, sizeof(*rel));
-	char **svc = enc_alloc(x, r->nservices, sizeof(*svc));
+	Rewind__V1__OpStart *p = wire_arena_alloc(x, 1, sizeof(*p));
+	char **rel = wire_arena_alloc(x, r->nreleases, sizeof(*rel));
+	char **svc = wire_arena_alloc(x, r->nservices, sizeof(*svc));
 	uint32_t nr = r->nreleases > RW_OP_REFS_MAX ? RW_OP_REFS_MAX : r->nreleases;
 	uint32_t ns = r->nservices > RW_OP_REFS_MAX ? RW_OP_REFS_MAX : r->nservices;
 	uint32_t nkv = r->nkv > RW_KV_MAX ? RW_KV_MAX : r->nkv;
@@ -653,13 +623,13 @@ enc_op_start(struct enc_coord *x, const rw_op_request_t *r, pb_env_t *e)
 }
 
 static int
-enc_decision(struct enc_coord *x, const rw_decision_t *o, pb_env_t *e)
+enc_decision(struct wire_arena *x, const rw_decision_t *o, pb_env_t *e)
 {
-	Rewind__V1__Decision *p = enc_alloc(x, 1, sizeof(*p));
+	Rewind__V1__Decision *p = wire_arena_alloc(x, 1, sizeof(*p));
 	uint32_t nr = o->nreasons > RW_REASONS_MAX ? RW_REASONS_MAX : o->nreasons;
 	uint32_t na = o->nanswers > RW_ANSWERS_MAX ? RW_ANSWERS_MAX : o->nanswers;
 	uint32_t nf = o->nfacts > RW_ANSWERS_MAX ? RW_ANSWERS_MAX : o->nfacts;
-	char **reasons = enc_alloc(x, nr, sizeof(*reasons));
+	char **reasons = wire_arena_alloc(x, nr, sizeof(*reasons));
 	if (!p || !reasons)
 		return RW_ENOMEM;
 	rewind__v1__decision__init(p);
@@ -679,9 +649,9 @@ enc_decision(struct enc_coord *x, const rw_decision_t *o, pb_env_t *e)
 }
 
 static int
-enc_decide(struct enc_coord *x, const rw_decide_t *d, pb_env_t *e)
+enc_decide(struct wire_arena *x, const rw_decide_t *d, pb_env_t *e)
 {
-	Rewind__V1__Decide *p = enc_alloc(x, 1, sizeof(*p));
+	Rewind__V1__Decide *p = wire_arena_alloc(x, 1, sizeof(*p));
 	uint32_t na = d->nanswers > RW_ANSWERS_MAX ? RW_ANSWERS_MAX : d->nanswers;
 	if (!p)
 		return RW_ENOMEM;
@@ -698,11 +668,11 @@ enc_decide(struct enc_coord *x, const rw_decide_t *d, pb_env_t *e)
 
 /* Requests whose body is only ids, names and limits. */
 static int
-enc_small(struct enc_coord *x, const wire_msg_t *m, pb_env_t *e)
+enc_small(struct wire_arena *x, const wire_msg_t *m, pb_env_t *e)
 {
 	switch (m->kind) {
 	case WIRE_OP_GET: {
-		Rewind__V1__OpGet *p = enc_alloc(x, 1, sizeof(*p));
+		Rewind__V1__OpGet *p = wire_arena_alloc(x, 1, sizeof(*p));
 		if (!p)
 			return RW_ENOMEM;
 		rewind__v1__op_get__init(p);
@@ -713,7 +683,7 @@ enc_small(struct enc_coord *x, const wire_msg_t *m, pb_env_t *e)
 		return 0;
 	}
 	case WIRE_OP_LIST: {
-		Rewind__V1__OpList *p = enc_alloc(x, 1, sizeof(*p));
+		Rewind__V1__OpList *p = wire_arena_alloc(x, 1, sizeof(*p));
 		if (!p)
 			return RW_ENOMEM;
 		rewind__v1__op_list__init(p);
@@ -723,7 +693,7 @@ enc_small(struct enc_coord *x, const wire_msg_t *m, pb_env_t *e)
 		return 0;
 	}
 	case WIRE_INCIDENT_LIST: {
-		Rewind__V1__IncidentList *p = enc_alloc(x, 1, sizeof(*p));
+		Rewind__V1__IncidentList *p = wire_arena_alloc(x, 1, sizeof(*p));
 		if (!p)
 			return RW_ENOMEM;
 		rewind__v1__incident_list__init(p);
@@ -733,7 +703,7 @@ enc_small(struct enc_coord *x, const wire_msg_t *m, pb_env_t *e)
 		return 0;
 	}
 	case WIRE_INCIDENT_GET: {
-		Rewind__V1__IncidentGet *p = enc_alloc(x, 1, sizeof(*p));
+		Rewind__V1__IncidentGet *p = wire_arena_alloc(x, 1, sizeof(*p));
 		if (!p)
 			return RW_ENOMEM;
 		rewind__v1__incident_get__init(p);
@@ -742,7 +712,7 @@ enc_small(struct enc_coord *x, const wire_msg_t *m, pb_env_t *e)
 		return 0;
 	}
 	case WIRE_INCIDENT_REPORT: {
-		Rewind__V1__IncidentReport *p = enc_alloc(x, 1, sizeof(*p));
+		Rewind__V1__IncidentReport *p = wire_arena_alloc(x, 1, sizeof(*p));
 		if (!p)
 			return RW_ENOMEM;
 		rewind__v1__incident_report__init(p);
@@ -751,7 +721,7 @@ enc_small(struct enc_coord *x, const wire_msg_t *m, pb_env_t *e)
 		return 0;
 	}
 	case WIRE_INCIDENT_OPEN: {
-		Rewind__V1__IncidentOpen *p = enc_alloc(x, 1, sizeof(*p));
+		Rewind__V1__IncidentOpen *p = wire_arena_alloc(x, 1, sizeof(*p));
 		if (!p)
 			return RW_ENOMEM;
 		rewind__v1__incident_open__init(p);
@@ -763,7 +733,7 @@ enc_small(struct enc_coord *x, const wire_msg_t *m, pb_env_t *e)
 		return 0;
 	}
 	case WIRE_INCIDENT_CLOSE: {
-		Rewind__V1__IncidentClose *p = enc_alloc(x, 1, sizeof(*p));
+		Rewind__V1__IncidentClose *p = wire_arena_alloc(x, 1, sizeof(*p));
 		if (!p)
 			return RW_ENOMEM;
 		rewind__v1__incident_close__init(p);
@@ -779,7 +749,7 @@ enc_small(struct enc_coord *x, const wire_msg_t *m, pb_env_t *e)
 }
 
 int
-wire_enc_coord(struct enc_coord *x, const wire_msg_t *m, pb_env_t *e)
+wire_enc_coord(struct wire_arena *x, const wire_msg_t *m, pb_env_t *e)
 {
 	switch (m->kind) {
 	case WIRE_SETTINGS_SET:
@@ -791,7 +761,7 @@ wire_enc_coord(struct enc_coord *x, const wire_msg_t *m, pb_env_t *e)
 	case WIRE_OPERATION:
 		return (e->operation = enc_operation(x, &m->u.op)) ? 0 : RW_ENOMEM;
 	case WIRE_OP_LIST_OK: {
-		Rewind__V1__OpListOk *p = enc_alloc(x, 1, sizeof(*p));
+		Rewind__V1__OpListOk *p = wire_arena_alloc(x, 1, sizeof(*p));
 		if (!p)
 			return RW_ENOMEM;
 		rewind__v1__op_list_ok__init(p);
@@ -805,7 +775,7 @@ wire_enc_coord(struct enc_coord *x, const wire_msg_t *m, pb_env_t *e)
 	case WIRE_INCIDENT:
 		return (e->incident = enc_incident(x, &m->u.incident)) ? 0 : RW_ENOMEM;
 	case WIRE_INCIDENT_LIST_OK: {
-		Rewind__V1__IncidentListOk *p = enc_alloc(x, 1, sizeof(*p));
+		Rewind__V1__IncidentListOk *p = wire_arena_alloc(x, 1, sizeof(*p));
 		if (!p)
 			return RW_ENOMEM;
 		rewind__v1__incident_list_ok__init(p);
@@ -822,7 +792,7 @@ wire_enc_coord(struct enc_coord *x, const wire_msg_t *m, pb_env_t *e)
 	case WIRE_DECISION:
 		return enc_decision(x, &m->u.decision, e);
 	case WIRE_REPORT: {
-		Rewind__V1__Report *p = enc_alloc(x, 1, sizeof(*p));
+		Rewind__V1__Report *p = wire_arena_alloc(x, 1, sizeof(*p));
 		if (!p)
 			return RW_ENOMEM;
 		rewind__v1__report__init(p);

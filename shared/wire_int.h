@@ -29,23 +29,25 @@ int wire_dec_agent(struct dec *d, const pb_env_t *e, wire_msg_t *m);
 int wire_validate_agent(struct dec *d, wire_msg_t *m);
 
 /* Everything allocated while encoding one agent message; freed after packing. */
-struct enc_agent {
+/*
+ * Everything allocated while encoding one message; freed after packing.
+ * wire_arena_alloc() returns zeroed memory (n = 0 still gives one element).
+ */
+struct wire_arena {
 	void **blocks;
 	size_t n, cap;
 };
-int wire_enc_agent(struct enc_agent *x, const wire_msg_t *m, pb_env_t *e);
-void wire_enc_agent_free(struct enc_agent *x);
+void *wire_arena_alloc(struct wire_arena *a, size_t n, size_t sz);
+void wire_arena_free(struct wire_arena *a);
+
+int wire_enc_agent(struct wire_arena *x, const wire_msg_t *m, pb_env_t *e);
 
 /* Coordination messages (wire_coord.c): WIRE_SETTINGS_SET..WIRE_REPORT. */
 #define WIRE_IS_COORD(k) ((k) >= WIRE_SETTINGS_SET && (k) <= WIRE_REPORT)
 int wire_dec_coord(struct dec *d, const pb_env_t *e, wire_msg_t *m);
 int wire_validate_coord(struct dec *d, wire_msg_t *m);
-struct enc_coord {
-	void **blocks;
-	size_t n, cap;
-};
-int wire_enc_coord(struct enc_coord *x, const wire_msg_t *m, pb_env_t *e);
-void wire_enc_coord_free(struct enc_coord *x);
+
+int wire_enc_coord(struct wire_arena *x, const wire_msg_t *m, pb_env_t *e);
 /* Releases what a decoded coordination message owns (not m itself). */
 void wire_coord_free(wire_msg_t *m);
 /* Audit messages (wire_audit.c). */
