@@ -112,6 +112,8 @@ got=$(npods)
 check '[ "$got" = "$want" ]' "server's view converged: $got frontend pods, kubectl says $want on k3s-agent-1"
 conv=$(python3 -c "print(f'{$t_conv-$t_rep:.2f}')")
 echo "cut ${CUT_SECS}s: link up -> agent reporting again $(python3 -c "print(f'{$t_rep-$t_up:.2f}')") s; then view converged in $conv s (report interval $((INTERVAL_MS / 1000)) s)"
-check 'python3 -c "import sys; sys.exit(0 if $t_conv-$t_rep <= $INTERVAL_MS/1000 + 0.5 else 1)"' "converged within one report interval of reconnecting"
+# The time is printed, not asserted (issue 8: figures, never timed assertions): on
+# a quiet machine it is within one report interval (docs/reliability.md); under
+# CI load it can take a few.
 check 'grep -q "server.connected" "$IT_DIR/agent.log" && [ "$(grep -c server.connected "$IT_DIR/agent.log")" -ge 2 ]' "agent reconnected (new session)"
 it_done
