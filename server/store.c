@@ -253,13 +253,10 @@ store_service_row(const PGresult *res, int row, void *dst)
 }
 
 /* Release columns come first in release and history queries (9 columns). */
-#define STORE_RELEASE_COLS \
-	"r.id, s.name, r.version, r.image_ref, r.digest, r.source_commit, r.notes, " \
-	"r.created_by, rw_to_us(r.created_at), r.migrations_compat"
 #define STORE_RELEASE_FROM " FROM releases r JOIN services s ON s.id = r.service_id"
 #define STORE_RELEASE_NCOLS 10
 
-static int
+int
 store_release_row(const PGresult *res, int row, void *dst)
 {
 	rw_release_t *r = dst;

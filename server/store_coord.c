@@ -851,35 +851,12 @@ store_observe_end(store_t *st, int64_t dep_id, bool good, const char *why)
 /* ------------------------------------------------------------------------ */
 /* What runs where                                                          */
 
-#define STORE_REL_COLS                                                                      \
-	"r.id, s.name, r.version, r.image_ref, r.digest, r.source_commit, r.notes,"             \
-	" r.created_by, rw_to_us(r.created_at), r.migrations_compat"
-
-static int
-store_rel_fill(const PGresult *res, int row, rw_release_t *r)
-{
-	r->id = store_col_i64(res, row, 0);
-	r->created_at = store_col_i64(res, row, 8);
-	if (STORE_COL_STR(r->service, res, row, 1) || STORE_COL_STR(r->version, res, row, 2) ||
-	    STORE_COL_STR(r->image_ref, res, row, 3) || STORE_COL_STR(r->digest, res, row, 4) ||
-	    STORE_COL_STR(r->source_commit, res, row, 5) || STORE_COL_STR(r->notes, res, row, 6) ||
-	    STORE_COL_STR(r->created_by, res, row, 7) ||
-	    STORE_COL_STR(r->migrations_compat, res, row, 9))
-		return RW_EINTERNAL;
-	return 0;
-}
-
-static int
-store_rel_row(const PGresult *res, int row, void *dst)
-{
-	return store_rel_fill(res, row, dst);
-}
 
 static int
 store_current_row(const PGresult *res, int row, void *dst)
 {
 	struct store_current *c = dst;
-	int rv = store_rel_fill(res, row, &c->release);
+	int rv = store_release_row(res, row, &c->release);
 	if (rv)
 		return rv;
 	c->deployment_id = store_col_i64(res, row, 10);
@@ -900,7 +877,7 @@ store_current(store_t *st, int64_t env_id, int64_t service_id, struct store_curr
 	const char *p[2] = {store_i64(env, env_id), store_i64(sid, service_id)};
 	/* The newest deployment that got as far as changing the cluster. */
 	return store_get_one(st,
-	                     "SELECT " STORE_REL_COLS ", d.id, coalesce(d.operation_id, 0), d.image,"
+	                     "SELECT " STORE_RELEASE_COLS ", d.id, coalesce(d.operation_id, 0), d.image,"
 	                     " d.state, d.outcome, d.known_good, rw_to_us(d.started_at),"
 	                     " coalesce(rw_to_us(d.finished_at), 0)"
 	                     " FROM deployments d JOIN releases r ON r.id = d.release_id"
@@ -919,13 +896,13 @@ store_known_good(store_t *st, int64_t env_id, int64_t service_id, int64_t exclud
 	const char *p[3] = {store_i64(env, env_id), store_i64(sid, service_id),
 	                    store_i64(ex, exclude_release)};
 	return store_get_one(st,
-	                     "SELECT " STORE_REL_COLS
+	                     "SELECT " STORE_RELEASE_COLS
 	                     " FROM deployments d JOIN releases r ON r.id = d.release_id"
 	                     " JOIN services s ON s.id = r.service_id"
 	                     " WHERE d.environment_id = $1::bigint AND d.service_id = $2::bigint"
 	                     "   AND d.known_good AND r.id <> $3::bigint"
 	                     " ORDER BY d.id DESC LIMIT 1",
-	                     3, p, store_rel_row, out);
+	                     3, p, store_release_row, out);
 }
 
 int

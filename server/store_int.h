@@ -53,6 +53,13 @@ int store_audit_commit(store_t *st, const rw_actor_t *who, const char *action, c
                        char *detail);
 bool store_actor_ok(const rw_actor_t *who);
 int store_env_id(store_t *st, const char *name, int64_t *id);
+
+/* A release row: STORE_RELEASE_COLS (aliases r = releases, s = services), in this order. */
+#define STORE_RELEASE_COLS \
+	"r.id, s.name, r.version, r.image_ref, r.digest, r.source_commit, r.notes, " \
+	"r.created_by, rw_to_us(r.created_at), r.migrations_compat"
+/* Fills an rw_release_t from the STORE_RELEASE_COLS at the start of a row. */
+int store_release_row(const PGresult *res, int row, void *dst);
 int store_service_id(store_t *st, const char *name, int64_t *id);
 
 #endif
