@@ -3,7 +3,12 @@
  *
  * A runner owns one operation at a time and blocks only on its own
  * database connection and sleeps; progress goes to the deployments row and
- * wakes long-polling consoles through NOTIFY.  Failure handling (incident,
+ * wakes long-polling consoles through NOTIFY.  Everything a runner needs to
+ * go on is in those rows, so an operation whose rewindd died is resumed by
+ * any other runner (store_op_claim): steps already verified are skipped, a
+ * step's set-image action is created once (store_op_action) and followed
+ * again, and the outcome with all that follows from it is one transaction
+ * fenced by the claim's token.  Failure handling (incident,
  * decision, automatic rollback) is shared by the runner (a deploy that
  * fails its checks) and the observer (a deployment that fails inside its
  * observation window).
@@ -41,6 +46,8 @@ struct worker {
 	bool started;
 	store_t *st;
 	int index;
+	struct store_claim claim;   /* the operation being run */
+	bool lost;                  /* another runner took it over */
 };
 
 struct coord {
@@ -89,6 +96,43 @@ upd(const char *state, const char *outcome)
 {
 	struct store_step_update u = {state, outcome, 0, -1, -1, -1, NULL, NULL, NULL};
 	return u;
+}
+
+/*
+ * Renews the claim.  RW_ECONFLICT: another runner took the operation over;
+ * RW_EUNAVAIL: rewindd is stopping — either way the runner lets go of it
+ * without recording anything more.  A heartbeat that fails for database
+ * trouble is retried at the next tick.
+ */
+static int
+beat(struct worker *w, int64_t op_id, const char *phase)
+{
+	if (coord_stopping(w->c))
+		return RW_EUNAVAIL;
+	if (store_op_heartbeat(w->st, op_id, w->claim.token, phase) == RW_ECONFLICT) {
+		w->lost = true;
+		return RW_ECONFLICT;
+	}
+	return 0;
+}
+
+static bool
+letting_go(int rv)
+{
+	return rv == RW_EUNAVAIL || rv == RW_ECONFLICT;
+}
+
+/* Sleeps one tick after renewing the claim; nonzero (see beat()) to let go. */
+static int
+tick(struct worker *w, int64_t op_id, char *msg, size_t msgsz)
+{
+	int rv = beat(w, op_id, NULL);
+	if (rv == 0 && !coord_sleep(w->c, w->c->o.tick_ms))
+		rv = RW_EUNAVAIL;
+	if (rv)
+		snprintf(msg, msgsz, "%s", rv == RW_ECONFLICT ? "taken over by another runner"
+		                                              : "rewindd is stopping");
+	return rv;
 }
 
 static void
@@ -264,11 +308,8 @@ wait_action(struct worker *w, const rw_operation_t *op, rw_op_step_t *s,
 			(void)store_action_cancel(w->st, a->id, msg);
 			return RW_ETIMEDOUT;
 		}
-		(void)store_op_heartbeat(w->st, op->id, NULL);
-		if (!coord_sleep(w->c, w->c->o.tick_ms)) {
-			snprintf(msg, msgsz, "rewindd is stopping");
-			return RW_EUNAVAIL;
-		}
+		if ((rv = tick(w, op->id, msg, msgsz)) != 0)
+			return rv;
 	}
 }
 
@@ -317,11 +358,8 @@ verify_step(struct worker *w, const rw_operation_t *op, rw_op_step_t *s,
 			         v.text);
 			return RW_ETIMEDOUT;
 		}
-		(void)store_op_heartbeat(w->st, op->id, NULL);
-		if (!coord_sleep(w->c, w->c->o.tick_ms)) {
-			snprintf(msg, msgsz, "rewindd is stopping");
-			return RW_EUNAVAIL;
-		}
+		if ((rv = tick(w, op->id, msg, msgsz)) != 0)
+			return rv;
 	}
 }
 
@@ -340,6 +378,7 @@ run_step(struct worker *w, const rw_operation_t *op, rw_op_step_t *s,
 	}
 	(void)store_deploy_superseded(w->st, env->env.id, svc.id, s->deployment_id,
 	                              op->kind == RW_OP_ROLLBACK);
+	bool existing = false;
 	memset(&a, 0, sizeof(a));
 	a.kind = RW_ACTION_SET_IMAGE;
 	(void)RW_STRCPY(a.cluster, env->env.cluster);
@@ -348,19 +387,23 @@ run_step(struct worker *w, const rw_operation_t *op, rw_op_step_t *s,
 	(void)RW_STRCPY(a.container, svc.container);
 	(void)RW_STRCPY(a.image, s->image);
 	a.deadline = rw_now_us() + (int64_t)env->action_timeout_s * 1000000;
-	if ((rv = store_action_create(w->st, &coord_self, &a)) != 0) {
-		snprintf(msg, msgsz, "cannot queue the set-image action: %s", rw_strerror(rv));
+	rv = store_op_action(w->st, op->id, w->claim.token, s->deployment_id, &coord_self, &a,
+	                     &existing);
+	if (rv == RW_ECONFLICT)
+		w->lost = true;
+	if (rv) {
+		snprintf(msg, msgsz, "cannot queue the set-image action: %s", store_errmsg(w->st));
 		return rv;
 	}
+	if (existing)
+		log_info("operation.step-resumed", "op=%lld service=%s action=%lld state=%s",
+		         (long long)op->id, s->service, (long long)a.id,
+		         rw_action_state_name(a.state));
 	s->action_id = a.id;
-	struct store_step_update u = upd("rolling-out", NULL);
-	u.action_id = a.id;
-	u.message = "queued for an agent";
-	(void)store_step_update(w->st, op->id, s->deployment_id, &u);
 	if ((rv = wait_action(w, op, s, env, &svc, &a, msg, msgsz)) != 0)
 		return rv;
 	previous_image(a.previous, prev, sizeof(prev));
-	u = upd(NULL, NULL);
+	struct store_step_update u = upd(NULL, NULL);
 	u.previous_image = prev;
 	u.message = a.result;
 	(void)store_step_update(w->st, op->id, s->deployment_id, &u);
@@ -375,65 +418,209 @@ fail_verified(store_t *st, const rw_operation_t *op, const char *why)
 		(void)store_observe_end(st, op->steps[i].deployment_id, false, why);
 }
 
-static void
+struct smoke_ctx {
+	struct worker *w;
+	int64_t op_id;
+};
+
+static bool
+smoke_beat(void *arg)
+{
+	struct smoke_ctx *c = arg;
+	return beat(c->w, c->op_id, NULL) == 0;
+}
+
+/* 0, or RW_EUNAVAIL / RW_ECONFLICT when the runner must let go meanwhile. */
+static int
 run_smoke(struct worker *w, const rw_operation_t *op, const struct store_env_cfg *env, bool *ok,
           int *rc, char *tail, size_t tailsz, char *result, size_t rcap)
 {
-	(void)store_op_heartbeat(w->st, op->id, "running the smoke test");
-	if (smoke_run(env->smoke_command, env->smoke_timeout_s, env->env.name, (long long)op->id, rc,
-	              tail, tailsz) != 0)
+	struct smoke_ctx ctx = {w, op->id};
+	struct smoke_tick t = {smoke_beat, &ctx};
+	int rv;
+
+	if ((rv = beat(w, op->id, "running the smoke test")) != 0)
+		return rv;
+	rv = smoke_run(env->smoke_command, env->smoke_timeout_s, env->env.name, (long long)op->id,
+	               &t, rc, tail, tailsz);
+	if (rv == RW_EUNAVAIL)
+		return w->lost ? RW_ECONFLICT : RW_EUNAVAIL;
+	if (rv != 0)
 		*rc = 127;
 	if (*rc == 0)
-		return;
+		return 0;
 	*ok = false;
 	snprintf(result, rcap, "smoke test failed (exit %d%s)", *rc, *rc == 124 ? ", timed out" : "");
-	fail_verified(w->st, op, result);
+	return 0;
+}
+
+/*
+ * The runner stops working on the operation without recording an outcome:
+ * when rewindd is stopping it hands it over (another runner, or this
+ * rewindd restarted, resumes it at once); when it was taken over there is
+ * nothing to do.
+ */
+static void
+let_go(struct worker *w, const rw_operation_t *op)
+{
+	if (!w->lost && store_op_release(w->st, op->id, w->claim.token) != 0)
+		log_warn("coord.db", "op=%lld error=\"%s\"", (long long)op->id, store_errmsg(w->st));
+	log_info(w->lost ? "operation.lost" : "operation.released", "id=%lld by=%s",
+	         (long long)op->id, w->c->instance);
+}
+
+/* One statement group inside the outcome's transaction; its failure undoes only itself. */
+#define SAVEPOINT(st, body)                                                               \
+	do {                                                                              \
+		if (store_tx_begin(st) == 0) {                                            \
+			body;                                                             \
+			if (store_tx_end(st) != 0)                                        \
+				log_warn("coord.db", "error=\"%s\"", store_errmsg(st));   \
+		}                                                                         \
+	} while (0)
+
+/* What follows from a deploy or rollback's outcome, inside its transaction. */
+static void
+forward_outcome(store_t *st, const rw_operation_t *op, const struct store_env_cfg *env, bool ok,
+                const char *result, bool stopping)
+{
+	if (op->incident_id)
+		SAVEPOINT(st, plan_note(st, env, op->incident_id, "verification", "rewindd",
+		                        op->kind == RW_OP_ROLLBACK ? (ok ? "rollback.end"
+		                                                         : "rollback.failed")
+		                                                   : NULL,
+		                        "operation #%lld (%s) %s: %s", (long long)op->id,
+		                        rw_op_kind_name(op->kind), ok ? "succeeded" : "FAILED",
+		                        result));
+	if (ok && op->kind == RW_OP_ROLLBACK && op->incident_id)
+		SAVEPOINT(st, (void)store_incident_mark(st, op->incident_id, true));
+	if (ok)
+		return;
+	/* The services verified before the failure were deployed as part of a failed set. */
+	char why[RW_TEXT_MAX + 64];
+	snprintf(why, sizeof(why), "operation #%lld failed: %.1900s", (long long)op->id, result);
+	SAVEPOINT(st, fail_verified(st, op, why));
+	if (!stopping)
+		SAVEPOINT(st, on_failure(st, op, env, result));
+}
+
+/*
+ * The outcome and everything that follows from it, in one transaction: a
+ * rewindd dying here leaves all of it or none (then the operation is
+ * resumed and finished by another runner).  False when it was not recorded.
+ */
+static bool
+finish_forward(struct worker *w, const rw_operation_t *op, const struct store_env_cfg *env,
+               bool ok, const char *result, int smoke_rc, const char *tail)
+{
+	store_t *st = w->st;
+	int rv;
+
+	if ((rv = store_tx_begin(st)) != 0)
+		goto failed;
+	if ((rv = store_op_finish(st, op->id, w->claim.token, ok, result, smoke_rc, tail)) != 0) {
+		store_tx_abort(st);
+		goto failed;
+	}
+	forward_outcome(st, op, env, ok, result, coord_stopping(w->c));
+	if ((rv = store_tx_end(st)) != 0)
+		goto failed;
+	return true;
+failed:
+	w->lost = rv == RW_ECONFLICT;
+	log_warn("operation.finish-failed", "id=%lld error=\"%s\"", (long long)op->id,
+	         store_errmsg(st));
+	return false;
+}
+
+/* A step verified under an earlier claim (skipped) or failed (the operation fails). */
+static bool
+step_settled(const rw_op_step_t *s, bool *failed)
+{
+	*failed = !strcmp(s->state, "done") && !strcmp(s->outcome, "failed");
+	return *failed || !strcmp(s->outcome, "succeeded");
 }
 
 static void
 run_forward(struct worker *w, rw_operation_t *op, const struct store_env_cfg *env)
 {
 	char result[RW_TEXT_MAX + 1] = "", phase[256], tail[RW_OUTPUT_TAIL_MAX + 1] = "";
-	int smoke_rc = -1;
-	bool ok = true;
+	int smoke_rc = -1, rv = 0;
+	bool ok = true, failed;
 
 	for (uint32_t i = 0; ok && i < op->nsteps; i++) {
 		rw_op_step_t *s = &op->steps[i];
+		if (step_settled(s, &failed)) {
+			if (failed) {
+				ok = false;
+				snprintf(result, sizeof(result), "%s", s->message);
+			}
+			continue;
+		}
 		snprintf(phase, sizeof(phase), "%s %s:%s (%u/%u)",
 		         op->kind == RW_OP_ROLLBACK ? "rolling back to" : "deploying", s->service,
 		         s->version, i + 1, op->nsteps);
-		(void)store_op_heartbeat(w->st, op->id, phase);
-		if (run_step(w, op, s, env, result, sizeof(result)) != 0) {
+		if ((rv = beat(w, op->id, phase)) == 0)
+			rv = run_step(w, op, s, env, result, sizeof(result));
+		if (letting_go(rv)) {
+			let_go(w, op);
+			return;
+		}
+		if (rv != 0) {
 			step_fail(w->st, op, s, result);
 			ok = false;
 		}
 	}
-	if (ok && env->smoke_command[0])
-		run_smoke(w, op, env, &ok, &smoke_rc, tail, sizeof(tail), result, sizeof(result));
+	if (ok && env->smoke_command[0] &&
+	    letting_go(run_smoke(w, op, env, &ok, &smoke_rc, tail, sizeof(tail), result,
+	                         sizeof(result)))) {
+		let_go(w, op);
+		return;
+	}
 	if (ok)
 		snprintf(result, sizeof(result), "%u service(s) %s and verified%s; %s", op->nsteps,
 		         op->kind == RW_OP_ROLLBACK ? "rolled back" : "deployed",
 		         smoke_rc == 0 ? " (smoke test passed)" : "",
 		         env->observe_s ? "observing" : "known-good");
-	if (store_op_finish(w->st, op->id, ok, result, smoke_rc, tail) != 0)
-		log_warn("coord.db", "op=%lld error=\"%s\"", (long long)op->id, store_errmsg(w->st));
+	if (!finish_forward(w, op, env, ok, result, smoke_rc, tail)) {
+		let_go(w, op);
+		return;
+	}
 	log_info(ok ? "operation.succeeded" : "operation.failed", "id=%lld kind=%s result=\"%s\"",
 	         (long long)op->id, rw_op_kind_name(op->kind), result);
-	if (op->incident_id)
-		plan_note(w->st, env, op->incident_id, "verification", "rewindd",
-		          op->kind == RW_OP_ROLLBACK ? (ok ? "rollback.end" : "rollback.failed") : NULL,
-		          "operation #%lld (%s) %s: %s", (long long)op->id, rw_op_kind_name(op->kind),
-		          ok ? "succeeded" : "FAILED", result);
-	if (ok && op->kind == RW_OP_ROLLBACK && op->incident_id)
-		(void)store_incident_mark(w->st, op->incident_id, true);
-	if (!ok) {
-		/* The services verified before the failure were deployed as part of a failed set. */
-		char why[RW_TEXT_MAX + 64];
-		snprintf(why, sizeof(why), "operation #%lld failed: %.1900s", (long long)op->id, result);
-		fail_verified(w->st, op, why);
+}
+
+static bool
+finish_config(struct worker *w, const rw_operation_t *op, const struct store_env_cfg *env,
+              bool ok, const rw_action_t *a, const char *result)
+{
+	store_t *st = w->st;
+	int rv;
+
+	if ((rv = store_tx_begin(st)) != 0)
+		goto failed;
+	if (ok && op->kind == RW_OP_CONFIG_SET && a->previous[0] &&
+	    (rv = store_op_previous(st, op->id, a->previous)) != 0) {
+		store_tx_abort(st);
+		goto failed;
 	}
-	if (!ok && !coord_stopping(w->c))
-		on_failure(w->st, op, env, result);
+	if ((rv = store_op_finish(st, op->id, w->claim.token, ok, result, -1, "")) != 0) {
+		store_tx_abort(st);
+		goto failed;
+	}
+	if (op->incident_id)
+		SAVEPOINT(st, plan_note(st, env, op->incident_id, "action", "rewindd", NULL,
+		                        "operation #%lld (%s) %s: %s", (long long)op->id,
+		                        rw_op_kind_name(op->kind), ok ? "succeeded" : "FAILED",
+		                        result));
+	if ((rv = store_tx_end(st)) != 0)
+		goto failed;
+	return true;
+failed:
+	w->lost = rv == RW_ECONFLICT;
+	log_warn("operation.finish-failed", "id=%lld error=\"%s\"", (long long)op->id,
+	         store_errmsg(st));
+	return false;
 }
 
 static void
@@ -443,7 +630,8 @@ run_config(struct worker *w, rw_operation_t *op, const struct store_env_cfg *env
 	rw_action_t a;
 	rw_op_step_t none;
 	rw_service_t svc;
-	bool ok = false;
+	bool ok = false, existing = false;
+	int rv;
 
 	memset(&a, 0, sizeof(a));
 	memset(&none, 0, sizeof(none));
@@ -455,39 +643,55 @@ run_config(struct worker *w, rw_operation_t *op, const struct store_env_cfg *env
 	a.nkv = op->nkv;
 	memcpy(a.kv, op->kv, sizeof(a.kv));
 	a.deadline = rw_now_us() + (int64_t)env->action_timeout_s * 1000000;
-	(void)store_op_heartbeat(w->st, op->id, "patching the ConfigMap");
-	if (store_action_create(w->st, &coord_self, &a) != 0) {
-		snprintf(result, sizeof(result), "cannot queue the patch-configmap action");
-	} else if (wait_action(w, op, &none, env, &svc, &a, result, sizeof(result)) == 0) {
+	if ((rv = beat(w, op->id, "patching the ConfigMap")) == 0)
+		rv = store_op_action(w->st, op->id, w->claim.token, 0, &coord_self, &a, &existing);
+	if (rv == RW_ECONFLICT)
+		w->lost = true;
+	if (rv == 0)
+		rv = wait_action(w, op, &none, env, &svc, &a, result, sizeof(result));
+	else if (!letting_go(rv))
+		snprintf(result, sizeof(result), "cannot queue the patch-configmap action: %s",
+		         store_errmsg(w->st));
+	if (letting_go(rv)) {
+		let_go(w, op);
+		return;
+	}
+	if (rv == 0) {
 		ok = true;
-		if (op->kind == RW_OP_CONFIG_SET && a.previous[0])
-			(void)store_op_previous(w->st, op->id, a.previous);
 		snprintf(result, sizeof(result), "%s/%s: %.1500s", op->namespace_, op->configmap,
 		         a.result);
 	}
-	(void)store_op_finish(w->st, op->id, ok, result, -1, "");
-	if (op->incident_id)
-		plan_note(w->st, env, op->incident_id, "action", "rewindd", NULL,
-		          "operation #%lld (%s) %s: %s", (long long)op->id, rw_op_kind_name(op->kind),
-		          ok ? "succeeded" : "FAILED", result);
+	if (!finish_config(w, op, env, ok, &a, result))
+		let_go(w, op);
 }
 
 static void
-run_op(struct worker *w, int64_t id)
+run_op(struct worker *w, const struct store_claim *claim)
 {
 	rw_operation_t *op = malloc(sizeof(*op));
 	struct store_env_cfg env;
+	int64_t id = claim->id;
 
-	if (!op)
+	w->claim = *claim;
+	w->lost = false;
+	if (!op) {
+		let_go(w, &(rw_operation_t){.id = id});
 		return;
+	}
 	if (store_op_get(w->st, id, op) != 0 || store_env_cfg_get(w->st, op->env, &env) != 0) {
 		log_error("coord.load", "op=%lld error=\"%s\"", (long long)id, store_errmsg(w->st));
-		(void)store_op_finish(w->st, id, false, "could not load the operation", -1, "");
+		(void)store_op_finish(w->st, id, claim->token, false, "could not load the operation",
+		                      -1, "");
 		free(op);
 		return;
 	}
-	log_info("operation.running", "id=%lld kind=%s env=%s by=%s", (long long)id,
-	         rw_op_kind_name(op->kind), op->env, w->c->instance);
+	if (claim->resumed)
+		log_info("operation.resumed", "id=%lld kind=%s env=%s by=%s previous=%s claim=%d",
+		         (long long)id, rw_op_kind_name(op->kind), op->env, w->c->instance,
+		         claim->previous_owner, (int)claim->token);
+	else
+		log_info("operation.running", "id=%lld kind=%s env=%s by=%s", (long long)id,
+		         rw_op_kind_name(op->kind), op->env, w->c->instance);
 	if (op->kind == RW_OP_CONFIG_SET || op->kind == RW_OP_CONFIG_REVERT)
 		run_config(w, op, &env);
 	else
@@ -504,21 +708,21 @@ runner_main(void *arg)
 	while (!coord_stopping(w->c)) {
 		char payload[64];
 		int got = 0;
-		int64_t id = 0;
+		struct store_claim claim;
 		bool found = false;
 
 		if (!listening)
 			listening = store_ping(w->st) == 0 && store_listen(w->st, STORE_OP_CHANNEL) == 0;
-		if (store_op_claim(w->st, w->c->instance, w->c->o.stale_s, &id, &found) != 0) {
+		if (store_op_claim(w->st, w->c->instance, w->c->o.stale_s, &claim, &found) != 0) {
 			listening = false;
 			coord_sleep(w->c, 500);
 			continue;
 		}
 		if (found) {
-			run_op(w, id);
+			run_op(w, &claim);
 			continue;
 		}
-		/* New operations NOTIFY; the timeout also covers a missed one. */
+		/* New operations NOTIFY; the timeout also covers a missed one and orphans. */
 		if (!listening || store_notify_wait(w->st, 500, payload, sizeof(payload), &got) != 0) {
 			listening = false;
 			coord_sleep(w->c, 500);

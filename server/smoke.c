@@ -41,13 +41,23 @@ read_tail(int fd, char *tail, size_t tailsz)
 	}
 }
 
-static int
-wait_child(pid_t pid, int timeout_s, int *exit_code)
+static void
+kill_group(pid_t pid)
 {
-	struct timespec start, now, nap = {0, 50 * 1000 * 1000};
+	int status;
+	kill(-pid, SIGKILL);   /* the whole group: the shell and what it started */
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+}
+
+static int
+wait_child(pid_t pid, int timeout_s, const struct smoke_tick *tick, int *exit_code)
+{
+	struct timespec start, now, last, nap = {0, 50 * 1000 * 1000};
 	int status;
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
+	last = start;
 	for (;;) {
 		pid_t r = waitpid(pid, &status, WNOHANG);
 		if (r == pid) {
@@ -58,11 +68,16 @@ wait_child(pid_t pid, int timeout_s, int *exit_code)
 			return RW_EIO;
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (now.tv_sec - start.tv_sec >= timeout_s) {
-			kill(-pid, SIGKILL);   /* the whole group: the shell and what it started */
-			while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-				;
+			kill_group(pid);
 			*exit_code = 124;
 			return 0;
+		}
+		if (tick && tick->fn && now.tv_sec > last.tv_sec) {
+			last = now;
+			if (!tick->fn(tick->arg)) {
+				kill_group(pid);
+				return RW_EUNAVAIL;
+			}
 		}
 		nanosleep(&nap, NULL);
 	}
@@ -70,7 +85,7 @@ wait_child(pid_t pid, int timeout_s, int *exit_code)
 
 int
 smoke_run(const char *command, int timeout_s, const char *env_name, long long op_id,
-          int *exit_code, char *tail, size_t tailsz)
+          const struct smoke_tick *tick, int *exit_code, char *tail, size_t tailsz)
 {
 	char path[] = "/tmp/rewind-smoke.XXXXXX", envv[128], opv[64];
 	posix_spawn_file_actions_t fa;
@@ -102,7 +117,7 @@ smoke_run(const char *command, int timeout_s, const char *env_name, long long op
 		close(fd);
 		return 0;
 	}
-	rv = wait_child(pid, timeout_s, exit_code);
+	rv = wait_child(pid, timeout_s, tick, exit_code);
 	read_tail(fd, tail, tailsz);
 	close(fd);
 	return rv;

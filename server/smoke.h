@@ -9,7 +9,14 @@
 #ifndef REWIND_SMOKE_H
 #define REWIND_SMOKE_H
 
+#include <stdbool.h>
 #include <stddef.h>
+
+/* Called about once a second while the command runs; false stops it (RW_EUNAVAIL). */
+struct smoke_tick {
+	bool (*fn)(void *arg);
+	void *arg;
+};
 
 /*
  * Runs and waits.  *exit_code: the command's exit status, 124 when it
@@ -18,6 +25,6 @@
  * it ran (whatever its exit code), or a negative rw_err.
  */
 int smoke_run(const char *command, int timeout_s, const char *env_name, long long op_id,
-              int *exit_code, char *tail, size_t tailsz);
+              const struct smoke_tick *tick, int *exit_code, char *tail, size_t tailsz);
 
 #endif

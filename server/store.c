@@ -140,30 +140,97 @@ store_exec(store_t *st, const char *sql, int nparams, const char *const *params,
 	return 0;
 }
 
+/*
+ * Transactions nest: an inner store_begin() is a savepoint, so a caller can
+ * wrap several store calls (each with its own begin/commit) into one
+ * transaction that commits or rolls back as a whole.
+ */
 int
 store_begin(store_t *st)
 {
-	return store_exec(st, "BEGIN", 0, NULL, NULL);
+	char sql[32];
+	int rv;
+
+	/* A connection that lost its transaction (reset) starts from the top again. */
+	if (st->depth > 0 && PQtransactionStatus(st->conn) == PQTRANS_IDLE)
+		st->depth = 0;
+	if (st->depth == 0)
+		rv = store_exec(st, "BEGIN", 0, NULL, NULL);
+	else {
+		snprintf(sql, sizeof(sql), "SAVEPOINT rw_%d", st->depth);
+		rv = store_exec(st, sql, 0, NULL, NULL);
+	}
+	if (rv == 0)
+		st->depth++;
+	return rv;
 }
 
+/* On failure the level stays open: the caller's store_rollback() closes it. */
 int
 store_commit(store_t *st)
 {
-	return store_exec(st, "COMMIT", 0, NULL, NULL);
+	char sql[32];
+	int rv;
+
+	if (st->depth <= 1)
+		rv = store_exec(st, "COMMIT", 0, NULL, NULL);
+	else {
+		snprintf(sql, sizeof(sql), "RELEASE SAVEPOINT rw_%d", st->depth - 1);
+		rv = store_exec(st, sql, 0, NULL, NULL);
+	}
+	if (rv == 0 && st->depth > 0)
+		st->depth--;
+	return rv;
 }
 
-/* Rolls back the open transaction and returns rv (the error that caused it). */
+/* Rolls back the innermost open level and returns rv (the error that caused it). */
 int
 store_rollback(store_t *st, int rv)
 {
-	char keep[sizeof st->err];
+	char keep[sizeof st->err], sql[64];
+	bool live = PQstatus(st->conn) == CONNECTION_OK &&
+	            PQtransactionStatus(st->conn) != PQTRANS_IDLE;
 
 	/* Keep the original error text, not the rollback's. */
 	memcpy(keep, st->err, sizeof keep);
-	if (PQstatus(st->conn) == CONNECTION_OK && PQtransactionStatus(st->conn) != PQTRANS_IDLE)
-		(void)store_exec(st, "ROLLBACK", 0, NULL, NULL);
+	if (st->depth > 1) {
+		st->depth--;
+		snprintf(sql, sizeof(sql), "ROLLBACK TO SAVEPOINT rw_%d", st->depth);
+		if (live)
+			(void)store_exec(st, sql, 0, NULL, NULL);
+	} else {
+		st->depth = 0;
+		if (live)
+			(void)store_exec(st, "ROLLBACK", 0, NULL, NULL);
+	}
 	memcpy(st->err, keep, sizeof keep);
 	return rv;
+}
+
+int
+store_tx_begin(store_t *st)
+{
+	return st ? store_begin(st) : RW_EINVAL;
+}
+
+int
+store_tx_end(store_t *st)
+{
+	int rv;
+	if (PQtransactionStatus(st->conn) == PQTRANS_INERROR) {
+		if (!st->err[0])
+			store_set_err(st, "a statement of the transaction failed");
+		return store_rollback(st, RW_EDB);
+	}
+	if ((rv = store_commit(st)))
+		return store_rollback(st, rv);
+	return 0;
+}
+
+void
+store_tx_abort(store_t *st)
+{
+	(void)store_rollback(st, 0);
 }
 
 const char *
@@ -606,6 +673,7 @@ store_ping(store_t *st)
 	if (store_probe(st) == 0)
 		return 0;
 	log_warn("store.reconnect", "reason=\"connection unusable\"");
+	st->depth = 0;
 	PQreset(st->conn);
 	if (PQstatus(st->conn) != CONNECTION_OK) {
 		store_set_err(st, "%s", PQerrorMessage(st->conn));

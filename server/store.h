@@ -278,14 +278,44 @@ int store_in_flight(store_t *st, int64_t env_id, int64_t service_id, int64_t *op
 /* Newest first; env NULL/empty for all; incident_id 0 for any. */
 int store_op_list(store_t *st, const char *env, int64_t incident_id, uint32_t limit,
                   rw_operation_t **out, size_t *n);
+/* A runner's hold on an operation (store_op_claim). */
+struct store_claim {
+	int64_t id;
+	int32_t token;                 /* fencing token: changes when anyone claims it again */
+	bool resumed;                  /* taken over from a runner that stopped */
+	char previous_owner[128];
+};
 /*
- * Takes the oldest queued operation for owner.  Operations whose owner
- * stopped heartbeating for stale_s are failed first (their rewindd died).
+ * Takes an orphaned running operation (its runner's database session is
+ * gone, or it stopped heartbeating for stale_s) to resume it, else the
+ * oldest queued one.  An operation orphaned five times is failed instead.
  */
-int store_op_claim(store_t *st, const char *owner, int stale_s, int64_t *id, bool *found);
-int store_op_heartbeat(store_t *st, int64_t id, const char *phase);
-int store_op_finish(store_t *st, int64_t id, bool ok, const char *result, int smoke_rc,
-                    const char *smoke_output);
+int store_op_claim(store_t *st, const char *owner, int stale_s, struct store_claim *c,
+                   bool *found);
+/* RW_ECONFLICT: another runner took the operation over (stop working on it). */
+int store_op_heartbeat(store_t *st, int64_t id, int32_t token, const char *phase);
+/* Gives the operation up for another runner to resume at once (rewindd stopping). */
+int store_op_release(store_t *st, int64_t id, int32_t token);
+/*
+ * The set-image action of step dep_id (or, dep_id 0, the operation's
+ * patch-configmap action), created from *a the first time and linked in the
+ * same transaction; later calls load the existing one (*existing true), so
+ * an operation resumed by another runner never acts twice.  RW_ECONFLICT
+ * when the token is no longer the operation's.
+ */
+int store_op_action(store_t *st, int64_t op_id, int32_t token, int64_t dep_id,
+                    const rw_actor_t *who, rw_action_t *a, bool *existing);
+/* Records the outcome once: RW_ECONFLICT when the token is no longer the operation's. */
+int store_op_finish(store_t *st, int64_t id, int32_t token, bool ok, const char *result,
+                    int smoke_rc, const char *smoke_output);
+/*
+ * Groups the calls between them into one transaction (the calls' own
+ * transactions become savepoints).  store_tx_end commits, or rolls back and
+ * returns RW_EDB when a statement inside failed; store_tx_abort rolls back.
+ */
+int store_tx_begin(store_t *st);
+int store_tx_end(store_t *st);
+void store_tx_abort(store_t *st);
 int store_op_previous(store_t *st, int64_t id, const char *previous_json);
 /* The newest succeeded config-set of env not yet reverted (0: none). */
 int store_op_last_config(store_t *st, int64_t env_id, int64_t *op_id);

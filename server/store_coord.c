@@ -530,95 +530,272 @@ store_op_list(store_t *st, const char *env, int64_t incident_id, uint32_t limit,
 	return rv;
 }
 
-/* Fails operations whose rewindd stopped heartbeating, and frees their services. */
+/*
+ * A running operation whose runner is gone: its PostgreSQL backend no longer
+ * exists (the rewindd died or lost its connection), or it stopped
+ * heartbeating for $STALE seconds (hung, or a backend we are not allowed to
+ * see).  A backend hidden from us (NULL backend_start) counts as alive.
+ */
+#define STORE_OP_ORPHANED(stale)                                                          \
+	"o.state = 'running' AND (o.heartbeat_at IS NULL"                                   \
+	" OR o.heartbeat_at < now() - make_interval(secs => " stale "::float8)"             \
+	" OR (o.owner_pid IS NOT NULL AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a"     \
+	"   WHERE a.pid = o.owner_pid"                                                      \
+	"   AND (a.backend_start IS NULL OR a.backend_start = o.owner_backend_start))))"
+
+#define STORE_OP_OWNER_SET                                                                \
+	" owner_pid = pg_backend_pid(), heartbeat_at = now(), seq = o.seq + 1,"             \
+	" owner_backend_start = (SELECT backend_start FROM pg_stat_activity"                \
+	"   WHERE pid = pg_backend_pid())"
+
+/* An operation that took down STORE_OP_MAX_CLAIMS runners is failed, not resumed again. */
+#define STORE_OP_MAX_CLAIMS "5"
+
 static int
-store_op_reap(store_t *st, int stale_s)
+store_op_give_up(store_t *st, int stale_s)
 {
 	char stale[STORE_I64_BUF];
 	const char *p[1] = {store_i64(stale, stale_s)};
 	PGresult *res;
 	int rv = store_exec(st,
-	                    "UPDATE operations SET state = 'failed', finished_at = now(), seq = seq + 1,"
-	                    " result = 'the rewindd running it (' || owner || ') stopped; nothing"
-	                    " more was done — check status and run it again'"
-	                    " WHERE state = 'running'"
-	                    "   AND heartbeat_at < now() - make_interval(secs => $1::float8)"
+	                    "UPDATE operations o SET state = 'failed', finished_at = now(),"
+	                    " seq = seq + 1, phase = 'finished',"
+	                    " result = 'abandoned: ' || claims || ' runners stopped while running it"
+	                    " (last ' || owner || ') — check status and run it again'"
+	                    " WHERE " STORE_OP_ORPHANED("$1") " AND o.claims >= " STORE_OP_MAX_CLAIMS
 	                    " RETURNING id",
 	                    1, p, &res);
 	if (rv)
 		return rv;
 	for (int i = 0; rv == 0 && i < PQntuples(res); i++) {
 		const char *q[1] = {PQgetvalue(res, i, 0)};
+		char tgt[64];
 		rv = store_exec(st,
 		                "UPDATE deployments SET state = 'done', finished_at = now(),"
-		                " outcome = 'failed', message = 'abandoned: its rewindd stopped'"
+		                " outcome = 'failed', message = 'abandoned: its runners kept stopping'"
 		                " WHERE operation_id = $1::bigint"
 		                "   AND state IN ('queued', 'rolling-out', 'verifying')",
 		                1, q, NULL);
+		snprintf(tgt, sizeof(tgt), "operation/%s", q[0]);
 		if (rv == 0)
-			rv = store_audit_insert(st, &store_self, "operation.abandoned", "", NULL,
-			                        "owner stopped heartbeating");
+			rv = store_audit_insert(st, &store_self, "operation.abandoned", tgt, NULL,
+			                        "its runners kept stopping");
 	}
 	PQclear(res);
 	return rv;
 }
 
-int
-store_op_claim(store_t *st, const char *owner, int stale_s, int64_t *id, bool *found)
+/* Takes over one orphaned operation; *found false when there is none. */
+static int
+store_op_resume(store_t *st, const char *owner, int stale_s, struct store_claim *c, bool *found)
 {
-	const char *p[1] = {owner};
+	char stale[STORE_I64_BUF], tgt[64];
+	const char *p[2] = {owner, store_i64(stale, stale_s)};
+	char *detail = NULL;
 	PGresult *res;
-	int rv;
-
-	*found = false;
-	if ((rv = store_begin(st)))
-		return rv;
-	if ((rv = store_op_reap(st, stale_s)))
-		return store_rollback(st, rv);
-	rv = store_exec(st,
-	                "UPDATE operations SET state = 'running', owner = $1, started_at = now(),"
-	                " heartbeat_at = now(), seq = seq + 1"
-	                " WHERE id = (SELECT id FROM operations WHERE state = 'queued'"
-	                "   ORDER BY id FOR UPDATE SKIP LOCKED LIMIT 1)"
-	                " RETURNING id",
-	                1, p, &res);
+	int rv = store_exec(st,
+	                    "WITH c AS (SELECT o.id, o.owner FROM operations o"
+	                    "   WHERE " STORE_OP_ORPHANED("$2")
+	                    "   ORDER BY o.id LIMIT 1 FOR UPDATE SKIP LOCKED)"
+	                    " UPDATE operations o SET owner = $1, claims = o.claims + 1,"
+	                    STORE_OP_OWNER_SET
+	                    " FROM c WHERE o.id = c.id RETURNING o.id, o.claims, c.owner",
+	                    2, p, &res);
 	if (rv)
-		return store_rollback(st, rv);
+		return rv;
 	if (PQntuples(res) == 1) {
-		*id = store_col_i64(res, 0, 0);
+		c->id = store_col_i64(res, 0, 0);
+		c->token = (int32_t)store_col_i64(res, 0, 1);
+		c->resumed = true;
+		rw_strcpy(c->previous_owner, sizeof(c->previous_owner), PQgetvalue(res, 0, 2));
 		*found = true;
 	}
 	PQclear(res);
-	if (*found && (rv = store_op_notify(st, *id)))
+	if (!*found)
+		return 0;
+	snprintf(tgt, sizeof(tgt), "operation/%" PRId64, c->id);
+	if ((rv = store_detail(st, &detail, "{s:s,s:s,s:i}", "previous_owner", c->previous_owner,
+	                       "owner", owner, "claim", (int)c->token)))
+		return rv;
+	rv = store_audit_insert(st, &store_self, "operation.resumed", tgt, detail, NULL);
+	free(detail);
+	return rv;
+}
+
+static int
+store_op_take_queued(store_t *st, const char *owner, struct store_claim *c, bool *found)
+{
+	const char *p[1] = {owner};
+	PGresult *res;
+	int rv = store_exec(st,
+	                    "UPDATE operations o SET state = 'running', owner = $1, started_at = now(),"
+	                    " claims = o.claims + 1," STORE_OP_OWNER_SET
+	                    " WHERE o.id = (SELECT id FROM operations WHERE state = 'queued'"
+	                    "   ORDER BY id FOR UPDATE SKIP LOCKED LIMIT 1)"
+	                    " RETURNING o.id, o.claims",
+	                    1, p, &res);
+	if (rv)
+		return rv;
+	if (PQntuples(res) == 1) {
+		c->id = store_col_i64(res, 0, 0);
+		c->token = (int32_t)store_col_i64(res, 0, 1);
+		*found = true;
+	}
+	PQclear(res);
+	return 0;
+}
+
+int
+store_op_claim(store_t *st, const char *owner, int stale_s, struct store_claim *c, bool *found)
+{
+	int rv;
+
+	*found = false;
+	memset(c, 0, sizeof(*c));
+	if ((rv = store_begin(st)))
+		return rv;
+	if ((rv = store_op_give_up(st, stale_s)) ||
+	    (rv = store_op_resume(st, owner, stale_s, c, found)))
+		return store_rollback(st, rv);
+	if (!*found && (rv = store_op_take_queued(st, owner, c, found)))
+		return store_rollback(st, rv);
+	if (*found && (rv = store_op_notify(st, c->id)))
 		return store_rollback(st, rv);
 	if ((rv = store_commit(st)))
 		return store_rollback(st, rv);
 	return 0;
 }
 
+/* Ours still: running, and nobody claimed it since we did. */
+#define STORE_OP_FENCE " id = $1::bigint AND claims = $2::int AND state = 'running'"
+
 int
-store_op_heartbeat(store_t *st, int64_t id, const char *phase)
+store_op_heartbeat(store_t *st, int64_t id, int32_t token, const char *phase)
 {
-	char idb[STORE_I64_BUF];
-	const char *p[2] = {store_i64(idb, id), phase ? phase : ""};
+	char idb[STORE_I64_BUF], tok[STORE_I64_BUF];
+	const char *p[3] = {store_i64(idb, id), store_i64(tok, token), phase ? phase : ""};
+	PGresult *res;
 	int rv = store_exec(st,
 	                    "UPDATE operations SET heartbeat_at = now(),"
-	                    " phase = CASE WHEN $2 = '' THEN phase ELSE left($2, 255) END,"
-	                    " seq = seq + CASE WHEN $2 = '' OR $2 = phase THEN 0 ELSE 1 END"
-	                    " WHERE id = $1::bigint",
-	                    2, p, NULL);
-	return rv ? rv : (phase && *phase ? store_op_notify(st, id) : 0);
+	                    " phase = CASE WHEN $3 = '' THEN phase ELSE left($3, 255) END,"
+	                    " seq = seq + CASE WHEN $3 = '' OR $3 = phase THEN 0 ELSE 1 END"
+	                    " WHERE" STORE_OP_FENCE " RETURNING id",
+	                    3, p, &res);
+	if (rv)
+		return rv;
+	int n = PQntuples(res);
+	PQclear(res);
+	if (n != 1) {
+		store_set_err(st, "operation %" PRId64 " was taken over by another runner", id);
+		return RW_ECONFLICT;
+	}
+	return phase && *phase ? store_op_notify(st, id) : 0;
 }
 
 int
-store_op_finish(store_t *st, int64_t id, bool ok, const char *result, int smoke_rc,
-                const char *smoke_output)
+store_op_release(store_t *st, int64_t id, int32_t token)
 {
-	char idb[STORE_I64_BUF], rc[STORE_I64_BUF], tgt[64];
+	char idb[STORE_I64_BUF], tok[STORE_I64_BUF];
+	const char *p[2] = {store_i64(idb, id), store_i64(tok, token)};
+	/* No backend, a heartbeat from the beginning of time: orphaned at once. */
+	return store_exec(st,
+	                  "UPDATE operations SET owner_pid = NULL, heartbeat_at = '-infinity',"
+	                  " phase = 'waiting to be resumed (its rewindd stopped)', seq = seq + 1"
+	                  " WHERE" STORE_OP_FENCE,
+	                  2, p, NULL);
+}
+
+/* Locks the operation if it is still ours; RW_ECONFLICT if not. */
+static int
+store_op_fence(store_t *st, int64_t id, int32_t token)
+{
+	char idb[STORE_I64_BUF], tok[STORE_I64_BUF];
+	const char *p[2] = {store_i64(idb, id), store_i64(tok, token)};
+	PGresult *res;
+	int rv = store_exec(st, "SELECT 1 FROM operations WHERE" STORE_OP_FENCE " FOR UPDATE", 2, p,
+	                    &res);
+	if (rv)
+		return rv;
+	int n = PQntuples(res);
+	PQclear(res);
+	if (n != 1) {
+		store_set_err(st, "operation %" PRId64 " was taken over by another runner", id);
+		return RW_ECONFLICT;
+	}
+	return 0;
+}
+
+/* The action already created for the step (or, dep_id 0, the operation); 0 if none. */
+static int
+store_op_action_of(store_t *st, int64_t op_id, int64_t dep_id, int64_t *action_id)
+{
+	char idb[STORE_I64_BUF];
+	const char *p[1] = {store_i64(idb, dep_id ? dep_id : op_id)};
+	PGresult *res;
+	int rv = store_exec(st,
+	                    dep_id ? "SELECT coalesce(action_id, 0) FROM deployments"
+	                             " WHERE id = $1::bigint FOR UPDATE"
+	                           : "SELECT coalesce(action_id, 0) FROM operations"
+	                             " WHERE id = $1::bigint",
+	                    1, p, &res);
+	if (rv)
+		return rv;
+	*action_id = PQntuples(res) == 1 ? store_col_i64(res, 0, 0) : 0;
+	PQclear(res);
+	return 0;
+}
+
+static int
+store_op_action_link(store_t *st, int64_t op_id, int64_t dep_id, int64_t action_id)
+{
+	char idb[STORE_I64_BUF], act[STORE_I64_BUF];
+	const char *p[2] = {store_i64(idb, dep_id ? dep_id : op_id), store_i64(act, action_id)};
+	int rv = store_exec(st,
+	                    dep_id ? "UPDATE deployments SET action_id = $2::bigint,"
+	                             " state = 'rolling-out', message = 'queued for an agent'"
+	                             " WHERE id = $1::bigint"
+	                           : "UPDATE operations SET action_id = $2::bigint"
+	                             " WHERE id = $1::bigint",
+	                    2, p, NULL);
+	return rv ? rv : store_op_touch(st, op_id);
+}
+
+int
+store_op_action(store_t *st, int64_t op_id, int32_t token, int64_t dep_id, const rw_actor_t *who,
+                rw_action_t *a, bool *existing)
+{
+	int64_t have = 0;
+	int rv;
+
+	*existing = false;
+	if ((rv = store_begin(st)))
+		return rv;
+	if ((rv = store_op_fence(st, op_id, token)) ||
+	    (rv = store_op_action_of(st, op_id, dep_id, &have)))
+		return store_rollback(st, rv);
+	if (have) {
+		*existing = true;
+		if ((rv = store_action_get(st, have, a)))
+			return store_rollback(st, rv);
+	} else if ((rv = store_action_create(st, who, a)) ||
+	           (rv = store_op_action_link(st, op_id, dep_id, a->id))) {
+		return store_rollback(st, rv);
+	}
+	if ((rv = store_commit(st)))
+		return store_rollback(st, rv);
+	return 0;
+}
+
+int
+store_op_finish(store_t *st, int64_t id, int32_t token, bool ok, const char *result,
+                int smoke_rc, const char *smoke_output)
+{
+	char idb[STORE_I64_BUF], rc[STORE_I64_BUF], tok[STORE_I64_BUF], tgt[64];
 	char *detail = NULL;
-	const char *p[5] = {store_i64(idb, id), ok ? "succeeded" : "failed",
+	const char *p[6] = {store_i64(idb, id), ok ? "succeeded" : "failed",
 	                    result ? result : "", store_i64(rc, smoke_rc),
-	                    smoke_output ? smoke_output : ""};
+	                    smoke_output ? smoke_output : "", store_i64(tok, token)};
+	PGresult *res;
 	int rv;
 
 	if ((rv = store_begin(st)))
@@ -626,8 +803,18 @@ store_op_finish(store_t *st, int64_t id, bool ok, const char *result, int smoke_
 	rv = store_exec(st,
 	                "UPDATE operations SET state = $2, finished_at = now(), seq = seq + 1,"
 	                " phase = 'finished', result = left($3, 2048), smoke_rc = $4::int,"
-	                " smoke_output = right($5, 1024) WHERE id = $1::bigint",
-	                5, p, NULL);
+	                " smoke_output = right($5, 1024)"
+	                " WHERE id = $1::bigint AND claims = $6::int AND state = 'running'"
+	                " RETURNING id",
+	                6, p, &res);
+	if (rv == 0) {
+		int n = PQntuples(res);
+		PQclear(res);
+		if (n != 1) {
+			store_set_err(st, "operation %" PRId64 " was taken over by another runner", id);
+			rv = RW_ECONFLICT;
+		}
+	}
 	/* Steps that never started end with the operation. */
 	if (rv == 0)
 		rv = store_exec(st,

@@ -20,6 +20,7 @@
 struct store {
 	PGconn *conn;
 	char err[512];
+	int depth;      /* open store_begin()s: 1 a transaction, more its savepoints */
 };
 
 /* Fills one list element from row `row` of a result. */
