@@ -413,6 +413,8 @@ op_show(struct cli *c)
 		return usage_err("rewindctl op show ID [--wait]");
 	}
 	req->u.opget.id = id;
+	/* Read before cli_check_unused(), which rejects flags nobody asked about. */
+	bool wait = cli_has(c, "wait");
 	if ((rv = cli_check_unused(c, "op show")) || (rv = client_connect(c, &l)) ||
 	    (rv = client_call(l, req, WIRE_OPERATION, &resp))) {
 		wire_msg_free(req);
@@ -423,7 +425,7 @@ op_show(struct cli *c)
 	rw_operation_t *o = malloc(sizeof(*o));
 	if (o) {
 		*o = resp->u.op;
-		if (cli_has(c, "wait"))
+		if (wait)
 			rv = op_follow(c, l, o, true, 1800);
 		else if (c->json)
 			cmd_print_json(op_json(o));

@@ -5,7 +5,7 @@ add_executable(rwraw ${CMAKE_CURRENT_SOURCE_DIR}/tools/rwraw.c)
 target_link_libraries(rwraw PRIVATE rewind_shared)
 set_target_properties(rwraw PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
 
-foreach(t roles badinput migrate restart registry artifacts agents failover coord incident audit pgrestart netns fanout)
+foreach(t roles badinput migrate restart registry artifacts agents failover coord incident audit pgrestart netns fanout crashpoints)
   add_test(NAME integration.${t}
            COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_${t}.sh
                    ${CMAKE_BINARY_DIR}/bin ${CMAKE_BINARY_DIR}/tests)
