@@ -148,7 +148,7 @@ store_exec(store_t *st, const char *sql, int nparams, const char *const *params,
 int
 store_begin(store_t *st)
 {
-	char sql[32];
+	char sql[64];
 	int rv;
 
 	/* A connection that lost its transaction (reset) starts from the top again. */
@@ -169,7 +169,7 @@ store_begin(store_t *st)
 int
 store_commit(store_t *st)
 {
-	char sql[32];
+	char sql[64];
 	int rv;
 
 	if (st->depth <= 1)
