@@ -88,7 +88,9 @@ bench "log --since MID --until MID+1h" audit log --since "$MID" --until "${MID%Z
 bench "release ID (mid history)" audit release "$REL"
 bench "dora --env bench-prod (30 days before MID)" audit dora --env bench-prod --until "$MID"
 bench "dora --env bench-prod --since 1 year" audit dora --env bench-prod --since 2023-01-01 --until 2024-01-01
-bench "timeline --env bench-prod (7 days)" audit timeline --env bench-prod --since "${MID%T*}" --until "$MID"
+WEEK=$(date -u -d "${MID%Z} UTC - 7 days" +%Y-%m-%dT%H:%M:%SZ)
+bench "timeline --env bench-prod (since midnight)" audit timeline --env bench-prod --since "${MID%T*}" --until "$MID"
+bench "timeline --env bench-prod (7 days)" audit timeline --env bench-prod --since "$WEEK" --until "$MID"
 a=$(now_ms)
 "$BUILD/bin/rewindctl" --timeout 3600 audit sign >/dev/null
 b=$(now_ms)

@@ -608,10 +608,15 @@ store_conninfo_ok(const char *conninfo)
 int
 store_open(const char *conninfo, store_t **out, char *msg, size_t msgsz)
 {
-	/* Entries before dbname are defaults the conninfo may override; after it, forced. */
-	const char *keys[] = {"application_name", "connect_timeout", "dbname", "client_encoding",
-	                      NULL};
-	const char *vals[] = {"rewindd", "10", conninfo, "UTF8", NULL};
+	/*
+	 * Entries before dbname are defaults the conninfo may override; after it,
+	 * forced.  JIT off: rewindd's statements are short, and on the audit
+	 * queries over a large history JIT compilation cost more than the query
+	 * (dora over 30 days of 1M releases: 2.8 s with it, 0.8 s without).
+	 */
+	const char *keys[] = {"application_name", "connect_timeout", "options", "dbname",
+	                      "client_encoding", NULL};
+	const char *vals[] = {"rewindd", "10", "-c jit=off", conninfo, "UTF8", NULL};
 	store_t *st;
 
 	if (msg && msgsz)
