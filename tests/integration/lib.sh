@@ -28,7 +28,12 @@ it_cleanup() {
 		[ -n "$p" ] && kill -9 "$p" 2>/dev/null || true
 	done
 	pgtest_stop >/dev/null 2>&1 || true
-	[ -n "${IT_DIR:-}" ] && rm -rf "$IT_DIR"
+	# IT_KEEP=1 keeps the logs and data of a run to look at.
+	if [ -n "${IT_KEEP:-}" ]; then
+		echo "kept: $IT_DIR" >&2
+	elif [ -n "${IT_DIR:-}" ]; then
+		rm -rf "$IT_DIR"
+	fi
 }
 
 die() { echo "FAIL: $*" >&2; [ -f "${IT_DIR:-/nonexistent}/rewindd.log" ] && tail -20 "$IT_DIR/rewindd.log" >&2; exit 1; }
