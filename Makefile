@@ -30,7 +30,7 @@ test-asan: build-asan
 demo: build
 	@bash scripts/demo.sh $(BUILD)/bin
 
-# Ingestion vs COPY, fan-out, agent footprint (bench/run.sh, docs/performance.md).
+# Ingestion vs COPY, fan-out, agent footprint, rollback latency (bench/run.sh, docs/performance.md).
 bench: build
 	@bash bench/run.sh $(BUILD)/bin
 

@@ -5,7 +5,9 @@
 #
 # Knobs (environment): INGEST_AGENTS (8), INGEST_SECS (15), COPY_ROWS (200000),
 # FANOUT_AGENTS (200), FANOUT_ROUNDS (5), FOOTPRINT_SECS (30), WORKERS (4),
-# SKIP="ingest fanout footprint" to leave parts out.
+# ROLLBACK_ROUNDS (20), ROLLBACK_FLEET_ROUNDS (3), ROLLBACK_STEP_MS (100),
+# ROLLBACK_REPORT_MS (300) (bench/rollback.sh),
+# SKIP="ingest fanout footprint rollback" to leave parts out.
 set -euo pipefail
 BIN=$(cd "${1:-build/bin}" && pwd)
 SRC=$(cd "$(dirname "$0")/.." && pwd)
@@ -76,5 +78,16 @@ fi
 # --- 3. agent footprint against kubectl get pods -w -------------------------
 if ! skip footprint; then
 	bash "$SRC/bench/agent_footprint.sh" "$BIN" "$FOOTPRINT_SECS"
+fi
+
+# --- 4. rollback latency against kubectl (one service; 20 over 4 clusters) ----------
+if ! skip rollback; then
+	# In a subshell: its rewindd, simulators and agents end with it (the EXIT trap here
+	# would also clean them up, but not before the end of the whole run).
+	(
+		IT_PIDS=()
+		trap 'for p in "${IT_PIDS[@]:-}"; do [ -n "$p" ] && kill -9 "$p" 2>/dev/null || true; done' EXIT
+		source "$SRC/bench/rollback.sh"
+	)
 fi
 echo "== $(bench_load) at end"

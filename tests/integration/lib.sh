@@ -217,19 +217,21 @@ until_out() {
 
 # --- simulated clusters with agents (coordination tests, demo) -------------------
 
-# it_cluster_start NAME [SCENARIO] [NAGENTS]: a rewind-kubesim cluster NAME over HTTPS with a
-# token, and NAGENTS (default 2) rewind-agents (one per node, certificates NAME/NODE) reporting
+# it_cluster_start NAME [SCENARIO] [NAGENTS] [KUBESIM FLAGS...]: a rewind-kubesim cluster NAME
+# over HTTPS with a token (further flags are passed to rewind-kubesim, e.g. --step-ms), and
+# NAGENTS (default 2) rewind-agents (one per node, certificates NAME/NODE) reporting
 # to $IT_URL with pod probes through the simulator's health listener.  Sets
 # IT_HEALTH_<NAME> (the health base URL, '-' in NAME becomes '_') and writes the kubeconfig to
 # $IT_DIR/cluster-NAME/kubeconfig.  rewindd must be running (it_rewindd_start).
 it_cluster_start() {
 	local name=$1 scen=${2:-$IT_SRC/tests/kubesim/scenarios/test.json} nagents=${3:-2}
+	shift $(($# < 3 ? $# : 3))
 	local dir="$IT_DIR/cluster-$name" i node hp
 	mkdir -p "$dir"
 	"$IT_BIN/rewind-kubesim" --listen 127.0.0.1:0 --tls-listen 127.0.0.1:0 \
 		--token "it-token-$name-0123456789" --cert-dir "$dir/certs" --health-listen 127.0.0.1:0 \
 		--scenario "$scen" --cluster-name "$name" --kubeconfig-out "$dir/kubeconfig" \
-		--info-out "$dir/info.json" >"$dir/ks.out" 2>"$dir/ks.err" &
+		--info-out "$dir/info.json" "$@" >"$dir/ks.out" 2>"$dir/ks.err" &
 	IT_PIDS+=($!)
 	for i in $(seq 1 100); do [ -s "$dir/info.json" ] && break; sleep 0.05; done
 	[ -s "$dir/info.json" ] || die "rewind-kubesim $name did not start: $(tail -3 "$dir/ks.err")"

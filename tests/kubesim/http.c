@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 struct http_server {
     struct MHD_Daemon *d;
@@ -25,6 +26,7 @@ struct http_server {
 
 /* Per-request state, created on the first handler call. */
 struct http_req {
+    long long arrived_us; /* CLOCK_REALTIME when the request's headers were in */
     char *body;
     size_t len;
     int too_large;
@@ -67,6 +69,28 @@ static const char *http_arg(void *ctx, const char *key)
 static const char *http_header(struct MHD_Connection *c, const char *name)
 {
     return MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
+}
+
+/* Access log line: ARRIVED_US METHOD PATH STATUS USER-AGENT, where ARRIVED_US
+ * is the CLOCK_REALTIME microsecond at which the request's headers had been
+ * read (before the body and before any work), so a client can time how long
+ * a request took to reach the API server.  One fprintf per line: stdio locks
+ * the stream, so lines from connection threads never interleave. */
+static void http_access(struct http_server *s, struct MHD_Connection *c,
+                        const struct http_req *rq, const char *method, const char *url, int code)
+{
+    if (!s->o.access_log)
+        return;
+    const char *ua = http_header(c, "User-Agent");
+    fprintf(s->o.access_log, "%lld %s %s %d %s\n", rq->arrived_us, method, url, code,
+            ua && *ua ? ua : "-");
+}
+
+static long long http_now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (long long)ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
 }
 
 /* ---- streaming (watches, followed logs) ---- */
@@ -195,15 +219,18 @@ static int http_public_path(const char *url)
 }
 
 /* First call for a request: set up state, reject oversized bodies early. */
-static enum MHD_Result http_begin(struct MHD_Connection *c, void **con_cls)
+static enum MHD_Result http_begin(struct http_server *s, struct MHD_Connection *c,
+                                  const char *url, const char *method, void **con_cls)
 {
     struct http_req *rq = calloc(1, sizeof(*rq));
     if (!rq)
         return MHD_NO;
+    rq->arrived_us = http_now_us();
     *con_cls = rq;
     const char *cl = http_header(c, "Content-Length");
     if (cl && strtoull(cl, NULL, 10) > HTTP_MAX_BODY) {
         rq->answered = 1;
+        http_access(s, c, rq, method, url, 413);
         return http_send_error(c, 413, "RequestEntityTooLarge",
                                "Request entity too large: limit is 1048576");
     }
@@ -230,19 +257,25 @@ static void http_take_body(struct http_req *rq, const char *data, size_t n)
 static enum MHD_Result http_dispatch(struct http_server *s, struct MHD_Connection *c,
                                      const char *url, const char *method, struct http_req *rq)
 {
-    if (rq->too_large)
+    if (rq->too_large) {
+        http_access(s, c, rq, method, url, 413);
         return http_send_error(c, 413, "RequestEntityTooLarge",
                                "Request entity too large: limit is 1048576");
-    if (s->token && !http_public_path(url) && !http_token_ok(s, c))
+    }
+    if (s->token && !http_public_path(url) && !http_token_ok(s, c)) {
+        http_access(s, c, rq, method, url, 401);
         return http_send_error(c, 401, "Unauthorized", "Unauthorized");
+    }
     struct api_req req = {method, url, rq->body, rq->len, http_header(c, "Accept"),
                           http_header(c, "Content-Type"), http_arg, c};
     struct api_resp ar;
     int rc = api_handle(s->o.api, &req, &ar);
     if (rc) {
         api_resp_clear(&ar);
+        http_access(s, c, rq, method, url, 500);
         return http_send_error(c, 500, "InternalError", "kubesim: out of memory");
     }
+    http_access(s, c, rq, method, url, ar.code);
     if (s->o.verbose)
         fprintf(stderr, "kubesim: %s %s -> %d%s [%s]\n", method, url, ar.code,
                 ar.stream.impl ? " (stream)" : "", http_header(c, "User-Agent") ? http_header(c, "User-Agent") : "-");
@@ -260,7 +293,7 @@ static enum MHD_Result http_handler(void *cls, struct MHD_Connection *c, const c
     struct http_req *rq = *con_cls;
     (void)version;
     if (!rq)
-        return http_begin(c, con_cls);
+        return http_begin(s, c, url, method, con_cls);
     if (*upload_data_size) {
         http_take_body(rq, upload_data, *upload_data_size);
         *upload_data_size = 0;

@@ -3,13 +3,15 @@
  * no authentication, like a local proxy) and HTTPS with a bearer token
  * (GnuTLS inside libmicrohttpd, certificate from tlsgen). Owns request
  * bodies (bounded, 413 beyond the limit), authentication, the translation
- * of api responses to HTTP, and watch streaming with client-gone detection.
+ * of api responses to HTTP, watch streaming with client-gone detection, and
+ * the optional access log (arrival time in CLOCK_REALTIME microseconds).
  * Does not implement any Kubernetes semantics (see api).
  */
 #ifndef KUBESIM_HTTP_H
 #define KUBESIM_HTTP_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "api.h"
 
@@ -25,6 +27,7 @@ struct http_opts {
     const char *token;
     int verbose;          /* access log on stderr */
     struct api_ctx *api;  /* borrowed; must outlive the server */
+    FILE *access_log;     /* borrowed, or NULL: one line per request (see http_access) */
 };
 
 /* Starts listening; *out owned by the caller (http_stop). err gets a

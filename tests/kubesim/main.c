@@ -47,6 +47,7 @@ struct opts {
     const char *version;
     long step_ms;
     int verbose;
+    const char *access_log;
 };
 
 /* Everything that runs; torn down by main_stop in reverse order. */
@@ -57,6 +58,7 @@ struct runtime {
     struct api_ctx api;
     struct http_server *http, *https;
     struct health_server *health;
+    FILE *access_log; /* --access-log, shared by both API listeners */
     struct tlsgen_out tls;
     char cert_dir[4096];
     char token[128];
@@ -70,6 +72,7 @@ static void usage(FILE *f)
         "                      [--cert-dir DIR]] [--health-listen HOST:PORT] [--scenario FILE]\n"
         "                      [--cluster-name NAME] [--kubeconfig-out FILE] [--info-out FILE]\n"
         "                      [--step-ms N] [--k8s-version vX.Y.Z] [--verbose]\n"
+        "                      [--access-log FILE]\n"
         "\n"
         "Simulates one k3s cluster's Kubernetes API for kubectl and Rewind.\n"
         "  --listen          plain HTTP API, loopback only, no auth (default 127.0.0.1:18080)\n"
@@ -83,6 +86,9 @@ static void usage(FILE *f)
         "  --info-out        write a JSON summary (URLs, ports, token, CA file) here\n"
         "  --step-ms         controller step interval (default: scenario stepMs, 300)\n"
         "  --k8s-version     gitVersion reported by /version (default v1.32.4+k3s1)\n"
+        "  --verbose         access log and microhttpd messages on stderr\n"
+        "  --access-log      append one line per API request to FILE: arrival time in\n"
+        "                    CLOCK_REALTIME microseconds, method, path, status, User-Agent\n"
         "Port 0 picks a free port; the chosen ports are printed and in --info-out.\n");
 }
 
@@ -123,6 +129,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
         {"cluster-name", required_argument, NULL, 'n'}, {"kubeconfig-out", required_argument, NULL, 'o'},
         {"info-out", required_argument, NULL, 'i'}, {"step-ms", required_argument, NULL, 'S'},
         {"k8s-version", required_argument, NULL, 'V'}, {"verbose", no_argument, NULL, 'v'},
+        {"access-log", required_argument, NULL, 'a'},
         {"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, 'x'}, {NULL, 0, NULL, 0}};
     memset(o, 0, sizeof(*o));
     snprintf(o->listen_host, sizeof(o->listen_host), "127.0.0.1");
@@ -145,6 +152,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
         case 'S': o->step_ms = strtol(optarg, NULL, 10); bad = o->step_ms < 10 || o->step_ms > 60000; break;
         case 'V': o->version = optarg; bad = optarg[0] != 'v'; break;
         case 'v': o->verbose = 1; break;
+        case 'a': o->access_log = optarg; break;
         case 'h': usage(stdout); return 1;
         case 'x': printf("rewind-kubesim %s\n", KUBESIM_VERSION); return 1;
         default: usage(stderr); return -EINVAL;
@@ -257,11 +265,23 @@ static int start_servers(const struct opts *o, struct runtime *rt)
     rt->api.version = o->version ? o->version : rt->scn->version;
     rt->api.server_addr = rt->server_addr;
     snprintf(rt->server_addr, sizeof(rt->server_addr), "%s:%d", o->listen_host, o->listen_port);
-    struct http_opts ho = {o->listen_host, o->listen_port, NULL, NULL, NULL, o->verbose, &rt->api};
+    if (o->access_log) {
+        /* Line-buffered: a benchmark reads it while the simulator runs. */
+        rt->access_log = fopen(o->access_log, "ae");
+        if (!rt->access_log) {
+            int e = errno;
+            fprintf(stderr, "rewind-kubesim: cannot open --access-log %s: %s\n", o->access_log,
+                    strerror(e));
+            return -e;
+        }
+        setvbuf(rt->access_log, NULL, _IOLBF, 0);
+    }
+    struct http_opts ho = {o->listen_host, o->listen_port, NULL, NULL, NULL, o->verbose, &rt->api,
+                           rt->access_log};
     int rc = http_start(&ho, &rt->http, err, sizeof(err));
     if (!rc && o->tls) {
         struct http_opts to = {o->tls_host, o->tls_port, rt->tls.cert_pem, rt->tls.key_pem,
-                               rt->token, o->verbose, &rt->api};
+                               rt->token, o->verbose, &rt->api, rt->access_log};
         rc = http_start(&to, &rt->https, err, sizeof(err));
     }
     if (!rc)
@@ -337,6 +357,8 @@ static void stop_all(struct runtime *rt)
     http_stop(rt->http);
     http_stop(rt->https);
     health_stop(rt->health);
+    if (rt->access_log)
+        fclose(rt->access_log); /* after the listeners: no request can still write */
     ctl_free(rt->ctl);
     store_free(rt->st);
     scn_free(rt->scn);

@@ -20,9 +20,11 @@ expect_refusal 1 'deployments:' --listen 127.0.0.1:0 --scenario "$KS_DIR/typo.js
 expect_refusal 2 'token must be' --listen 127.0.0.1:0 --tls-listen 127.0.0.1:0 --token 'bad token'
 expect_refusal 2 'bad value' --listen 127.0.0.1:99999
 expect_refusal 2 'cluster-name' --cluster-name 'Prod!'
+expect_refusal 1 'cannot open --access-log' --listen 127.0.0.1:0 --health-listen 127.0.0.1:0 \
+  --access-log "$KS_DIR/no/such/dir/access.log"
 pass "bad flags and scenarios are refused with a message"
 
-ks_start --cluster-name production
+ks_start --cluster-name production --access-log "$KS_DIR/access.log"
 PROD=$KS_API
 port=$(ks_info port)
 expect_refusal 1 'cannot listen' --listen "127.0.0.1:$port" --health-listen 127.0.0.1:0
@@ -42,6 +44,15 @@ grep -q '^ready$' "$KS_DIR/staging.out" || fail "no ready line"
 curl -sf -X PATCH -H 'Content-Type: application/merge-patch+json' \
   "$PROD/apis/apps/v1/namespaces/default/deployments/mr-dj-frontend" --data-binary '{"metadata":{"labels":{"env":"prod"}}}' >/dev/null
 curl -sf "$PROD/apis/apps/v1/namespaces/default/deployments/mr-dj-frontend" | grep -q '"env":"prod"' || fail "prod patch"
+# --access-log: ARRIVED_US METHOD PATH STATUS USER-AGENT, one line per request.
+now_us=$(date +%s%6N)
+line=$(grep ' PATCH /apis/apps/v1/namespaces/default/deployments/mr-dj-frontend 200 curl/' "$KS_DIR/access.log") ||
+  fail "access log: no PATCH line: $(cat "$KS_DIR/access.log")"
+t=${line%% *}
+[ "$t" -le "$now_us" ] && [ "$t" -gt $((now_us - 60000000)) ] || fail "access log time $t (now $now_us)"
+grep -q ' GET /apis/apps/v1/namespaces/default/deployments/mr-dj-frontend 200 ' "$KS_DIR/access.log" ||
+  fail "access log: no GET line"
+pass "--access-log: timestamped line per request"
 curl -sf "$STAGING/apis/apps/v1/namespaces/default/deployments/mr-dj-frontend" | grep -q '"env":"prod"' &&
   fail "staging shares state with production"
 curl -sf "$STAGING/apis/apps/v1/namespaces/misterdj/deployments/misterdj-backend" | grep -q '"replicas":2' ||
