@@ -34,7 +34,7 @@
 #include "smoke.h"
 #include "store.h"
 
-#define COORD_MAX_RUNNERS 8
+#define COORD_MAX_RUNNERS 16
 
 static const rw_actor_t coord_self = {"rewindd", RW_ROLE_NONE};
 
@@ -313,101 +313,267 @@ wait_action(struct worker *w, const rw_operation_t *op, rw_op_step_t *s,
 	}
 }
 
-/*
- * The environment's public URL is checked with the last service only: it
- * goes through every service, so it cannot pass while a later one still
- * runs the release being replaced.
- */
-static int
-verify_step(struct worker *w, const rw_operation_t *op, rw_op_step_t *s,
-            const struct store_env_cfg *env, const rw_service_t *svc, int64_t since, char *msg,
-            size_t msgsz)
+/* A step verified under an earlier claim (skipped) or failed (the operation fails). */
+static bool
+step_settled(const rw_op_step_t *s, bool *failed)
 {
-	const char *url = s == &op->steps[op->nsteps - 1] ? env->env.health_url : NULL;
-	int64_t until = rw_now_us() + (int64_t)env->verify_s * 1000000;
-	struct health_verdict v;
-	struct store_step_update u = upd("verifying", NULL);
-	char last[256] = "";
-	int rv;
-
-	(void)store_step_update(w->st, op->id, s->deployment_id, &u);
-	for (;;) {
-		if ((rv = health_check(w->st, env->env.cluster, svc, s->image, s->digest, url, since,
-		                       &v)) != 0) {
-			snprintf(msg, msgsz, "cannot read health: %s", rw_strerror(rv));
-			return rv;
-		}
-		if (strcmp(last, v.text) != 0) {
-			snprintf(last, sizeof(last), "%s", v.text);
-			snprintf(s->health, sizeof(s->health), "%s", v.text);
-			u = upd(NULL, NULL);
-			u.health = v.text;
-			u.updated = v.updated;
-			u.available = v.available;
-			u.replicas = v.replicas;
-			(void)store_step_update(w->st, op->id, s->deployment_id, &u);
-		}
-		if (v.state == HEALTH_OK)
-			return store_step_verified(w->st, op->id, s->deployment_id, env->observe_s);
-		if (v.state == HEALTH_FAILED) {
-			snprintf(msg, msgsz, "%s failed its health check: %s", svc->name, v.text);
-			return RW_EIO;
-		}
-		if (rw_now_us() > until) {
-			snprintf(msg, msgsz, "%s not healthy within %d s: %s", svc->name, env->verify_s,
-			         v.text);
-			return RW_ETIMEDOUT;
-		}
-		if ((rv = tick(w, op->id, msg, msgsz)) != 0)
-			return rv;
-	}
+	*failed = !strcmp(s->state, "done") && !strcmp(s->outcome, "failed");
+	return *failed || !strcmp(s->outcome, "succeeded");
 }
 
-static int
-run_step(struct worker *w, const rw_operation_t *op, rw_op_step_t *s,
-         const struct store_env_cfg *env, char *msg, size_t msgsz)
-{
+/* --- a wave: the steps of one deploy order, rolled out and verified together ---- */
+
+enum step_phase { STEP_ROLLOUT, STEP_VERIFY, STEP_DONE };
+
+struct step_run {
+	rw_op_step_t *s;
 	rw_service_t svc;
 	rw_action_t a;
-	char prev[RW_IMAGE_MAX + 1];
+	enum step_phase phase;
+	int64_t verify_until;
+	char last[256];                 /* the last health verdict recorded */
+	int rv;                         /* STEP_DONE: 0 verified, else why in msg */
+	char msg[RW_TEXT_MAX + 1];
+};
+
+static void
+step_done(struct worker *w, const rw_operation_t *op, struct step_run *r, int rv)
+{
+	r->phase = STEP_DONE;
+	r->rv = rv;
+	if (rv != 0 && !letting_go(rv))
+		step_fail(w->st, op, r->s, r->msg);
+}
+
+/* Queues the step's set-image action, or finds the one queued before a takeover. */
+static int
+step_start(struct worker *w, const rw_operation_t *op, const struct store_env_cfg *env,
+           struct step_run *r)
+{
+	rw_op_step_t *s = r->s;
+	bool existing = false;
 	int rv;
 
-	if ((rv = store_service_get(w->st, s->service, &svc)) != 0) {
-		snprintf(msg, msgsz, "service %s: %s", s->service, rw_strerror(rv));
+	if ((rv = store_service_get(w->st, s->service, &r->svc)) != 0) {
+		snprintf(r->msg, sizeof(r->msg), "service %s: %s", s->service, rw_strerror(rv));
 		return rv;
 	}
-	(void)store_deploy_superseded(w->st, env->env.id, svc.id, s->deployment_id,
+	(void)store_deploy_superseded(w->st, env->env.id, r->svc.id, s->deployment_id,
 	                              op->kind == RW_OP_ROLLBACK);
-	bool existing = false;
-	memset(&a, 0, sizeof(a));
-	a.kind = RW_ACTION_SET_IMAGE;
-	(void)RW_STRCPY(a.cluster, env->env.cluster);
-	(void)RW_STRCPY(a.namespace_, svc.namespace_);
-	(void)RW_STRCPY(a.name, svc.deployment);
-	(void)RW_STRCPY(a.container, svc.container);
-	(void)RW_STRCPY(a.image, s->image);
-	a.deadline = rw_now_us() + (int64_t)env->action_timeout_s * 1000000;
-	rv = store_op_action(w->st, op->id, w->claim.token, s->deployment_id, &coord_self, &a,
+	memset(&r->a, 0, sizeof(r->a));
+	r->a.kind = RW_ACTION_SET_IMAGE;
+	(void)RW_STRCPY(r->a.cluster, env->env.cluster);
+	(void)RW_STRCPY(r->a.namespace_, r->svc.namespace_);
+	(void)RW_STRCPY(r->a.name, r->svc.deployment);
+	(void)RW_STRCPY(r->a.container, r->svc.container);
+	(void)RW_STRCPY(r->a.image, s->image);
+	r->a.deadline = rw_now_us() + (int64_t)env->action_timeout_s * 1000000;
+	rv = store_op_action(w->st, op->id, w->claim.token, s->deployment_id, &coord_self, &r->a,
 	                     &existing);
 	if (rv == RW_ECONFLICT)
 		w->lost = true;
 	if (rv) {
-		snprintf(msg, msgsz, "cannot queue the set-image action: %s", store_errmsg(w->st));
+		snprintf(r->msg, sizeof(r->msg), "cannot queue the set-image action: %s",
+		         store_errmsg(w->st));
 		return rv;
 	}
 	if (existing)
 		log_info("operation.step-resumed", "op=%lld service=%s action=%lld state=%s",
-		         (long long)op->id, s->service, (long long)a.id,
-		         rw_action_state_name(a.state));
-	s->action_id = a.id;
-	if ((rv = wait_action(w, op, s, env, &svc, &a, msg, msgsz)) != 0)
-		return rv;
-	previous_image(a.previous, prev, sizeof(prev));
-	struct store_step_update u = upd(NULL, NULL);
+		         (long long)op->id, s->service, (long long)r->a.id,
+		         rw_action_state_name(r->a.state));
+	s->action_id = r->a.id;
+	r->phase = STEP_ROLLOUT;
+	return 0;
+}
+
+/* One look at the step's action: on to verification once it succeeded. */
+static void
+step_rollout(struct worker *w, const rw_operation_t *op, const struct store_env_cfg *env,
+             struct step_run *r)
+{
+	rw_action_t *a = &r->a;
+	int64_t queued_until = a->created_at + (int64_t)env->action_timeout_s * 1000000;
+	char prev[RW_IMAGE_MAX + 1];
+	int rv;
+
+	if ((rv = store_action_get(w->st, a->id, a)) != 0) {
+		snprintf(r->msg, sizeof(r->msg), "cannot read action %lld: %s", (long long)a->id,
+		         rw_strerror(rv));
+		return step_done(w, op, r, rv);
+	}
+	step_progress(w, op, r->s, env, &r->svc, a->result[0] ? a->result : NULL);
+	if (a->state == RW_ACTION_FAILED || a->state == RW_ACTION_CANCELLED) {
+		snprintf(r->msg, sizeof(r->msg), "rollout of %s failed: %.400s", r->svc.name,
+		         a->result);
+		return step_done(w, op, r, RW_EIO);
+	}
+	if (a->state != RW_ACTION_SUCCEEDED) {
+		if (rw_now_us() <= queued_until)
+			return;
+		int live = 0;
+		(void)store_agents_live(w->st, env->env.cluster, rw_now_us() - 30LL * 1000000, &live);
+		if (a->state == RW_ACTION_QUEUED)
+			snprintf(r->msg, sizeof(r->msg),
+			         "no agent of cluster %s took the set-image action #%lld within %d s "
+			         "(%d agent(s) reporting in the last 30 s); nothing was changed",
+			         env->env.cluster, (long long)a->id, env->action_timeout_s, live);
+		else
+			snprintf(r->msg, sizeof(r->msg), "agent %s did not finish action #%lld within %d s",
+			         a->owner, (long long)a->id, env->action_timeout_s);
+		(void)store_action_cancel(w->st, a->id, r->msg);
+		return step_done(w, op, r, RW_ETIMEDOUT);
+	}
+	previous_image(a->previous, prev, sizeof(prev));
+	struct store_step_update u = upd("verifying", NULL);
 	u.previous_image = prev;
-	u.message = a.result;
-	(void)store_step_update(w->st, op->id, s->deployment_id, &u);
-	return verify_step(w, op, s, env, &svc, a.finished_at, msg, msgsz);
+	u.message = a->result;
+	(void)store_step_update(w->st, op->id, r->s->deployment_id, &u);
+	r->verify_until = rw_now_us() + (int64_t)env->verify_s * 1000000;
+	r->phase = STEP_VERIFY;
+}
+
+/*
+ * One health verdict.  The environment's public URL is checked with the
+ * operation's last service only, and only once every other service of its
+ * wave is verified: it goes through every service, so it cannot pass while
+ * another still runs the release being replaced.
+ */
+static void
+step_verify(struct worker *w, const rw_operation_t *op, const struct store_env_cfg *env,
+            struct step_run *r, bool last, bool others_ok)
+{
+	struct health_verdict v;
+	int rv;
+
+	if (last && !others_ok)
+		return;
+	rv = health_check(w->st, env->env.cluster, &r->svc, r->s->image, r->s->digest,
+	                  last ? env->env.health_url : NULL, r->a.finished_at, &v);
+	if (rv != 0) {
+		snprintf(r->msg, sizeof(r->msg), "cannot read health: %s", rw_strerror(rv));
+		return step_done(w, op, r, rv);
+	}
+	if (strcmp(r->last, v.text) != 0) {
+		snprintf(r->last, sizeof(r->last), "%s", v.text);
+		snprintf(r->s->health, sizeof(r->s->health), "%s", v.text);
+		struct store_step_update u = upd(NULL, NULL);
+		u.health = v.text;
+		u.updated = v.updated;
+		u.available = v.available;
+		u.replicas = v.replicas;
+		(void)store_step_update(w->st, op->id, r->s->deployment_id, &u);
+	}
+	if (v.state == HEALTH_OK) {
+		rv = store_step_verified(w->st, op->id, r->s->deployment_id, env->observe_s);
+		if (rv)
+			snprintf(r->msg, sizeof(r->msg), "cannot record the verification: %s",
+			         store_errmsg(w->st));
+		return step_done(w, op, r, rv);
+	}
+	if (v.state == HEALTH_FAILED) {
+		snprintf(r->msg, sizeof(r->msg), "%s failed its health check: %s", r->svc.name, v.text);
+		return step_done(w, op, r, RW_EIO);
+	}
+	if (rw_now_us() > r->verify_until) {
+		snprintf(r->msg, sizeof(r->msg), "%s not healthy within %d s: %s", r->svc.name,
+		         env->verify_s, v.text);
+		step_done(w, op, r, RW_ETIMEDOUT);
+	}
+}
+
+/* Every step of the wave but `except` verified. */
+static bool
+wave_others_ok(const struct step_run *runs, size_t n, size_t except)
+{
+	for (size_t i = 0; i < n; i++)
+		if (i != except && (runs[i].phase != STEP_DONE || runs[i].rv != 0))
+			return false;
+	return true;
+}
+
+/*
+ * Drives the wave's steps together until each is verified or failed.
+ * Returns 0, RW_EUNAVAIL / RW_ECONFLICT to let go of the operation, or
+ * another error with why in msg (the first step that failed).
+ */
+static int
+wave_drive(struct worker *w, const rw_operation_t *op, const struct store_env_cfg *env,
+           struct step_run *runs, size_t n, bool has_last, char *msg, size_t msgsz)
+{
+	int rv;
+	for (;;) {
+		bool busy = false;
+		for (size_t i = 0; i < n; i++) {
+			struct step_run *r = &runs[i];
+			if (r->phase == STEP_ROLLOUT)
+				step_rollout(w, op, env, r);
+			if (r->phase == STEP_VERIFY)
+				step_verify(w, op, env, r, has_last && i == n - 1,
+				            wave_others_ok(runs, n, i));
+			busy |= r->phase != STEP_DONE;
+		}
+		if (!busy)
+			break;
+		if ((rv = tick(w, op->id, msg, msgsz)) != 0)
+			return rv;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (runs[i].rv) {
+			snprintf(msg, msgsz, "%s", runs[i].msg);
+			return runs[i].rv;
+		}
+	return 0;
+}
+
+/* The steps [from, to) of op (one deploy order): start every unsettled one, then drive. */
+static int
+run_wave(struct worker *w, rw_operation_t *op, uint32_t from, uint32_t to,
+         const struct store_env_cfg *env, char *msg, size_t msgsz)
+{
+	struct step_run *runs = calloc(to - from, sizeof(*runs));
+	char phase[256];
+	size_t n = 0;
+	bool failed;
+	int rv = 0;
+
+	if (!runs) {
+		snprintf(msg, msgsz, "out of memory");
+		return RW_ENOMEM;
+	}
+	snprintf(phase, sizeof(phase), "%s %s:%s%s (%u/%u)",
+	         op->kind == RW_OP_ROLLBACK ? "rolling back to" : "deploying", op->steps[from].service,
+	         op->steps[from].version, to - from > 1 ? " and the rest of its deploy order" : "",
+	         to, op->nsteps);
+	if ((rv = beat(w, op->id, phase)) != 0) {
+		free(runs);
+		return rv;
+	}
+	for (uint32_t i = from; i < to; i++) {
+		rw_op_step_t *s = &op->steps[i];
+		if (step_settled(s, &failed)) {
+			if (failed && rv == 0) {
+				snprintf(msg, msgsz, "%s", s->message);
+				rv = RW_EIO;
+			}
+			continue;
+		}
+		struct step_run *r = &runs[n];
+		r->s = s;
+		int e = step_start(w, op, env, r);
+		if (letting_go(e)) {
+			free(runs);
+			snprintf(msg, msgsz, "%s", r->msg);
+			return e;
+		}
+		if (e)
+			step_done(w, op, r, e);
+		n++;
+	}
+	int drv = n ? wave_drive(w, op, env, runs, n, to == op->nsteps, msg, msgsz) : 0;
+	free(runs);
+	if (letting_go(drv) || drv != 0)
+		return drv;
+	return rv;
 }
 
 /* Every verified step of the operation fails with why (the smoke test failed). */
@@ -533,43 +699,23 @@ failed:
 	return false;
 }
 
-/* A step verified under an earlier claim (skipped) or failed (the operation fails). */
-static bool
-step_settled(const rw_op_step_t *s, bool *failed)
-{
-	*failed = !strcmp(s->state, "done") && !strcmp(s->outcome, "failed");
-	return *failed || !strcmp(s->outcome, "succeeded");
-}
-
 static void
 run_forward(struct worker *w, rw_operation_t *op, const struct store_env_cfg *env)
 {
-	char result[RW_TEXT_MAX + 1] = "", phase[256], tail[RW_OUTPUT_TAIL_MAX + 1] = "";
+	char result[RW_TEXT_MAX + 1] = "", tail[RW_OUTPUT_TAIL_MAX + 1] = "";
 	int smoke_rc = -1, rv = 0;
-	bool ok = true, failed;
+	bool ok = true;
 
-	for (uint32_t i = 0; ok && i < op->nsteps; i++) {
-		rw_op_step_t *s = &op->steps[i];
-		if (step_settled(s, &failed)) {
-			if (failed) {
-				ok = false;
-				snprintf(result, sizeof(result), "%s", s->message);
-			}
-			continue;
-		}
-		snprintf(phase, sizeof(phase), "%s %s:%s (%u/%u)",
-		         op->kind == RW_OP_ROLLBACK ? "rolling back to" : "deploying", s->service,
-		         s->version, i + 1, op->nsteps);
-		if ((rv = beat(w, op->id, phase)) == 0)
-			rv = run_step(w, op, s, env, result, sizeof(result));
+	/* Services of one deploy order go together; orders one after the other. */
+	for (uint32_t i = 0, j; ok && i < op->nsteps; i = j) {
+		for (j = i + 1; j < op->nsteps && op->steps[j].order == op->steps[i].order; j++)
+			;
+		rv = run_wave(w, op, i, j, env, result, sizeof(result));
 		if (letting_go(rv)) {
 			let_go(w, op);
 			return;
 		}
-		if (rv != 0) {
-			step_fail(w->st, op, s, result);
-			ok = false;
-		}
+		ok = rv == 0;
 	}
 	if (ok && env->smoke_command[0] &&
 	    letting_go(run_smoke(w, op, env, &ok, &smoke_rc, tail, sizeof(tail), result,
@@ -819,7 +965,7 @@ coord_start(const struct coord_opts *o, coord_t **out, char *msg, size_t msgsz)
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_cond_init(&c->cond, NULL);
 	c->o = *o;
-	c->o.runners = o->runners > 0 ? (o->runners > COORD_MAX_RUNNERS ? COORD_MAX_RUNNERS : o->runners) : 2;
+	c->o.runners = o->runners > 0 ? (o->runners > COORD_MAX_RUNNERS ? COORD_MAX_RUNNERS : o->runners) : 4;
 	c->o.tick_ms = o->tick_ms > 0 ? o->tick_ms : 250;
 	c->o.stale_s = o->stale_s > 0 ? o->stale_s : 30;
 	(void)gethostname(host, sizeof(host) - 1);

@@ -16,7 +16,7 @@
 
 struct coord_opts {
 	const char *conninfo;
-	int runners;              /* operations run at once by this rewindd (default 2) */
+	int runners;              /* operations run at once by this rewindd (default 4, max 16) */
 	int tick_ms;              /* how often progress and health are read (default 250) */
 	int stale_s;              /* another rewindd's operation is abandoned after this */
 };

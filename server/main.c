@@ -36,6 +36,8 @@ usage(FILE *f)
 	        "  --cert FILE         server certificate\n"
 	        "  --key FILE          server key\n"
 	        "  --workers N         worker threads / database connections (default 4)\n"
+	        "  --runners N         operations this rewindd runs at once, each with its own\n"
+	        "                      database connection (default 4, at most 16)\n"
 	        "  --contexts N        requests in flight, parked long polls included; at most\n"
 	        "                      half may be parked (default 256; use 2x the agents)\n"
 	        "  --max-sessions N    simultaneous connections (default 4096)\n"
@@ -69,6 +71,7 @@ struct args {
 	struct srv_opts srv;
 	const char *pki_dir;
 	int migrate_only;
+	int runners;
 	char ca[4096], cert[4096], key[4096];
 };
 
@@ -89,12 +92,13 @@ parse_args(int argc, char **argv, struct args *a)
 {
 	enum { O_LISTEN = 256, O_DB, O_PKI, O_CA, O_CERT, O_KEY, O_WORKERS, O_CTX, O_MAXS,
 	       O_MIGRATE, O_LEVEL, O_LOGFILE, O_VERSION, O_LEASE, O_INTERVAL, O_MAXWAIT,
-	       O_ARTDIR, O_PGBIN, O_BTIMEOUT, O_METRICS, O_SIGN };
+	       O_ARTDIR, O_PGBIN, O_BTIMEOUT, O_METRICS, O_SIGN, O_RUNNERS };
 	static const struct option opts[] = {
 	    {"listen", required_argument, 0, O_LISTEN}, {"db", required_argument, 0, O_DB},
 	    {"pki-dir", required_argument, 0, O_PKI},   {"ca", required_argument, 0, O_CA},
 	    {"cert", required_argument, 0, O_CERT},     {"key", required_argument, 0, O_KEY},
 	    {"workers", required_argument, 0, O_WORKERS},
+	    {"runners", required_argument, 0, O_RUNNERS},
 	    {"contexts", required_argument, 0, O_CTX},
 	    {"max-sessions", required_argument, 0, O_MAXS},
 	    {"migrate-only", no_argument, 0, O_MIGRATE},
@@ -116,6 +120,7 @@ parse_args(int argc, char **argv, struct args *a)
 	a->srv.db_conninfo = env_or("REWIND_DB", NULL);
 	a->pki_dir = env_or("REWIND_PKI_DIR", NULL);
 	a->srv.workers = 4;
+	a->runners = 4;
 	a->srv.contexts = 256;
 	a->srv.max_sessions = 4096;
 	a->srv.artifact_dir = env_or("REWIND_ARTIFACT_DIR", NULL);
@@ -130,6 +135,7 @@ parse_args(int argc, char **argv, struct args *a)
 		case O_CERT: a->srv.cert_path = optarg; break;
 		case O_KEY: a->srv.key_path = optarg; break;
 		case O_WORKERS: bad |= parse_int(optarg, 1, 256, &a->srv.workers); break;
+		case O_RUNNERS: bad |= parse_int(optarg, 1, 16, &a->runners); break;
 		case O_CTX: bad |= parse_int(optarg, 2, 65536, &a->srv.contexts); break;
 		case O_MAXS: bad |= parse_int(optarg, 1, 1000000, &a->srv.max_sessions); break;
 		case O_MIGRATE: a->migrate_only = 1; break;
@@ -235,7 +241,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "rewindd: %s\n", msg[0] ? msg : rw_strerror(rv));
 		return 1;
 	}
-	struct coord_opts co = {.conninfo = a.srv.db_conninfo, .runners = 2};
+	struct coord_opts co = {.conninfo = a.srv.db_conninfo, .runners = a.runners};
 	if ((rv = coord_start(&co, &coord, msg, sizeof(msg))) != 0 ||
 	    (rv = notifier_start(a.srv.db_conninfo, 5, &notifier, msg, sizeof(msg))) != 0) {
 		fprintf(stderr, "rewindd: cannot start the coordinator: %s\n",

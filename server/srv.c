@@ -29,6 +29,10 @@
 
 enum slot_state { SLOT_RECV, SLOT_SEND };
 
+#define SRV_WAKE_RING 64
+
+enum park_result { PARK_OK, PARK_FULL, PARK_MISSED };
+
 struct slot {
 	struct srv *srv;
 	nng_ctx ctx;
@@ -74,6 +78,9 @@ struct srv {
 	struct slot *parked;    /* under lock */
 	int nparked;
 	int max_parked;
+	/* The last SRV_WAKE_RING keys woken, so a poll does not park past its own wake-up. */
+	uint64_t wake_seq;      /* under lock: wake-ups by key so far */
+	char wake_ring[SRV_WAKE_RING][96];
 	pthread_t dispatcher;
 	bool dispatcher_started;
 	metrics_server_t *metrics;
@@ -137,6 +144,10 @@ srv_wake(struct srv *s, const char *key, uint32_t pipe)
 	int64_t now = now_us();
 
 	pthread_mutex_lock(&s->lock);
+	if (key && *key) {
+		snprintf(s->wake_ring[s->wake_seq % SRV_WAKE_RING], sizeof(s->wake_ring[0]), "%s", key);
+		s->wake_seq++;
+	}
 	pp = &s->parked;
 	while ((sl = *pp) != NULL) {
 		bool expired = sl->park_until <= now, gone = pipe && sl->pipe == pipe;
@@ -158,14 +169,43 @@ srv_wake(struct srv *s, const char *key, uint32_t pipe)
 	}
 }
 
-/* Keeps the slot's request for later; false when no more may be parked. */
-static bool
-srv_park(struct srv *s, struct slot *sl, const struct handler_ctx *hc)
+static uint64_t
+srv_wake_seq(struct srv *s)
 {
-	bool ok;
 	pthread_mutex_lock(&s->lock);
-	ok = s->nparked < s->max_parked && !s->stopping;
-	if (ok) {
+	uint64_t seq = s->wake_seq;
+	pthread_mutex_unlock(&s->lock);
+	return seq;
+}
+
+/* Under lock: was key woken since wake_seq was `seen` (or can we no longer tell)? */
+static bool
+srv_woken_since(const struct srv *s, uint64_t seen, const char *key)
+{
+	if (s->wake_seq - seen > SRV_WAKE_RING)
+		return true;
+	for (uint64_t i = seen; i < s->wake_seq; i++)
+		if (strcmp(s->wake_ring[i % SRV_WAKE_RING], key) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Keeps the slot's request for later.  PARK_MISSED: its key was woken while
+ * the handler ran (after wake_seq was `seen`), so the change it waits for may
+ * already be there — the handler must run again instead of sleeping through
+ * it.  PARK_FULL: no more may be parked.
+ */
+static enum park_result
+srv_park(struct srv *s, struct slot *sl, const struct handler_ctx *hc, uint64_t seen)
+{
+	enum park_result r = PARK_OK;
+	pthread_mutex_lock(&s->lock);
+	if (s->nparked >= s->max_parked || s->stopping)
+		r = PARK_FULL;
+	else if (srv_woken_since(s, seen, hc->park_key))
+		r = PARK_MISSED;
+	if (r == PARK_OK) {
 		if (sl->park_until == 0)
 			sl->park_until = now_us() + (int64_t)hc->park_ms * 1000;
 		snprintf(sl->park_key, sizeof(sl->park_key), "%s", hc->park_key);
@@ -174,7 +214,7 @@ srv_park(struct srv *s, struct slot *sl, const struct handler_ctx *hc)
 		s->nparked++;
 	}
 	pthread_mutex_unlock(&s->lock);
-	return ok;
+	return r;
 }
 
 /*
@@ -369,8 +409,15 @@ worker_main(void *arg)
 
 	while ((sl = queue_pop(w->srv)) != NULL) {
 		struct handler_ctx hc;
-		wire_msg_t *out = handle(w, sl, &hc);
-		if (!out && hc.park && srv_park(w->srv, sl, &hc))
+		enum park_result pr = PARK_MISSED;
+		wire_msg_t *out = NULL;
+		/* Bounded: a key woken again and again while we look gets answered "nothing yet". */
+		for (int tries = 0; pr == PARK_MISSED && tries < 3; tries++) {
+			uint64_t seen = srv_wake_seq(w->srv);
+			out = handle(w, sl, &hc);
+			pr = !out && hc.park ? srv_park(w->srv, sl, &hc, seen) : PARK_OK;
+		}
+		if (!out && hc.park && pr == PARK_OK)
 			continue; /* the request stays with the slot until it is woken */
 		if (!out && hc.park) {
 			/* Too many parked: answer now with whatever "nothing yet" means. */

@@ -460,6 +460,7 @@ store_step_row(const PGresult *res, int row, void *dst)
 	s->available = (int32_t)store_col_i64(res, row, 11);
 	s->replicas = (int32_t)store_col_i64(res, row, 12);
 	s->observe_until = store_col_i64(res, row, 17);
+	s->order = (int32_t)store_col_i64(res, row, 18);
 	if (STORE_COL_STR(s->service, res, row, 1) || STORE_COL_STR(s->version, res, row, 3) ||
 	    STORE_COL_STR(s->image, res, row, 4) || STORE_COL_STR(s->previous_image, res, row, 5) ||
 	    STORE_COL_STR(s->state, res, row, 7) || STORE_COL_STR(s->outcome, res, row, 8) ||
@@ -480,7 +481,7 @@ store_op_steps(store_t *st, rw_operation_t *o)
 	                    "SELECT d.id, s.name, r.id, r.version, d.image, d.previous_image,"
 	                    " coalesce(d.action_id, 0), d.state, d.outcome, d.known_good, d.updated,"
 	                    " d.available, d.replicas, d.health, d.message, r.migrations_compat,"
-	                    " r.digest, coalesce(rw_to_us(d.observe_until), 0)"
+	                    " r.digest, coalesce(rw_to_us(d.observe_until), 0), s.deploy_order"
 	                    " FROM deployments d JOIN releases r ON r.id = d.release_id"
 	                    " JOIN services s ON s.id = r.service_id"
 	                    " WHERE d.operation_id = $1::bigint ORDER BY d.step, d.id",

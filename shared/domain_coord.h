@@ -83,6 +83,7 @@ typedef struct rw_op_step {
 	char migrations_compat[4];
 	char digest[RW_DIGEST_MAX + 1];
 	int64_t observe_until;
+	int32_t order;                          /* the service's deploy order (not on the wire) */
 } rw_op_step_t;
 
 typedef struct rw_operation {
