@@ -636,7 +636,7 @@ reporter_main(void *arg)
 			link_t *l = conn_acquire(s);
 			if (l)
 				send_report(s, l);
-			/* A probe round allocates and frees ~14 KB per probe (libcurl
+			/* A probe round allocates and frees ~16 KB per probe (libcurl
 			 * handles and connections) plus the results; glibc keeps freed
 			 * pages inside its arenas, so without this the agent stayed
 			 * ~4 MB above what it uses (docs/performance.md section 3). */
