@@ -6,6 +6,7 @@
  * serves Prometheus metrics when asked to.
  */
 #include <getopt.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -235,6 +236,11 @@ main(int argc, char **argv)
 	sigset_t set;
 	int rv, sig;
 
+	/* Before any thread exists: glibc gives threads their own malloc arenas
+	 * (up to 8 per core), and NNG alone starts 2 task threads per core; the
+	 * agent's threads allocate little and rarely at once, so two arenas are
+	 * plenty (docs/performance.md section 3). */
+	mallopt(M_ARENA_MAX, 2);
 	memset(&a, 0, sizeof(a));
 	memset(&kc, 0, sizeof(kc));
 	log_init("rewind-agent");

@@ -12,6 +12,9 @@
 
 #include "err.h"
 
+/* libcurl's receive buffer per probe (its minimum is 1024, default 16384). */
+#define PROBE_RECV_BUFFER 4096
+
 struct probe_xfer {
 	CURL *h;
 	char *body;
@@ -215,6 +218,11 @@ probe_add(CURLM *m, const struct probe_req *q, int timeout_ms, struct probe_xfer
 	curl_easy_setopt(x->h, CURLOPT_URL, q->url);
 	curl_easy_setopt(x->h, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(x->h, CURLOPT_NOSIGNAL, 1L);
+	/* Health answers are small; libcurl's default 16 KiB receive buffer per
+	 * handle, times every probe in flight, was the largest allocation of a
+	 * probe round (docs/performance.md section 3).  Bodies still grow to
+	 * PROBE_BODY_MAX through probe_write. */
+	curl_easy_setopt(x->h, CURLOPT_BUFFERSIZE, (long)PROBE_RECV_BUFFER);
 	curl_easy_setopt(x->h, CURLOPT_TIMEOUT_MS, to);
 	curl_easy_setopt(x->h, CURLOPT_CONNECTTIMEOUT_MS, to);
 	curl_easy_setopt(x->h, CURLOPT_USERAGENT, "rewind-agent/" REWIND_VERSION " (health probe)");

@@ -66,7 +66,8 @@ check '[ -n "$id" ]' "slow action queued"
 until_out 5 '"state": "leased"' as viewer rewindctl action show "$id" -o json
 owner=$(printf '%s' "$OUT" | sed -n 's/.*"owner": "staging\/\([a-z0-9-]*\)".*/\1/p')
 check '[ -n "$owner" ]' "action leased by a staging agent"
-victim=$(pgrep -f "agent-staging-$owner.log" | head -1)
+# This run's agent only: other checkouts may run the same test at the same time.
+victim=$(pgrep -f -- "$IT_DIR/agent-staging-$owner.log" | head -1)
 kill -9 "$victim"
 until_out 30 '"state": "succeeded"' as viewer rewindctl action show "$id" -o json
 check 'printf "%s" "$OUT" | grep -q "\"attempts\": 2"' "taken over: second attempt"
