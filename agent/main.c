@@ -43,6 +43,9 @@ usage(FILE *f)
 	        "  --pod-probe-port N    {port} in the template (default 80)\n"
 	        "  --report-interval-ms N  until the server says otherwise (default 5000)\n"
 	        "  --action-wait-ms N    long-poll length (default 20000)\n"
+	        "  --action-concurrency N  actions carried out at once, each following its\n"
+	        "                        rollout (default 4, at most 16); rewindd never gives\n"
+	        "                        out two actions on one Deployment at once\n"
 	        "  --metrics-listen HOST:PORT  serve Prometheus metrics on /metrics\n"
 	        "  --log-level LEVEL     debug|info|warn|error\n"
 	        "  --log-file FILE       append logs to FILE instead of stderr\n");
@@ -92,14 +95,14 @@ static int
 parse_args(int argc, char **argv, struct args *a)
 {
 	enum { O_SERVER = 256, O_CA, O_CERT, O_KEY, O_KCFG, O_CTX, O_NODE, O_TMPL, O_PORT,
-	       O_INTERVAL, O_WAIT, O_METRICS, O_LEVEL, O_LOGFILE };
+	       O_INTERVAL, O_WAIT, O_METRICS, O_LEVEL, O_LOGFILE, O_CONC };
 	static const struct option opts[] = {
 	    {"server", 1, 0, O_SERVER},          {"ca", 1, 0, O_CA},
 	    {"cert", 1, 0, O_CERT},              {"key", 1, 0, O_KEY},
 	    {"kubeconfig", 1, 0, O_KCFG},        {"context", 1, 0, O_CTX},
 	    {"node", 1, 0, O_NODE},              {"pod-probe-url", 1, 0, O_TMPL},
 	    {"pod-probe-port", 1, 0, O_PORT},    {"report-interval-ms", 1, 0, O_INTERVAL},
-	    {"action-wait-ms", 1, 0, O_WAIT},    {"metrics-listen", 1, 0, O_METRICS},
+	    {"action-wait-ms", 1, 0, O_WAIT},    {"action-concurrency", 1, 0, O_CONC},    {"metrics-listen", 1, 0, O_METRICS},
 	    {"log-level", 1, 0, O_LEVEL},        {"log-file", 1, 0, O_LOGFILE},
 	    {"help", 0, 0, 'h'},                 {0, 0, 0, 0}};
 	int c, rv = 0;
@@ -112,6 +115,7 @@ parse_args(int argc, char **argv, struct args *a)
 	a->s.pod_probe_port = 80;
 	a->s.report_interval_ms = 5000;
 	a->s.action_wait_ms = 20000;
+	a->s.action_concurrency = 4;
 	while (rv == 0 && (c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case O_SERVER: rv = add_server(a, optarg); break;
@@ -127,6 +131,7 @@ parse_args(int argc, char **argv, struct args *a)
 			rv = parse_num("report-interval-ms", optarg, 100, 3600000, &a->s.report_interval_ms);
 			break;
 		case O_WAIT: rv = parse_num("action-wait-ms", optarg, 100, 300000, &a->s.action_wait_ms); break;
+		case O_CONC: rv = parse_num("action-concurrency", optarg, 1, 16, &a->s.action_concurrency); break;
 		case O_METRICS: a->metrics = optarg; break;
 		case O_LEVEL:
 			if (log_set_level_name(optarg) != 0) {

@@ -32,7 +32,8 @@
 #include "probe.h"
 
 #define DONE_RING 32            /* remembered finished actions (for retried assignments) */
-#define HEARTBEAT_MS 2000       /* progress renews the lease at least this often */
+#define ACTORS_MAX 16           /* actions carried out at once (--action-concurrency) */
+#define HEARTBEAT_MS 1000       /* progress renews the lease at least this often (leases: 2 s and up) */
 /*
  * Anti-entropy: every this many reports is a full snapshot, so a change the
  * watch never delivered (a missed DELETED) cannot stay wrong on the server
@@ -58,6 +59,20 @@ struct deptab {
 	size_t n, cap;
 };
 
+struct session;
+
+/* One action at a time: its thread, its API connection, its result until delivered. */
+struct actor {
+	struct session *s;
+	pthread_t thread;
+	bool started;
+	atomic_llong cur_action;     /* 0: idle */
+	atomic_int cancel;
+	atomic_llong last_progress_us;
+	char last_progress[RW_TEXT_MAX + 1];  /* under s->lock */
+	struct done_action unsent;   /* a result not yet acknowledged (id 0: none) */
+};
+
 struct session {
 	struct session_opts o;
 	pthread_mutex_t lock;
@@ -81,17 +96,14 @@ struct session {
 	int interval_ms;
 
 	/* actions */
-	atomic_llong cur_action;
-	atomic_int action_cancel;
-	int64_t last_progress_us;
-	char last_progress[RW_TEXT_MAX + 1];
-	struct done_action done[DONE_RING];
+	struct actor actors[ACTORS_MAX];
+	int nactors;
+	struct done_action done[DONE_RING];   /* under lock */
 	size_t done_next;
-	struct done_action unsent;   /* a result not yet acknowledged (id 0: none) */
 
 	podwatch_t *pw;
-	pthread_t keeper, reporter, actor;
-	bool keeper_started, reporter_started, actor_started;
+	pthread_t keeper, reporter;
+	bool keeper_started, reporter_started;
 
 	struct session_stats stats; /* under lock */
 };
@@ -590,15 +602,16 @@ send_report(struct session *s, link_t *l)
 
 /* Renews the lease of a long action whose rollout produces no events for a while. */
 static void
-heartbeat(struct session *s)
+heartbeat(struct actor *ac)
 {
-	int64_t id = atomic_load(&s->cur_action);
+	struct session *s = ac->s;
+	int64_t id = atomic_load(&ac->cur_action);
 	wire_msg_t *req, *resp = NULL;
 	char msg[200];
 	link_t *l;
 	int rv;
 
-	if (id == 0 || now_us() - s->last_progress_us < HEARTBEAT_MS * 1000LL)
+	if (id == 0 || now_us() - atomic_load(&ac->last_progress_us) < HEARTBEAT_MS * 1000LL)
 		return;
 	if (!(l = conn_acquire(s)))
 		return;
@@ -608,13 +621,13 @@ heartbeat(struct session *s)
 	}
 	req->u.progress.id = id;
 	pthread_mutex_lock(&s->lock);
-	snprintf(req->u.progress.message, sizeof(req->u.progress.message), "%s", s->last_progress);
+	snprintf(req->u.progress.message, sizeof(req->u.progress.message), "%s", ac->last_progress);
 	pthread_mutex_unlock(&s->lock);
 	rv = link_call(l, req, &resp, msg, sizeof(msg));
 	if (rv == 0 && resp->u.flag)
-		atomic_store(&s->action_cancel, 1); /* the lease went to another agent */
+		atomic_store(&ac->cancel, 1); /* the lease went to another agent */
 	if (rv == 0)
-		s->last_progress_us = now_us();
+		atomic_store(&ac->last_progress_us, now_us());
 	wire_msg_free(req);
 	wire_msg_free(resp);
 	conn_release(s, rv);
@@ -631,7 +644,8 @@ reporter_main(void *arg)
 		int interval = s->interval_ms;
 		bool due = now_us() >= next && s->link && !s->link_broken;
 		pthread_mutex_unlock(&s->lock);
-		heartbeat(s);
+		for (int i = 0; i < s->nactors; i++)
+			heartbeat(&s->actors[i]);
 		if (due) {
 			link_t *l = conn_acquire(s);
 			if (l)
@@ -663,14 +677,15 @@ reporter_main(void *arg)
 static void
 progress_cb(void *arg, const char *message, int32_t updated, int32_t available, int32_t replicas)
 {
-	struct session *s = arg;
+	struct actor *ac = arg;
+	struct session *s = ac->s;
 	wire_msg_t *req, *resp = NULL;
 	char msg[200];
 	link_t *l;
 	int rv;
 
 	pthread_mutex_lock(&s->lock);
-	snprintf(s->last_progress, sizeof(s->last_progress), "%s", message ? message : "");
+	snprintf(ac->last_progress, sizeof(ac->last_progress), "%s", message ? message : "");
 	pthread_mutex_unlock(&s->lock);
 	if (!(l = conn_acquire(s)))
 		return; /* the result is kept and sent after reconnecting */
@@ -678,7 +693,7 @@ progress_cb(void *arg, const char *message, int32_t updated, int32_t available, 
 		conn_release(s, 0);
 		return;
 	}
-	req->u.progress.id = atomic_load(&s->cur_action);
+	req->u.progress.id = atomic_load(&ac->cur_action);
 	snprintf(req->u.progress.message, sizeof(req->u.progress.message), "%s",
 	         message ? message : "");
 	req->u.progress.updated = updated;
@@ -687,15 +702,16 @@ progress_cb(void *arg, const char *message, int32_t updated, int32_t available, 
 	rv = link_call(l, req, &resp, msg, sizeof(msg));
 	if (rv == 0 && resp->u.flag) {
 		log_warn("action.lease-lost", "id=%lld", (long long)req->u.progress.id);
-		atomic_store(&s->action_cancel, 1);
+		atomic_store(&ac->cancel, 1);
 	}
 	if (rv == 0)
-		s->last_progress_us = now_us();
+		atomic_store(&ac->last_progress_us, now_us());
 	wire_msg_free(req);
 	wire_msg_free(resp);
 	conn_release(s, rv);
 }
 
+/* Under lock: the remembered outcome of action id, or NULL. */
 static const struct done_action *
 done_find(struct session *s, int64_t id)
 {
@@ -705,46 +721,64 @@ done_find(struct session *s, int64_t id)
 	return NULL;
 }
 
+/* Another actor of this agent is carrying out action id right now. */
+static bool
+running_elsewhere(struct actor *ac, int64_t id)
+{
+	struct session *s = ac->s;
+	for (int i = 0; i < s->nactors; i++)
+		if (&s->actors[i] != ac && atomic_load(&s->actors[i].cur_action) == id)
+			return true;
+	return false;
+}
+
 /* Runs one action against the API server (or recalls its earlier outcome). */
 static void
-execute(struct session *s, kube_t *k, const rw_action_t *a)
+execute(struct actor *ac, kube_t *k, const rw_action_t *a)
 {
-	const struct done_action *prev = done_find(s, a->id);
+	struct session *s = ac->s;
 	struct done_action d = {.id = a->id};
+	bool dup = false;
 	int rv;
 
-	if (prev) {
-		/* Our result never arrived: report it again rather than act twice. */
-		s->unsent = *prev;
-		pthread_mutex_lock(&s->lock);
+	pthread_mutex_lock(&s->lock);
+	const struct done_action *prev = done_find(s, a->id);
+	if (prev)
+		ac->unsent = *prev; /* our result never arrived: report it again, do not act twice */
+	/* A lease of ours that lapsed came back to this agent: the actor on it reports. */
+	dup = prev || running_elsewhere(ac, a->id);
+	if (dup)
 		s->stats.actions_duplicate++;
-		pthread_mutex_unlock(&s->lock);
+	pthread_mutex_unlock(&s->lock);
+	if (dup)
 		return;
-	}
 	log_info("action.start", "id=%lld kind=%s target=%s/%s", (long long)a->id,
 	         rw_action_kind_name(a->kind), a->namespace_, a->name);
-	atomic_store(&s->action_cancel, 0);
-	atomic_store(&s->cur_action, a->id);
-	s->last_progress_us = now_us();
+	atomic_store(&ac->cancel, 0);
+	atomic_store(&ac->cur_action, a->id);
+	atomic_store(&ac->last_progress_us, now_us());
 	if (a->kind == RW_ACTION_SET_IMAGE)
-		rv = kaction_set_image(k, a, progress_cb, s, d.previous, sizeof(d.previous), d.result,
+		rv = kaction_set_image(k, a, progress_cb, ac, d.previous, sizeof(d.previous), d.result,
 		                       sizeof(d.result));
 	else
 		rv = kaction_patch_configmap(k, a, d.previous, sizeof(d.previous), d.result,
 		                             sizeof(d.result));
-	atomic_store(&s->cur_action, 0);
+	atomic_store(&ac->cur_action, 0);
 	d.ok = rv == 0;
 	if (!d.result[0])
 		snprintf(d.result, sizeof(d.result), "%s", rw_strerror(rv));
 	log_info("action.done", "id=%lld ok=%d", (long long)a->id, d.ok);
+	pthread_mutex_lock(&s->lock);
 	s->done[s->done_next++ % DONE_RING] = d;
-	s->unsent = d;
+	pthread_mutex_unlock(&s->lock);
+	ac->unsent = d;
 }
 
 /* Sends the pending result; true when it was delivered (accepted or not). */
 static bool
-send_result(struct session *s, link_t *l)
+send_result(struct actor *ac, link_t *l)
 {
+	struct session *s = ac->s;
 	wire_msg_t *req = wire_msg_new(WIRE_ACTION_RESULT, 0), *resp = NULL;
 	char msg[200];
 	int rv;
@@ -753,22 +787,22 @@ send_result(struct session *s, link_t *l)
 		conn_release(s, 0);
 		return false;
 	}
-	req->u.progress.id = s->unsent.id;
-	req->u.progress.ok = s->unsent.ok;
-	snprintf(req->u.progress.message, sizeof(req->u.progress.message), "%s", s->unsent.result);
+	req->u.progress.id = ac->unsent.id;
+	req->u.progress.ok = ac->unsent.ok;
+	snprintf(req->u.progress.message, sizeof(req->u.progress.message), "%s", ac->unsent.result);
 	snprintf(req->u.progress.previous, sizeof(req->u.progress.previous), "%s",
-	         s->unsent.previous);
+	         ac->unsent.previous);
 	rv = link_call(l, req, &resp, msg, sizeof(msg));
 	if (rv == 0) {
 		pthread_mutex_lock(&s->lock);
 		if (!resp->u.flag)
 			s->stats.actions_duplicate++;
-		else if (s->unsent.ok)
+		else if (ac->unsent.ok)
 			s->stats.actions_succeeded++;
 		else
 			s->stats.actions_failed++;
 		pthread_mutex_unlock(&s->lock);
-		s->unsent.id = 0;
+		ac->unsent.id = 0;
 	}
 	wire_msg_free(req);
 	wire_msg_free(resp);
@@ -806,7 +840,8 @@ poll_action(struct session *s, link_t *l, rw_action_t *a)
 static void *
 actor_main(void *arg)
 {
-	struct session *s = arg;
+	struct actor *ac = arg;
+	struct session *s = ac->s;
 	rw_action_t *a = malloc(sizeof(*a));
 	char msg[300] = "";
 	kube_t *k = NULL;
@@ -816,7 +851,7 @@ actor_main(void *arg)
 		free(a);
 		return NULL;
 	}
-	kube_set_cancel(k, &s->action_cancel);
+	kube_set_cancel(k, &ac->cancel);
 	for (;;) {
 		pthread_mutex_lock(&s->lock);
 		bool stop = s->stopping;
@@ -831,12 +866,12 @@ actor_main(void *arg)
 			pthread_mutex_unlock(&s->lock);
 			continue;
 		}
-		if (s->unsent.id) {
-			send_result(s, l);
+		if (ac->unsent.id) {
+			send_result(ac, l);
 			continue;
 		}
 		if (poll_action(s, l, a))
-			execute(s, k, a);
+			execute(ac, k, a);
 	}
 	kube_free(k);
 	free(a);
@@ -874,9 +909,16 @@ session_start(const struct session_opts *o, session_t **out, char *msg, size_t m
 	if (pthread_create(&s->reporter, NULL, reporter_main, s) != 0)
 		goto fail;
 	s->reporter_started = true;
-	if (pthread_create(&s->actor, NULL, actor_main, s) != 0)
-		goto fail;
-	s->actor_started = true;
+	s->nactors = o->action_concurrency > 0
+	                 ? (o->action_concurrency > ACTORS_MAX ? ACTORS_MAX : o->action_concurrency)
+	                 : 1;
+	for (int i = 0; i < s->nactors; i++) {
+		struct actor *ac = &s->actors[i];
+		ac->s = s;
+		if (pthread_create(&ac->thread, NULL, actor_main, ac) != 0)
+			goto fail;
+		ac->started = true;
+	}
 	*out = s;
 	return 0;
 fail:
@@ -892,11 +934,13 @@ session_stop(session_t *s)
 	/* The keeper sees this, shuts the link down (aborting the long poll) and exits. */
 	pthread_mutex_lock(&s->lock);
 	s->stopping = true;
-	atomic_store(&s->action_cancel, 1);
+	for (int i = 0; i < s->nactors; i++)
+		atomic_store(&s->actors[i].cancel, 1);
 	pthread_cond_broadcast(&s->cond);
 	pthread_mutex_unlock(&s->lock);
-	if (s->actor_started)
-		pthread_join(s->actor, NULL);
+	for (int i = 0; i < s->nactors; i++)
+		if (s->actors[i].started)
+			pthread_join(s->actors[i].thread, NULL);
 	if (s->reporter_started)
 		pthread_join(s->reporter, NULL);
 	if (s->keeper_started)

@@ -37,6 +37,7 @@ struct session_opts {
 	int pod_probe_port;
 	int report_interval_ms;        /* until the server says otherwise */
 	int action_wait_ms;            /* long-poll length */
+	int action_concurrency;        /* actions carried out at once (default 1, at most 16) */
 	size_t max_pods;               /* bound on tracked pods */
 };
 

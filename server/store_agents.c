@@ -651,14 +651,25 @@ store_action_claim(store_t *st, const char *agent, const char *cluster, int leas
 		return rv;
 	if ((rv = store_action_expire(st, cluster)))
 		return store_rollback(st, rv);
-	/* SKIP LOCKED: two agents (or servers) polling at once never get the same action. */
+	/*
+	 * SKIP LOCKED: two agents (or servers, or actors of one agent) polling at
+	 * once never get the same action.  One object at a time: an action waits
+	 * while an earlier one on the same Deployment (or ConfigMap) is unfinished,
+	 * so two rollouts of one Deployment never race.
+	 */
 	rv = store_exec(st,
 	                "UPDATE actions SET state = 'leased', lease_owner = $1,"
 	                " lease_expires_at = now() + make_interval(secs => $3::float8 / 1000),"
 	                " attempts = attempts + 1"
-	                " WHERE id = (SELECT id FROM actions WHERE cluster = $2"
-	                "   AND (state = 'queued' OR (state = 'leased' AND lease_expires_at < now()))"
-	                "   ORDER BY id FOR UPDATE SKIP LOCKED LIMIT 1)"
+	                " WHERE id = (SELECT a.id FROM actions a WHERE a.cluster = $2"
+	                "   AND (a.state = 'queued'"
+	                "        OR (a.state = 'leased' AND a.lease_expires_at < now()))"
+	                "   AND NOT EXISTS (SELECT 1 FROM actions b"
+	                "     WHERE b.cluster = a.cluster AND b.kind = a.kind AND b.id < a.id"
+	                "       AND b.state IN ('queued', 'leased')"
+	                "       AND b.target->>'namespace' = a.target->>'namespace'"
+	                "       AND b.target->>'name' = a.target->>'name')"
+	                "   ORDER BY a.id FOR UPDATE OF a SKIP LOCKED LIMIT 1)"
 	                " RETURNING " STORE_ACTION_COLS,
 	                3, params, &res);
 	if (rv)

@@ -9,7 +9,7 @@ SCN="$IT_SRC/tests/integration/scenario-agents.json"
 PB="python3 $(dirname "$0")/pbenc.py"
 it_setup
 RWD_MPORT=$(free_port)
-it_rewindd_start --report-interval-ms 1000 --lease-ms 2000 --max-wait-ms 5000 --metrics-listen "127.0.0.1:$RWD_MPORT"
+it_rewindd_start --report-interval-ms 1000 --lease-ms 3000 --max-wait-ms 5000 --metrics-listen "127.0.0.1:$RWD_MPORT"
 it_cluster prod "$SCN"
 it_cluster staging "$SCN"
 for n in k3s-server-1 k3s-agent-1; do
@@ -76,6 +76,29 @@ OUT=$(it_kubectl staging -n misterdj get deployment misterdj-backend -o jsonpath
 check '[ "$OUT" = "ghcr.io/crisisk/misterdj-backend:v2-slow 2" ]' "applied exactly once (generation 2)"
 expect_out 'action.succeeded +action/'"$id" as viewer rewindctl audit log --action action.
 check '[ "$(printf "%s" "$OUT" | grep -c "action/$id\$\|action/$id ")" -ge 1 ]' "one finish in the audit log"
+
+# --- one agent (staging's other one was killed above): several actions at once, -------
+# --- but never two on one Deployment --------------------------------------------------
+act() {
+	as operator rewindctl action set-image --cluster staging --namespace "$1" --deployment "$2" --image "$3"
+	sed -n 's/^action\/\([0-9]*\) queued.*/\1/p' <<<"$OUT"
+}
+states() { pgtest_psql -Atc "SELECT string_agg(id || ':' || state, ' ' ORDER BY id) FROM actions WHERE id IN ($a1, $a2, $a3)"; }
+a1=$(act misterdj misterdj-backend ghcr.io/crisisk/misterdj-backend:v3-slow)
+a2=$(act misterdj misterdj-backend ghcr.io/crisisk/misterdj-backend:v4-slow)
+a3=$(act default mr-dj-frontend ghcr.io/crisisk/mr-dj-frontend:v7)
+check '[ -n "$a1" ] && [ -n "$a2" ] && [ -n "$a3" ]' "three actions queued"
+until_out 5 "^$a1:leased $a2:queued " run states
+until_out 30 "^$a1:succeeded $a2:succeeded $a3:succeeded\$" run states
+OUT=$(pgtest_psql -Atc "SELECT count(DISTINCT lease_owner) FROM actions WHERE id IN ($a1, $a2, $a3)")
+check '[ "$OUT" = 1 ]' "one agent carried out all three"
+fin1=$(grep -n "action.finished id=$a1 " "$IT_DIR/rewindd.log" | head -1 | cut -d: -f1)
+lease2=$(grep -n "action.leased id=$a2 " "$IT_DIR/rewindd.log" | head -1 | cut -d: -f1)
+check '[ -n "$fin1" ] && [ -n "$lease2" ] && [ "$lease2" -gt "$fin1" ]' "the second change of the backend was handed out after the first finished"
+lease3=$(grep -n "action.leased id=$a3 " "$IT_DIR/rewindd.log" | head -1 | cut -d: -f1)
+check '[ -n "$lease3" ] && [ "$lease3" -lt "$fin1" ]' "the frontend's change, queued last, ran while the backend's first one did"
+OUT=$(it_kubectl staging -n misterdj get deployment misterdj-backend -o jsonpath='{.spec.template.spec.containers[0].image}')
+check '[ "$OUT" = "ghcr.io/crisisk/misterdj-backend:v4-slow" ]' "the later change is the one in place"
 
 # --- impersonation -----------------------------------------------------------
 P=$IT_DIR/pki
