@@ -44,7 +44,7 @@ usage(FILE *f)
 	        "  --report-interval-ms N  until the server says otherwise (default 5000)\n"
 	        "  --action-wait-ms N    long-poll length (default 20000)\n"
 	        "  --action-concurrency N  actions carried out at once, each following its\n"
-	        "                        rollout (default 4, at most 16); rewindd never gives\n"
+	        "                        rollout (default 8, at most 16); rewindd never gives\n"
 	        "                        out two actions on one Deployment at once\n"
 	        "  --metrics-listen HOST:PORT  serve Prometheus metrics on /metrics\n"
 	        "  --log-level LEVEL     debug|info|warn|error\n"
@@ -115,7 +115,7 @@ parse_args(int argc, char **argv, struct args *a)
 	a->s.pod_probe_port = 80;
 	a->s.report_interval_ms = 5000;
 	a->s.action_wait_ms = 20000;
-	a->s.action_concurrency = 4;
+	a->s.action_concurrency = 8;
 	while (rv == 0 && (c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case O_SERVER: rv = add_server(a, optarg); break;

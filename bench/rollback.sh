@@ -256,9 +256,10 @@ for r in $(seq 1 "$ROLLBACK_FLEET_ROUNDS"); do
 	sleep "$(python3 -c "print(2 * $ROLLBACK_REPORT_MS / 1000)")"
 done
 echo "-- 20 services over 4 clusters (4 simulators, one agent each, 5 services per environment), $ROLLBACK_FLEET_ROUNDS rounds each"
-echo "   Rewind: 4 x 'rewindctl rollback --env E --all' started together; each operation rolls out its 5"
-echo "   services one after the other, each followed to the end of its rollout and verified (pods ready"
-echo "   on the new image as the agent reports them, health probes OK) before the next."
+echo "   Rewind: 4 x 'rewindctl rollback --env E --all' started together; the 5 services of an environment"
+echo "   share one deploy order, so each operation rolls them out together (the agent carries out up to"
+echo "   --action-concurrency = 8 actions at once), follows every rollout to its end and verifies each"
+echo "   service (pods ready on the new image as the agent reports them, health probes OK)."
 echo "   kubectl: the runbook's loop, for each of the 20: 'kubectl set image', then 'kubectl rollout"
 echo "   status' (rollout followed to its end; no health check)."
 python3 - "$IT_DIR/fleet.txt" <<'PY'
@@ -275,6 +276,6 @@ print(f"speedup to the last PATCH: kubectl {m(kl):.2f} s / Rewind {m(rl):.2f} s 
 print(f"speedup to the end (kubectl loop done / every Rewind operation finished): {m(kd):.2f} s / {m(rd):.2f} s = {m(kd)/m(rd):.1f}x")
 PY
 python3 "$RB_SRC/bench/rollback_breakdown.py" --fleet "$IT_DIR/rewindd.log" "$(head -1 "$IT_DIR/fleet.txt" | cut -d' ' -f2)"
-echo "-- rewindd runs at most 2 operations at once (coordinator runners): operation start and finish per environment, last round:"
+echo "-- operation start and finish per environment (rewindd --runners, default 4), last round:"
 grep -E 'operation\.(running|succeeded|failed) .*kind=rollback' "$IT_DIR/rewindd.log" | tail -8 | cut -c1-140
 bench_note "rollback: 20 services measured"
