@@ -432,23 +432,27 @@ step_rollout(struct worker *w, const rw_operation_t *op, const struct store_env_
 	r->phase = STEP_VERIFY;
 }
 
+enum wave_others { OTHERS_OK, OTHERS_PENDING, OTHERS_FAILED };
+
 /*
  * One health verdict.  The environment's public URL is checked with the
  * operation's last service only, and only once every other service of its
  * wave is verified: it goes through every service, so it cannot pass while
- * another still runs the release being replaced.
+ * another still runs the release being replaced.  When another failed, the
+ * operation fails anyway: the service is verified on its own.
  */
 static void
 step_verify(struct worker *w, const rw_operation_t *op, const struct store_env_cfg *env,
-            struct step_run *r, bool last, bool others_ok)
+            struct step_run *r, bool last, enum wave_others others)
 {
 	struct health_verdict v;
 	int rv;
 
-	if (last && !others_ok)
+	if (last && others == OTHERS_PENDING)
 		return;
 	rv = health_check(w->st, env->env.cluster, &r->svc, r->s->image, r->s->digest,
-	                  last ? env->env.health_url : NULL, r->a.finished_at, &v);
+	                  last && others == OTHERS_OK ? env->env.health_url : NULL,
+	                  r->a.finished_at, &v);
 	if (rv != 0) {
 		snprintf(r->msg, sizeof(r->msg), "cannot read health: %s", rw_strerror(rv));
 		return step_done(w, op, r, rv);
@@ -481,14 +485,20 @@ step_verify(struct worker *w, const rw_operation_t *op, const struct store_env_c
 	}
 }
 
-/* Every step of the wave but `except` verified. */
-static bool
-wave_others_ok(const struct step_run *runs, size_t n, size_t except)
+/* How the steps of the wave other than `except` stand. */
+static enum wave_others
+wave_others(const struct step_run *runs, size_t n, size_t except)
 {
-	for (size_t i = 0; i < n; i++)
-		if (i != except && (runs[i].phase != STEP_DONE || runs[i].rv != 0))
-			return false;
-	return true;
+	enum wave_others o = OTHERS_OK;
+	for (size_t i = 0; i < n; i++) {
+		if (i == except)
+			continue;
+		if (runs[i].phase == STEP_DONE && runs[i].rv != 0)
+			return OTHERS_FAILED;
+		if (runs[i].phase != STEP_DONE)
+			o = OTHERS_PENDING;
+	}
+	return o;
 }
 
 /*
@@ -498,7 +508,7 @@ wave_others_ok(const struct step_run *runs, size_t n, size_t except)
  */
 static int
 wave_drive(struct worker *w, const rw_operation_t *op, const struct store_env_cfg *env,
-           struct step_run *runs, size_t n, bool has_last, char *msg, size_t msgsz)
+           struct step_run *runs, size_t n, char *msg, size_t msgsz)
 {
 	int rv;
 	for (;;) {
@@ -508,8 +518,8 @@ wave_drive(struct worker *w, const rw_operation_t *op, const struct store_env_cf
 			if (r->phase == STEP_ROLLOUT)
 				step_rollout(w, op, env, r);
 			if (r->phase == STEP_VERIFY)
-				step_verify(w, op, env, r, has_last && i == n - 1,
-				            wave_others_ok(runs, n, i));
+				step_verify(w, op, env, r, r->s == &op->steps[op->nsteps - 1],
+				            wave_others(runs, n, i));
 			busy |= r->phase != STEP_DONE;
 		}
 		if (!busy)
@@ -569,7 +579,7 @@ run_wave(struct worker *w, rw_operation_t *op, uint32_t from, uint32_t to,
 			step_done(w, op, r, e);
 		n++;
 	}
-	int drv = n ? wave_drive(w, op, env, runs, n, to == op->nsteps, msg, msgsz) : 0;
+	int drv = n ? wave_drive(w, op, env, runs, n, msg, msgsz) : 0;
 	free(runs);
 	if (letting_go(drv) || drv != 0)
 		return drv;
