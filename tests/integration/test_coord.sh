@@ -48,4 +48,16 @@ expect_out "misterdj/misterdj-backend +ghcr.io/crisisk/misterdj-backend:be-v1" a
 expect_fail 1 'already running|no known-good' as operator rewindctl rollback --env production --service $BE --reason again
 expect_fail 1 'no known-good release of misterdj-backend in staging' as operator rewindctl rollback --env staging --service $BE --reason x --override-gate "staging has no backups"
 
+# --- one deploy order: its services roll out together ------------------------------------
+as admin rewindctl service set-order $BE 20
+it_release $BE be-v3 --migrations-backward-compatible yes --commit 3333333
+it_release $FE fe-v3 --commit 3333333
+mark=$(wc -l <"$IT_DIR/rewindd.log")
+expect_out 'operation #[0-9]+ \(deploy, staging\): SUCCEEDED' as operator rewindctl deploy --env staging --release $BE:be-v3,$FE:fe-v3 --no-observe
+check 'grep -q "and the rest of its deploy order (2/2)" <<<"$OUT"' "one wave of two services"
+leased=$(tail -n +"$mark" "$IT_DIR/rewindd.log" | grep -n "action.leased" | tail -1 | cut -d: -f1)
+finished=$(tail -n +"$mark" "$IT_DIR/rewindd.log" | grep -n "action.finished" | head -1 | cut -d: -f1)
+check '[ -n "$leased" ] && [ -n "$finished" ] && [ "$leased" -lt "$finished" ]' "both rollouts were under way before either finished"
+as admin rewindctl service set-order $BE 10
+
 it_done
