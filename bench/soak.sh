@@ -75,13 +75,23 @@ grep 'sessions up' "$IT_DIR/loadgen.out" || true
 sleep "$WARMUP"
 rss0=$(awk '/VmRSS/ {print $2}' /proc/$IT_RWD_PID/status)
 echo "soak: rewindd RSS ${WARMUP} s after every session is up: $((rss0 / 1024)) MiB"
+# RSS every 30 s until loadgen ends: does it level off or keep growing?
+(while kill -0 "$LG" 2>/dev/null; do
+	awk -v t="$SECONDS" '/VmRSS/ {printf "%d:%d ", t, $2 / 1024}' /proc/$IT_RWD_PID/status
+	sleep 30
+done) >"$IT_DIR/rss.txt" 2>/dev/null &
+IT_PIDS+=("$!")
 wait "$LG" || true
+# Under load: the last sample before loadgen's sessions went away.
+rss1=$(awk -v RS=' ' -F: 'NF == 2 {v = $2} END {print v * 1024}' "$IT_DIR/rss.txt")
+[ "${rss1:-0}" -gt 0 ] || rss1=$(awk '/VmRSS/ {print $2}' /proc/$IT_RWD_PID/status)
 touch "$IT_DIR/stop"
 wait "$RB" || true
-rss1=$(awk '/VmRSS/ {print $2}' /proc/$IT_RWD_PID/status)
+rss2=$(awk '/VmRSS/ {print $2}' /proc/$IT_RWD_PID/status)
 hwm=$(awk '/VmHWM/ {print $2}' /proc/$IT_RWD_PID/status)
 cat "$IT_DIR/loadgen.out"
-echo "soak: rewindd RSS at the end: $((rss1 / 1024)) MiB (peak $((hwm / 1024)) MiB), growth $(python3 -c "print(f'{($rss1-$rss0)/$rss0*100:+.1f}')")% (target < 5%) ($(bench_load))"
+echo "soak: rewindd RSS at the end of the load: $((rss1 / 1024)) MiB (peak $((hwm / 1024)) MiB), growth $(python3 -c "print(f'{($rss1-$rss0)/$rss0*100:+.1f}')")% (target < 5%) ($(bench_load)); after the $AGENTS sessions closed: $((rss2 / 1024)) MiB"
+echo "soak: rewindd RSS (MiB) every 30 s, seconds since the soak began:RSS: $(cat "$IT_DIR/rss.txt")"
 errs=$(grep -Ec 'Z (error|warn) ' "$IT_DIR/rewindd.log" || true)
 echo "soak: rewindd warnings/errors logged: $errs"
 grep -E 'Z (error|warn) ' "$IT_DIR/rewindd.log" | cut -c1-200 | sort | uniq -c | sort -rn | head -10 || true
