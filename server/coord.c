@@ -571,8 +571,8 @@ run_wave(struct worker *w, rw_operation_t *op, uint32_t from, uint32_t to,
 		r->s = s;
 		int e = step_start(w, op, env, r);
 		if (letting_go(e)) {
-			free(runs);
 			snprintf(msg, msgsz, "%s", r->msg);
+			free(runs);
 			return e;
 		}
 		if (e)
