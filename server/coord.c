@@ -270,13 +270,37 @@ step_progress(struct worker *w, const rw_operation_t *op, rw_op_step_t *s,
 	(void)store_step_update(w->st, op->id, s->deployment_id, &u);
 }
 
-/* Waits for the set-image action; 0 when it succeeded, else why in msg. */
-static int
-wait_action(struct worker *w, const rw_operation_t *op, rw_op_step_t *s,
-            const struct store_env_cfg *env, const rw_service_t *svc, rw_action_t *a, char *msg,
-            size_t msgsz)
+/*
+ * An action past its environment's action timeout (queued, or held too
+ * long): cancelled, with why in msg.  False while it still has time.
+ */
+static bool
+action_overdue(struct worker *w, const struct store_env_cfg *env, const rw_action_t *a,
+               char *msg, size_t msgsz)
 {
-	int64_t queued_until = a->created_at + (int64_t)env->action_timeout_s * 1000000;
+	int live = 0;
+
+	if (rw_now_us() <= a->created_at + (int64_t)env->action_timeout_s * 1000000)
+		return false;
+	(void)store_agents_live(w->st, env->env.cluster, rw_now_us() - 30LL * 1000000, &live);
+	if (a->state == RW_ACTION_QUEUED)
+		snprintf(msg, msgsz,
+		         "no agent of cluster %s took the %s action #%lld within %d s "
+		         "(%d agent(s) reporting in the last 30 s); nothing was changed",
+		         env->env.cluster, rw_action_kind_name(a->kind), (long long)a->id,
+		         env->action_timeout_s, live);
+	else
+		snprintf(msg, msgsz, "agent %s did not finish action #%lld within %d s", a->owner,
+		         (long long)a->id, env->action_timeout_s);
+	(void)store_action_cancel(w->st, a->id, msg);
+	return true;
+}
+
+/* Waits for a config operation's patch-configmap action; 0 when it succeeded, else why in msg. */
+static int
+wait_config_action(struct worker *w, const rw_operation_t *op, const struct store_env_cfg *env,
+                   rw_action_t *a, char *msg, size_t msgsz)
+{
 	int rv;
 
 	for (;;) {
@@ -284,30 +308,14 @@ wait_action(struct worker *w, const rw_operation_t *op, rw_op_step_t *s,
 			snprintf(msg, msgsz, "cannot read action %lld: %s", (long long)a->id, rw_strerror(rv));
 			return rv;
 		}
-		step_progress(w, op, s, env, svc, a->result[0] ? a->result : NULL);
 		if (a->state == RW_ACTION_SUCCEEDED)
 			return 0;
 		if (a->state == RW_ACTION_FAILED || a->state == RW_ACTION_CANCELLED) {
-			if (a->kind == RW_ACTION_SET_IMAGE)
-				snprintf(msg, msgsz, "rollout of %s failed: %.400s", svc->name, a->result);
-			else
-				snprintf(msg, msgsz, "%.500s", a->result);
+			snprintf(msg, msgsz, "%.500s", a->result);
 			return RW_EIO;
 		}
-		if (rw_now_us() > queued_until) {
-			int live = 0;
-			(void)store_agents_live(w->st, env->env.cluster, rw_now_us() - 30LL * 1000000, &live);
-			if (a->state == RW_ACTION_QUEUED)
-				snprintf(msg, msgsz,
-				         "no agent of cluster %s took the set-image action #%lld within %d s "
-				         "(%d agent(s) reporting in the last 30 s); nothing was changed",
-				         env->env.cluster, (long long)a->id, env->action_timeout_s, live);
-			else
-				snprintf(msg, msgsz, "agent %s did not finish action #%lld within %d s",
-				         a->owner, (long long)a->id, env->action_timeout_s);
-			(void)store_action_cancel(w->st, a->id, msg);
+		if (action_overdue(w, env, a, msg, msgsz))
 			return RW_ETIMEDOUT;
-		}
 		if ((rv = tick(w, op->id, msg, msgsz)) != 0)
 			return rv;
 	}
@@ -392,7 +400,6 @@ step_rollout(struct worker *w, const rw_operation_t *op, const struct store_env_
              struct step_run *r)
 {
 	rw_action_t *a = &r->a;
-	int64_t queued_until = a->created_at + (int64_t)env->action_timeout_s * 1000000;
 	char prev[RW_IMAGE_MAX + 1];
 	int rv;
 
@@ -408,20 +415,9 @@ step_rollout(struct worker *w, const rw_operation_t *op, const struct store_env_
 		return step_done(w, op, r, RW_EIO);
 	}
 	if (a->state != RW_ACTION_SUCCEEDED) {
-		if (rw_now_us() <= queued_until)
-			return;
-		int live = 0;
-		(void)store_agents_live(w->st, env->env.cluster, rw_now_us() - 30LL * 1000000, &live);
-		if (a->state == RW_ACTION_QUEUED)
-			snprintf(r->msg, sizeof(r->msg),
-			         "no agent of cluster %s took the set-image action #%lld within %d s "
-			         "(%d agent(s) reporting in the last 30 s); nothing was changed",
-			         env->env.cluster, (long long)a->id, env->action_timeout_s, live);
-		else
-			snprintf(r->msg, sizeof(r->msg), "agent %s did not finish action #%lld within %d s",
-			         a->owner, (long long)a->id, env->action_timeout_s);
-		(void)store_action_cancel(w->st, a->id, r->msg);
-		return step_done(w, op, r, RW_ETIMEDOUT);
+		if (action_overdue(w, env, a, r->msg, sizeof(r->msg)))
+			step_done(w, op, r, RW_ETIMEDOUT);
+		return;
 	}
 	previous_image(a->previous, prev, sizeof(prev));
 	struct store_step_update u = upd("verifying", NULL);
@@ -784,14 +780,10 @@ run_config(struct worker *w, rw_operation_t *op, const struct store_env_cfg *env
 {
 	char result[RW_TEXT_MAX + 1] = "";
 	rw_action_t a;
-	rw_op_step_t none;
-	rw_service_t svc;
 	bool ok = false, existing = false;
 	int rv;
 
 	memset(&a, 0, sizeof(a));
-	memset(&none, 0, sizeof(none));
-	memset(&svc, 0, sizeof(svc));
 	a.kind = RW_ACTION_PATCH_CONFIGMAP;
 	(void)RW_STRCPY(a.cluster, env->env.cluster);
 	(void)RW_STRCPY(a.namespace_, op->namespace_);
@@ -804,7 +796,7 @@ run_config(struct worker *w, rw_operation_t *op, const struct store_env_cfg *env
 	if (rv == RW_ECONFLICT)
 		w->lost = true;
 	if (rv == 0)
-		rv = wait_action(w, op, &none, env, &svc, &a, result, sizeof(result));
+		rv = wait_config_action(w, op, env, &a, result, sizeof(result));
 	else if (!letting_go(rv))
 		snprintf(result, sizeof(result), "cannot queue the patch-configmap action: %s",
 		         store_errmsg(w->st));

@@ -670,26 +670,36 @@ store_op_claim(store_t *st, const char *owner, int stale_s, struct store_claim *
 /* Ours still: running, and nobody claimed it since we did. */
 #define STORE_OP_FENCE " id = $1::bigint AND claims = $2::int AND state = 'running'"
 
+/* Runs a statement on operation id that returns its row only if it is still ours. */
+static int
+store_op_fenced(store_t *st, int64_t id, const char *sql, int n, const char *const *p)
+{
+	PGresult *res;
+	int rv = store_exec(st, sql, n, p, &res);
+	if (rv)
+		return rv;
+	int rows = PQntuples(res);
+	PQclear(res);
+	if (rows != 1) {
+		store_set_err(st, "operation %" PRId64 " was taken over by another runner", id);
+		return RW_ECONFLICT;
+	}
+	return 0;
+}
+
 int
 store_op_heartbeat(store_t *st, int64_t id, int32_t token, const char *phase)
 {
 	char idb[STORE_I64_BUF], tok[STORE_I64_BUF];
 	const char *p[3] = {store_i64(idb, id), store_i64(tok, token), phase ? phase : ""};
-	PGresult *res;
-	int rv = store_exec(st,
-	                    "UPDATE operations SET heartbeat_at = now(),"
-	                    " phase = CASE WHEN $3 = '' THEN phase ELSE left($3, 255) END,"
-	                    " seq = seq + CASE WHEN $3 = '' OR $3 = phase THEN 0 ELSE 1 END"
-	                    " WHERE" STORE_OP_FENCE " RETURNING id",
-	                    3, p, &res);
+	int rv = store_op_fenced(st, id,
+	                         "UPDATE operations SET heartbeat_at = now(),"
+	                         " phase = CASE WHEN $3 = '' THEN phase ELSE left($3, 255) END,"
+	                         " seq = seq + CASE WHEN $3 = '' OR $3 = phase THEN 0 ELSE 1 END"
+	                         " WHERE" STORE_OP_FENCE " RETURNING id",
+	                         3, p);
 	if (rv)
 		return rv;
-	int n = PQntuples(res);
-	PQclear(res);
-	if (n != 1) {
-		store_set_err(st, "operation %" PRId64 " was taken over by another runner", id);
-		return RW_ECONFLICT;
-	}
 	return phase && *phase ? store_op_notify(st, id) : 0;
 }
 
@@ -712,18 +722,8 @@ store_op_fence(store_t *st, int64_t id, int32_t token)
 {
 	char idb[STORE_I64_BUF], tok[STORE_I64_BUF];
 	const char *p[2] = {store_i64(idb, id), store_i64(tok, token)};
-	PGresult *res;
-	int rv = store_exec(st, "SELECT 1 FROM operations WHERE" STORE_OP_FENCE " FOR UPDATE", 2, p,
-	                    &res);
-	if (rv)
-		return rv;
-	int n = PQntuples(res);
-	PQclear(res);
-	if (n != 1) {
-		store_set_err(st, "operation %" PRId64 " was taken over by another runner", id);
-		return RW_ECONFLICT;
-	}
-	return 0;
+	return store_op_fenced(st, id, "SELECT 1 FROM operations WHERE" STORE_OP_FENCE " FOR UPDATE",
+	                       2, p);
 }
 
 /* The action already created for the step (or, dep_id 0, the operation); 0 if none. */
@@ -796,26 +796,17 @@ store_op_finish(store_t *st, int64_t id, int32_t token, bool ok, const char *res
 	const char *p[6] = {store_i64(idb, id), ok ? "succeeded" : "failed",
 	                    result ? result : "", store_i64(rc, smoke_rc),
 	                    smoke_output ? smoke_output : "", store_i64(tok, token)};
-	PGresult *res;
 	int rv;
 
 	if ((rv = store_begin(st)))
 		return rv;
-	rv = store_exec(st,
-	                "UPDATE operations SET state = $2, finished_at = now(), seq = seq + 1,"
-	                " phase = 'finished', result = left($3, 2048), smoke_rc = $4::int,"
-	                " smoke_output = right($5, 1024)"
-	                " WHERE id = $1::bigint AND claims = $6::int AND state = 'running'"
-	                " RETURNING id",
-	                6, p, &res);
-	if (rv == 0) {
-		int n = PQntuples(res);
-		PQclear(res);
-		if (n != 1) {
-			store_set_err(st, "operation %" PRId64 " was taken over by another runner", id);
-			rv = RW_ECONFLICT;
-		}
-	}
+	rv = store_op_fenced(st, id,
+	                     "UPDATE operations SET state = $2, finished_at = now(), seq = seq + 1,"
+	                     " phase = 'finished', result = left($3, 2048), smoke_rc = $4::int,"
+	                     " smoke_output = right($5, 1024)"
+	                     " WHERE id = $1::bigint AND claims = $6::int AND state = 'running'"
+	                     " RETURNING id",
+	                     6, p);
 	/* Steps that never started end with the operation. */
 	if (rv == 0)
 		rv = store_exec(st,
