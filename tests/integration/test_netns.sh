@@ -90,11 +90,22 @@ before=$(npods)
 check '[ "$before" -ge 1 ]' "frontend pods of k3s-agent-1 visible before the cut ($before)"
 
 # --- cut -----------------------------------------------------------------------
+lost() { grep -Ec 'server\.disconnected|report\.failed' "$IT_DIR/agent.log" || true; }
+agent_noticed() { [ "$(lost)" -gt "$lost0" ]; }
+lost0=$(lost)
 ip link set "$VR" down
 t_cut=$SECONDS
 kc scale deployment mr-dj-frontend --replicas 6 >/dev/null || die "scale in the namespace"
 # While cut off the server's view goes stale: the agent stops counting as reporting.
 until_out $((CUT_SECS + 5)) 'agents 0/1 reporting' as viewer rewindctl status --env cut
+# The agent must notice on its own (a report or poll that times out): wait for
+# that before restoring, so "reconnected" below tests the reconnect and not a
+# race with the agent's 10 s call timeout.  Normally ~11 s into the cut.
+end=$((t_cut + CUT_SECS + 20))
+until agent_noticed || [ $SECONDS -ge $end ]; do sleep 0.2; done
+noticed=$((SECONDS - t_cut))
+check agent_noticed "agent noticed the cut by itself (within $((CUT_SECS + 20)) s)"
+echo "agent noticed the cut after ${noticed}s (call timeout 10 s)"
 left=$((CUT_SECS - (SECONDS - t_cut)))
 [ "$left" -gt 0 ] && sleep "$left"
 check '[ "$(npods)" = "$before" ]' "no new pods seen while cut off"
@@ -116,4 +127,10 @@ echo "cut ${CUT_SECS}s: link up -> agent reporting again $(python3 -c "print(f'{
 # a quiet machine it is within one report interval (docs/reliability.md); under
 # CI load it can take a few.
 check 'grep -q "server.connected" "$IT_DIR/agent.log" && [ "$(grep -c server.connected "$IT_DIR/agent.log")" -ge 2 ]' "agent reconnected (new session)"
+if [ "$IT_FAILS" -gt 0 ]; then
+	echo "--- agent.log" >&2
+	tail -40 "$IT_DIR/agent.log" >&2
+	echo "--- rewindd.log (sessions and warnings)" >&2
+	grep -E 'session\.|warn|error' "$IT_DIR/rewindd.log" | tail -30 >&2
+fi
 it_done
