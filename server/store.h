@@ -146,9 +146,14 @@ struct store_report {
 };
 
 /*
- * Applies a report in one transaction (latest state wins).  *resync is set
- * when a change report does not follow the last accepted one (a gap, or a
- * new session without a snapshot): the agent must send a full snapshot.
+ * Applies a report in one transaction (latest state wins).  A full snapshot
+ * is always applied.  A change report is applied only when it follows the
+ * last accepted report of the agent (same session epoch, next sequence
+ * number); otherwise nothing is stored and *resync is set: the agent must
+ * send a full snapshot.  That refuses a gap, a duplicate, and a report of an
+ * old session that arrives late (a request the agent gave up on, still in a
+ * closed TCP connection's send queue when the network came back) after a
+ * newer session's snapshot — which would otherwise overwrite newer state.
  */
 int store_report_apply(store_t *st, const struct store_report *r, bool *resync);
 

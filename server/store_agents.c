@@ -103,7 +103,10 @@ static json_t *probe_json_v(const void *p) { return probe_json(p); }
 /* ------------------------------------------------------------------------ */
 /* Reports                                                                  */
 
-/* Records the report's position and says whether it follows the last one. */
+/*
+ * Says whether the report follows the last accepted one (*resync when not)
+ * and, when it does or is a snapshot, records its position.
+ */
 static int
 store_agent_advance(store_t *st, const struct store_report *r, bool *resync)
 {
@@ -124,6 +127,8 @@ store_agent_advance(store_t *st, const struct store_report *r, bool *resync)
 		*resync = !known || (uint64_t)store_col_i64(res, 0, 0) != r->epoch ||
 		          (uint64_t)store_col_i64(res, 0, 1) + 1 != r->seq;
 	PQclear(res);
+	if (*resync)
+		return 0; /* position kept: the snapshot the agent sends next starts over */
 	return store_exec(st,
 	                  "INSERT INTO agents (name, cluster, node, epoch, seq, last_seen)"
 	                  " VALUES ($1, $2, $3, $4::bigint, $5::bigint, now())"
@@ -245,9 +250,12 @@ store_report_apply(store_t *st, const struct store_report *r, bool *resync)
 		return RW_EINVAL;
 	if ((rv = store_begin(st)))
 		return rv;
-	if ((rv = store_agent_advance(st, r, resync)) || (rv = store_report_pods(st, r)) ||
-	    (rv = store_report_deploys(st, r)) || (rv = store_report_probes(st, r)) ||
-	    (rv = store_commit(st)))
+	if ((rv = store_agent_advance(st, r, resync)))
+		return store_rollback(st, rv);
+	if (*resync) /* nothing to store: the row lock is let go */
+		return store_rollback(st, 0);
+	if ((rv = store_report_pods(st, r)) || (rv = store_report_deploys(st, r)) ||
+	    (rv = store_report_probes(st, r)) || (rv = store_commit(st)))
 		return store_rollback(st, rv);
 	return 0;
 }

@@ -113,20 +113,27 @@ check '[ "$(npods)" = "$before" ]' "no new pods seen while cut off"
 # --- restore -------------------------------------------------------------------
 t_up=$(date +%s.%N)
 ip link set "$VR" up
+# The agent's own reconnect, not the server's "reporting": a report the agent
+# gave up on during the cut can still sit in the closed connection's send
+# queue and reach the server once the link is back, before the agent has
+# reconnected (seen in CI; in sequence, so the server stores it).
+conns() { grep -c 'server\.connected' "$IT_DIR/agent.log" || true; }
+end=$((SECONDS + 60))
+until [ "$(conns)" -ge 2 ] || [ $SECONDS -ge $end ]; do sleep 0.05; done
+t_rec=$(date +%s.%N)
+check '[ "$(conns)" -ge 2 ]' "agent reconnected (new session) within 60 s of the link coming back"
 until_out 60 'agents 1/1 reporting' as viewer rewindctl status --env cut
-t_rep=$(date +%s.%N)
 want=$(kc get pods -A -o wide --no-headers | grep -c 'mr-dj-frontend-.* k3s-agent-1 ' || true)
 end=$((SECONDS + 10))
 while [ "$(npods)" != "$want" ] && [ $SECONDS -lt $end ]; do sleep 0.1; done
 t_conv=$(date +%s.%N)
 got=$(npods)
 check '[ "$got" = "$want" ]' "server's view converged: $got frontend pods, kubectl says $want on k3s-agent-1"
-conv=$(python3 -c "print(f'{$t_conv-$t_rep:.2f}')")
-echo "cut ${CUT_SECS}s: link up -> agent reporting again $(python3 -c "print(f'{$t_rep-$t_up:.2f}')") s; then view converged in $conv s (report interval $((INTERVAL_MS / 1000)) s)"
-# The time is printed, not asserted (issue 8: figures, never timed assertions): on
-# a quiet machine it is within one report interval (docs/reliability.md); under
-# CI load it can take a few.
-check 'grep -q "server.connected" "$IT_DIR/agent.log" && [ "$(grep -c server.connected "$IT_DIR/agent.log")" -ge 2 ]' "agent reconnected (new session)"
+secs() { python3 -c "print(f'{$1 - $2:.2f}')"; }
+echo "cut ${CUT_SECS}s: link up -> agent reconnected $(secs "$t_rec" "$t_up") s (backoff with jitter); then view converged in $(secs "$t_conv" "$t_rec") s (report interval $((INTERVAL_MS / 1000)) s)"
+# The times are printed, not asserted (issue 8: figures, never timed assertions): on
+# a quiet machine convergence is within one report interval (docs/reliability.md);
+# under CI load it can take a few.
 if [ "$IT_FAILS" -gt 0 ]; then
 	echo "--- agent.log" >&2
 	tail -40 "$IT_DIR/agent.log" >&2

@@ -1233,6 +1233,90 @@ test_server_restart(void **state)
 	assert_int_equal(raw_int(f->raw, "SELECT count(*) FROM audit_log"), 1);
 }
 
+/* A pod change of agent prod/node-1 in a report of the given position. */
+static struct store_report
+report_at(rw_pod_state_t *p, const char *phase, uint64_t epoch, uint64_t seq, bool full)
+{
+	memset(p, 0, sizeof(*p));
+	strcpy(p->cluster, "prod");
+	strcpy(p->node, "node-1");
+	strcpy(p->namespace_, "default");
+	strcpy(p->name, "web-1");
+	strcpy(p->deployment, "web");
+	strcpy(p->phase, phase);
+	p->observed_at = (int64_t)(epoch * 1000 + seq);
+	return (struct store_report){"prod/node-1", "prod", "node-1", epoch, seq, full,
+	                             p, 1, NULL, 0, NULL, 0};
+}
+
+/* The stored phase of pod web-1 (a static buffer). */
+static const char *
+stored_phase(struct fx *f)
+{
+	static char phase[64];
+	PGresult *r = PQexec(f->raw, "SELECT phase FROM pod_states WHERE name = 'web-1'");
+	assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+	assert_int_equal(PQntuples(r), 1);
+	snprintf(phase, sizeof(phase), "%s", PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return phase;
+}
+
+/*
+ * Reports are applied in sequence only: a change report that does not follow
+ * the last accepted one (a gap, a duplicate, a late report of an older
+ * session) stores nothing, keeps the position and asks for a snapshot.
+ */
+static void
+test_report_sequence(void **state)
+{
+	struct fx *f = *state;
+	rw_pod_state_t p;
+	struct store_report r;
+	bool resync = true;
+
+	r = report_at(&p, "Pending", 1, 1, true); /* session 1 starts with a snapshot */
+	assert_int_equal(store_report_apply(f->st, &r, &resync), 0);
+	assert_false(resync);
+	r = report_at(&p, "Running", 1, 2, false);
+	assert_int_equal(store_report_apply(f->st, &r, &resync), 0);
+	assert_false(resync);
+	assert_string_equal(stored_phase(f), "Running");
+
+	r = report_at(&p, "Failed", 1, 4, false); /* seq 3 never arrived */
+	assert_int_equal(store_report_apply(f->st, &r, &resync), 0);
+	assert_true(resync);
+	assert_string_equal(stored_phase(f), "Running");
+	r = report_at(&p, "Failed", 1, 2, false); /* a duplicate */
+	assert_int_equal(store_report_apply(f->st, &r, &resync), 0);
+	assert_true(resync);
+	assert_string_equal(stored_phase(f), "Running");
+
+	r = report_at(&p, "Succeeded", 2, 1, true); /* session 2's snapshot */
+	assert_int_equal(store_report_apply(f->st, &r, &resync), 0);
+	assert_false(resync);
+	/* Session 1's seq 3, given up by the agent, delivered late. */
+	r = report_at(&p, "Failed", 1, 3, false);
+	assert_int_equal(store_report_apply(f->st, &r, &resync), 0);
+	assert_true(resync);
+	assert_string_equal(stored_phase(f), "Succeeded");
+	assert_int_equal(raw_int(f->raw, "SELECT epoch FROM agents WHERE name = 'prod/node-1'"), 2);
+	/* Session 2 goes on where it was. */
+	r = report_at(&p, "Running", 2, 2, false);
+	assert_int_equal(store_report_apply(f->st, &r, &resync), 0);
+	assert_false(resync);
+	assert_string_equal(stored_phase(f), "Running");
+
+	/* An unknown agent's first change report is refused too. */
+	r = report_at(&p, "Running", 9, 5, false);
+	r.agent = "prod/node-2";
+	r.node = "node-2";
+	strcpy(p.node, "node-2");
+	assert_int_equal(store_report_apply(f->st, &r, &resync), 0);
+	assert_true(resync);
+	assert_int_equal(raw_int(f->raw, "SELECT count(*) FROM agents WHERE name = 'prod/node-2'"), 0);
+}
+
 int
 main(void)
 {
@@ -1255,6 +1339,7 @@ main(void)
 		cmocka_unit_test(test_open_errors),
 		cmocka_unit_test_setup_teardown(test_ping_reconnects, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_server_restart, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_report_sequence, fx_setup, fx_teardown),
 	};
 
 	log_init("test_store");
