@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <nng/protocol/reqrep0/req.h>
 #include <mbedtls/platform_util.h>
@@ -448,17 +449,119 @@ link_open(const struct link_opts *o, link_t **out, char *msg, size_t msgsz)
 	return 0;
 }
 
-void
-link_close(link_t *l)
+static void
+link_free(link_t *l)
 {
-	if (!l)
-		return;
 	if (l->open)
 		nng_close(l->sock);
 	if (l->tls)
 		nng_tls_config_free(l->tls);
 	pthread_mutex_destroy(&l->lock);
 	free(l);
+}
+
+/* A close in progress on its own thread; freed by whichever of the two lets go last. */
+struct closer {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	link_t *l;
+	int done;
+	int refs;
+};
+
+static void
+closer_put(struct closer *c)
+{
+	int last;
+	pthread_mutex_lock(&c->mu);
+	last = --c->refs == 0;
+	pthread_mutex_unlock(&c->mu);
+	if (!last)
+		return;
+	pthread_cond_destroy(&c->cv);
+	pthread_mutex_destroy(&c->mu);
+	free(c);
+}
+
+static void *
+closer_main(void *arg)
+{
+	struct closer *c = arg;
+	link_free(c->l);
+	pthread_mutex_lock(&c->mu);
+	c->done = 1;
+	pthread_cond_signal(&c->cv);
+	pthread_mutex_unlock(&c->mu);
+	closer_put(c);
+	return NULL;
+}
+
+/* Starts the close on a detached thread; -1 when that cannot be done. */
+static int
+closer_start(struct closer *c)
+{
+	pthread_condattr_t ca;
+	pthread_attr_t ta;
+	pthread_t t;
+	int rv;
+
+	if (pthread_condattr_init(&ca) != 0)
+		return -1;
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	rv = pthread_cond_init(&c->cv, &ca);
+	pthread_condattr_destroy(&ca);
+	if (rv != 0)
+		return -1;
+	pthread_mutex_init(&c->mu, NULL);
+	if (pthread_attr_init(&ta) != 0)
+		goto fail;
+	pthread_attr_setdetachstate(&ta, PTHREAD_CREATE_DETACHED);
+	rv = pthread_create(&t, &ta, closer_main, c);
+	pthread_attr_destroy(&ta);
+	if (rv == 0)
+		return 0;
+fail:
+	pthread_cond_destroy(&c->cv);
+	pthread_mutex_destroy(&c->mu);
+	return -1;
+}
+
+void
+link_close(link_t *l)
+{
+	struct closer *c;
+	struct timespec until;
+	int done;
+
+	if (!l)
+		return;
+	if (!l->open || !(c = calloc(1, sizeof(*c)))) {
+		link_free(l);
+		return;
+	}
+	c->l = l;
+	c->refs = 2;
+	if (closer_start(c) != 0) {
+		free(c);
+		link_free(l);
+		return;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += LINK_CLOSE_WAIT_MS / 1000;
+	until.tv_nsec += (long)(LINK_CLOSE_WAIT_MS % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&c->mu);
+	while (!c->done && pthread_cond_timedwait(&c->cv, &c->mu, &until) == 0)
+		;
+	done = c->done;
+	pthread_mutex_unlock(&c->mu);
+	closer_put(c);
+	if (!done)
+		log_warn("link.close-stuck", "waited=%dms (NNG did not finish closing; left to a thread)",
+		         LINK_CLOSE_WAIT_MS);
 }
 
 const rw_actor_t *

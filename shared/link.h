@@ -65,6 +65,16 @@ typedef struct link link_t;
  * RW_EAUTH (identity refused: reason in msg), RW_EIO (unreadable files).
  */
 int link_open(const struct link_opts *o, link_t **out, char *msg, size_t msgsz);
+
+/*
+ * Closes the socket and frees the link, waiting at most LINK_CLOSE_WAIT_MS.
+ * NNG 1.5.2 (Debian 12) sometimes never returns from nng_close() after the
+ * peer reset a TLS pipe in the middle of a large send (about 1 run in 12 of
+ * a 17 MB request that rewindd refuses); past the bound the close goes on in
+ * a detached thread, which still frees the link if it ever returns, and a
+ * warning is logged.  The caller must not touch l afterwards either way.
+ */
+#define LINK_CLOSE_WAIT_MS 3000
 void link_close(link_t *l);
 
 /*
