@@ -2,6 +2,9 @@
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
+# Tests wait on processes and the network more than they compute (≈ 50 % CPU at
+# -j2 on 2 cores): one more than the cores brings make test from ≈ 10 to ≈ 8 min.
+TEST_JOBS  ?= $(shell echo $$(( $$(nproc) + 1 )))
 
 .PHONY: all deps build build-asan test test-plain test-asan demo bench bench-audit soak clean
 
@@ -22,10 +25,10 @@ build-asan: deps
 test: test-plain test-asan
 
 test-plain: build
-	@cd $(BUILD) && ctest --output-on-failure --timeout 300 --parallel $(JOBS)
+	@cd $(BUILD) && ctest --output-on-failure --timeout 300 --parallel $(TEST_JOBS)
 
 test-asan: build-asan
-	@cd $(ASAN_BUILD) && REWIND_SANITIZED=1 ctest --output-on-failure --timeout 600 --parallel $(JOBS)
+	@cd $(ASAN_BUILD) && REWIND_SANITIZED=1 ctest --output-on-failure --timeout 600 --parallel $(TEST_JOBS)
 
 demo: build
 	@bash scripts/demo.sh $(BUILD)/bin
