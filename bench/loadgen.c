@@ -58,7 +58,7 @@ struct lg_agent {
 	char crt[512], key[512];
 	link_t *l;
 	int32_t *acked;          /* ingest: last acknowledged restarts per pod (-1: none) */
-	uint64_t acked_changes, acked_reports, errors, reconnects;
+	uint64_t acked_changes, acked_reports, errors, reconnects, refused;
 	atomic_int ready;        /* connected at least once */
 	atomic_llong got_id;     /* fanout: last action id received */
 	atomic_llong got_us;     /* fanout: when it was received */
@@ -208,13 +208,21 @@ lg_ingest_agent(void *arg)
 			break;
 		rv = link_call(a->l, req, &resp, msg, sizeof(msg));
 		wire_msg_free(req);
+		if (rv == 0 && resp->u.list.resync) {
+			/* Refused (not in sequence after a failed report): nothing was
+			 * stored; like rewind-agent, send a snapshot next. */
+			a->refused++;
+			full = true;
+			wire_msg_free(resp);
+			continue;
+		}
 		if (rv == 0) {
 			/* Acknowledged = committed: remember what the database must hold. */
 			for (int k = 0; k < n; k++)
 				a->acked[(first + k) % cfg->pods] = (int32_t)seq;
 			a->acked_changes += (uint64_t)n;
 			a->acked_reports++;
-			full = resp->u.list.resync;
+			full = false;
 			wire_msg_free(resp);
 			/* Paced like a real agent (soak); short sleeps keep the deadline. */
 			for (int ms = 0; ms < cfg->interval_ms && lg_time_left(cfg); ms += 100)
@@ -232,6 +240,7 @@ lg_ingest_agent(void *arg)
 			full = true;
 		} else {
 			usleep(50000); /* e.g. EDB while PostgreSQL restarts: retry shortly */
+			full = true;   /* what the failed report carried goes again as a snapshot */
 		}
 	}
 	a->done_us = rw_now_us();
@@ -257,8 +266,9 @@ lg_write_acks(const struct lg_cfg *cfg, struct lg_agent *ag)
 static void
 lg_ingest_summary(const struct lg_cfg *cfg, struct lg_agent *ag, int64_t t0, int64_t t1)
 {
-	uint64_t changes = 0, reports = 0, errors = 0, reconnects = 0;
+	uint64_t changes = 0, reports = 0, errors = 0, reconnects = 0, refused = 0;
 	for (int i = 0; i < cfg->agents; i++) {
+		refused += ag[i].refused;
 		changes += ag[i].acked_changes;
 		reports += ag[i].acked_reports;
 		errors += ag[i].errors;
@@ -267,9 +277,10 @@ lg_ingest_summary(const struct lg_cfg *cfg, struct lg_agent *ag, int64_t t0, int
 	double secs = (double)(t1 - t0) / 1e6;
 	printf("ingest: agents=%d pods/agent=%d changes/report=%d window=%.2fs\n", cfg->agents,
 	       cfg->pods, cfg->changes, secs);
-	printf("ingest: acked reports=%llu changes=%llu errors=%llu reconnects=%llu\n",
+	printf("ingest: acked reports=%llu changes=%llu errors=%llu reconnects=%llu refused=%llu\n",
 	       (unsigned long long)reports, (unsigned long long)changes,
-	       (unsigned long long)errors, (unsigned long long)reconnects);
+	       (unsigned long long)errors, (unsigned long long)reconnects,
+	       (unsigned long long)refused);
 	printf("ingest: %.0f changes/s, %.0f reports/s (acknowledged = committed)\n",
 	       (double)changes / secs, (double)reports / secs);
 }

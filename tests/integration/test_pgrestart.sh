@@ -30,6 +30,9 @@ OUT=$(cat "$IT_DIR/loadgen.out")
 RC=$lg_rc
 check '[ "$lg_rc" -eq 0 ]' "loadgen exited cleanly (under ASan: no leak or error report)"
 check 'printf "%s" "$OUT" | grep -Eq "errors=[1-9]"' "loadgen saw failed reports while PostgreSQL was down"
+# Like rewind-agent, loadgen follows a failed report with a snapshot; a change
+# report after a gap would be refused (store_report_apply) and not acknowledged.
+check 'printf "%s" "$OUT" | grep -Eq "refused=0$"' "no change report refused: each failure was followed by a snapshot"
 last=$(pgtest_psql -Atc "SELECT coalesce(max((containers->0->>'restarts')::int), 0) FROM pod_states WHERE cluster = 'pgr'")
 check '[ "$last" -gt "$mark" ]' "reports committed after the restart ($mark -> $last): rewindd reconnected by itself"
 check 'grep -q "" "$ACKS"' "ack log written"
