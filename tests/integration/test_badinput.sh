@@ -25,7 +25,7 @@ expect_out '^error EAUTH session not authenticated' raw operator --no-auth
 # anything else); above the upload bound (16 MiB + 64 KiB) NNG drops it and the
 # client sees no reply.
 expect_out '^error ETOOBIG message larger than allowed' raw operator --size 200000
-expect_fail 1 '^fail (ETIMEDOUT|ECONNECT)' raw operator --size 17000000
+# (Above the upload bound: at the end of this test, see there.)
 # Fields checked on the server, not only by rewindctl.
 long=$(printf 'a%.0s' $(seq 1 64))
 expect_out '^error ETOOBIG name: too long' raw admin --hex "$($PB envelope 1 3 24 "$($PB service "$long")")"
@@ -79,5 +79,23 @@ expect_out . as viewer rewindctl audit log -o json
 check '[ "$(printf "%s" "$OUT" | grep -c "\"action\"")" -eq 6 ]' "one audit row per accepted change (6)"
 check 'grep -q "session.refused" "$IT_DIR/rewindd.log"' "refusals are logged"
 check '! grep -q "BEGIN EC PRIVATE KEY\|PRIVATE KEY" "$IT_DIR/rewindd.log"' "no key material in logs"
+
+# --- above the upload bound (16 MiB + 64 KiB): last, see docs/reliability.md ---
+# NNG drops such a message and the client sees no reply.  Two NNG 1.5.2 defects
+# show up here: the client's nng_close() sometimes never returns (≈ 1 in 12;
+# link_close() gives up after 3 s and says so), and now and then (≈ 1 in 80
+# requests here) rewindd's listener stops taking new sessions afterwards — not
+# fixed (docs/reliability.md, "Known defects"), so this part runs after every
+# other check and the server's state afterwards is printed, not asserted.
+# Thirteen requests, so this test hangs (until ctest's timeout) more often
+# than not if the client-side bound is lost.
+stuck=0
+for i in $(seq 1 13); do
+	expect_fail 1 '^fail (ETIMEDOUT|ECONNECT)' raw operator --size 17000000
+	grep -q 'link.close-stuck' <<<"$OUT" && stuck=$((stuck + 1))
+done
+echo "oversized request x13: $stuck closes hit the 3 s bound"
+as viewer rewindctl release list
+echo "rewindd answering after them: $([ "$RC" -eq 0 ] && echo yes || echo "no (rc=$RC)")"
 
 it_done
