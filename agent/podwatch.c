@@ -81,14 +81,7 @@ pw_now_ms(void)
 static void
 pw_sleep(podwatch_t *pw, long ms)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
+	struct timespec ts = rw_deadline(CLOCK_MONOTONIC, ms);
 	pthread_mutex_lock(&pw->mu);
 	while (!atomic_load(&pw->stop) && pthread_cond_timedwait(&pw->cv, &pw->mu, &ts) == 0)
 		;

@@ -121,14 +121,7 @@ now_us(void)
 static void
 wait_ms_locked(struct session *s, int ms)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
+	struct timespec ts = rw_deadline(CLOCK_REALTIME, ms);
 	pthread_cond_timedwait(&s->cond, &s->lock, &ts);
 }
 

@@ -74,14 +74,7 @@ coord_stopping(struct coord *c)
 static bool
 coord_sleep(struct coord *c, int ms)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (long)(ms % 1000) * 1000000;
-	if (ts.tv_nsec >= 1000000000) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000;
-	}
+	struct timespec ts = rw_deadline(CLOCK_REALTIME, ms);
 	pthread_mutex_lock(&c->lock);
 	if (!c->stopping)
 		pthread_cond_timedwait(&c->cond, &c->lock, &ts);

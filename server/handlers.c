@@ -285,7 +285,10 @@ h_agent_report(struct call *c)
 	                          in->nprobes};
 	if ((rv = store_report_apply(c->hc->store, &r, &resync)) != 0)
 		return fail(c, rv, NULL);
-	if (!resync) { /* a refused change report stored nothing */
+	if (resync) { /* a refused change report stored nothing */
+		log_info("agent.gap", "agent=%s epoch=%llu seq=%llu refused: snapshot asked for",
+		         c->who.name, (unsigned long long)in->epoch, (unsigned long long)in->seq);
+	} else {
 		uint64_t lat = 0;
 		size_t failed = 0;
 		for (size_t i = 0; i < in->nprobes; i++) {
@@ -294,9 +297,6 @@ h_agent_report(struct call *c)
 		}
 		stats_report(in->npods, in->nprobes, lat, failed);
 	}
-	if (resync)
-		log_info("agent.gap", "agent=%s epoch=%llu seq=%llu refused: snapshot asked for",
-		         c->who.name, (unsigned long long)in->epoch, (unsigned long long)in->seq);
 	rv = store_probe_targets(c->hc->store, cluster, c->who.name,
 	                         rw_now_us() - 3000LL * c->hc->cfg->report_interval_ms, &targets,
 	                         &ntargets);

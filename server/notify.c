@@ -109,15 +109,8 @@ post(const char *url, const char *body, int timeout_s, char *err, size_t errsz)
 static bool
 notifier_sleep(struct notifier *n, int ms)
 {
-	struct timespec ts;
+	struct timespec ts = rw_deadline(CLOCK_REALTIME, ms);
 	bool stop;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (long)(ms % 1000) * 1000000;
-	if (ts.tv_nsec >= 1000000000) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000;
-	}
 	pthread_mutex_lock(&n->lock);
 	if (!n->stopping)
 		pthread_cond_timedwait(&n->cond, &n->lock, &ts);

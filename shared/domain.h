@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 /* Size bounds (bytes, excluding the NUL).  Chosen to match Kubernetes where it has one. */
 #define RW_NAME_MAX 63       /* DNS-1123 label, like a Kubernetes object name */
@@ -368,5 +369,8 @@ int rw_check_k8s_name(const char *field, const char *v, char *msg, size_t msgsz)
 
 /* Current time in unix microseconds. */
 int64_t rw_now_us(void);
+
+/* The time ms from now on clock (an absolute deadline for pthread_cond_timedwait). */
+struct timespec rw_deadline(clockid_t clock, long ms);
 
 #endif

@@ -546,13 +546,7 @@ link_close(link_t *l)
 		link_free(l);
 		return;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_sec += LINK_CLOSE_WAIT_MS / 1000;
-	until.tv_nsec += (long)(LINK_CLOSE_WAIT_MS % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
+	until = rw_deadline(CLOCK_MONOTONIC, LINK_CLOSE_WAIT_MS);
 	pthread_mutex_lock(&c->mu);
 	while (!c->done && pthread_cond_timedwait(&c->cv, &c->mu, &until) == 0)
 		;

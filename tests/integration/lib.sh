@@ -199,6 +199,16 @@ it_kubectl() {
 
 # until_ok SECONDS CMD...: retries CMD (run via `run`-style helpers) until check passes.
 # Usage: until_out SECONDS REGEX CMD... (like expect_out, but waits for it).
+# it_wait_until SECS CONDITION: evaluates CONDITION every 0.05 s until it holds
+# or SECS have passed; returns its last status (the caller checks it).
+it_wait_until() {
+	local end=$((SECONDS + $1))
+	until eval "$2"; do
+		[ $SECONDS -ge $end ] && return 1
+		sleep 0.05
+	done
+}
+
 until_out() {
 	local secs=$1 re=$2
 	shift 2

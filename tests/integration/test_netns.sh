@@ -101,8 +101,7 @@ until_out $((CUT_SECS + 5)) 'agents 0/1 reporting' as viewer rewindctl status --
 # The agent must notice on its own (a report or poll that times out): wait for
 # that before restoring, so "reconnected" below tests the reconnect and not a
 # race with the agent's 10 s call timeout.  Normally ~11 s into the cut.
-end=$((t_cut + CUT_SECS + 20))
-until agent_noticed || [ $SECONDS -ge $end ]; do sleep 0.2; done
+it_wait_until $((t_cut + CUT_SECS + 20 - SECONDS)) agent_noticed || true
 noticed=$((SECONDS - t_cut))
 check agent_noticed "agent noticed the cut by itself (within $((CUT_SECS + 20)) s)"
 echo "agent noticed the cut after ${noticed}s (call timeout 10 s)"
@@ -118,8 +117,7 @@ ip link set "$VR" up
 # queue and reach the server once the link is back, before the agent has
 # reconnected (seen in CI; in sequence, so the server stores it).
 conns() { grep -c 'server\.connected' "$IT_DIR/agent.log" || true; }
-end=$((SECONDS + 60))
-until [ "$(conns)" -ge 2 ] || [ $SECONDS -ge $end ]; do sleep 0.05; done
+it_wait_until 60 '[ "$(conns)" -ge 2 ]' || true
 t_rec=$(date +%s.%N)
 check '[ "$(conns)" -ge 2 ]' "agent reconnected (new session) within 60 s of the link coming back"
 until_out 60 'agents 1/1 reporting' as viewer rewindctl status --env cut

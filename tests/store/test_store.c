@@ -1262,6 +1262,15 @@ stored_phase(struct fx *f)
 	return phase;
 }
 
+/* Applies r (which must not fail) and says whether the store asked for a snapshot. */
+static bool
+refused(struct fx *f, const struct store_report *r)
+{
+	bool resync = false;
+	assert_int_equal(store_report_apply(f->st, r, &resync), 0);
+	return resync;
+}
+
 /*
  * Reports are applied in sequence only: a change report that does not follow
  * the last accepted one (a gap, a duplicate, a late report of an older
@@ -1273,38 +1282,30 @@ test_report_sequence(void **state)
 	struct fx *f = *state;
 	rw_pod_state_t p;
 	struct store_report r;
-	bool resync = true;
 
 	r = report_at(&p, "Pending", 1, 1, true); /* session 1 starts with a snapshot */
-	assert_int_equal(store_report_apply(f->st, &r, &resync), 0);
-	assert_false(resync);
+	assert_false(refused(f, &r));
 	r = report_at(&p, "Running", 1, 2, false);
-	assert_int_equal(store_report_apply(f->st, &r, &resync), 0);
-	assert_false(resync);
+	assert_false(refused(f, &r));
 	assert_string_equal(stored_phase(f), "Running");
 
 	r = report_at(&p, "Failed", 1, 4, false); /* seq 3 never arrived */
-	assert_int_equal(store_report_apply(f->st, &r, &resync), 0);
-	assert_true(resync);
+	assert_true(refused(f, &r));
 	assert_string_equal(stored_phase(f), "Running");
 	r = report_at(&p, "Failed", 1, 2, false); /* a duplicate */
-	assert_int_equal(store_report_apply(f->st, &r, &resync), 0);
-	assert_true(resync);
+	assert_true(refused(f, &r));
 	assert_string_equal(stored_phase(f), "Running");
 
 	r = report_at(&p, "Succeeded", 2, 1, true); /* session 2's snapshot */
-	assert_int_equal(store_report_apply(f->st, &r, &resync), 0);
-	assert_false(resync);
+	assert_false(refused(f, &r));
 	/* Session 1's seq 3, given up by the agent, delivered late. */
 	r = report_at(&p, "Failed", 1, 3, false);
-	assert_int_equal(store_report_apply(f->st, &r, &resync), 0);
-	assert_true(resync);
+	assert_true(refused(f, &r));
 	assert_string_equal(stored_phase(f), "Succeeded");
 	assert_int_equal(raw_int(f->raw, "SELECT epoch FROM agents WHERE name = 'prod/node-1'"), 2);
 	/* Session 2 goes on where it was. */
 	r = report_at(&p, "Running", 2, 2, false);
-	assert_int_equal(store_report_apply(f->st, &r, &resync), 0);
-	assert_false(resync);
+	assert_false(refused(f, &r));
 	assert_string_equal(stored_phase(f), "Running");
 
 	/* An unknown agent's first change report is refused too. */
@@ -1312,8 +1313,7 @@ test_report_sequence(void **state)
 	r.agent = "prod/node-2";
 	r.node = "node-2";
 	strcpy(p.node, "node-2");
-	assert_int_equal(store_report_apply(f->st, &r, &resync), 0);
-	assert_true(resync);
+	assert_true(refused(f, &r));
 	assert_int_equal(raw_int(f->raw, "SELECT count(*) FROM agents WHERE name = 'prod/node-2'"), 0);
 }
 
