@@ -22,21 +22,6 @@
 #include "podstate.h"
 #include "rollout.h"
 
-/* format attribute: callers' arguments are checked (clang -Wformat-nonliteral). */
-static int ka_fail(int rc, char *buf, size_t sz, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static int
-ka_fail(int rc, char *buf, size_t sz, const char *fmt, ...)
-{
-	if (buf && sz) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(buf, sz, fmt, ap);
-		va_end(ap);
-	}
-	return rc;
-}
-
 static int
 ka_dump(const json_t *j, char *buf, size_t sz)
 {
@@ -158,12 +143,12 @@ ka_list(kube_t *k, const rw_action_t *a, struct ka_follow *f, char *result, size
 	char msg[512];
 	int rc = kube_get(k, path, &list, NULL, msg, sizeof(msg));
 	if (rc)
-		return ka_fail(rc, result, resultsz, "%s", msg);
+		return rw_fail(rc, result, resultsz, "%s", msg);
 	json_t *items = json_object_get(list, "items");
 	json_t *d = json_array_get(items, 0);
 	if (!d) {
 		json_decref(list);
-		return ka_fail(RW_ENOTFOUND, result, resultsz, "deployment %s/%s was deleted during the rollout",
+		return rw_fail(RW_ENOTFOUND, result, resultsz, "deployment %s/%s was deleted during the rollout",
 		               a->namespace_, a->name);
 	}
 	f->rv[0] = '\0';
@@ -227,7 +212,7 @@ ka_follow(kube_t *k, const rw_action_t *a, struct ka_follow *f, int64_t deadline
 	char path[1024], msg[512];
 	for (;;) {
 		if (!ka_remaining_ms(deadline))
-			return ka_fail(RW_ETIMEDOUT, result, resultsz, "timed out waiting for the rollout");
+			return rw_fail(RW_ETIMEDOUT, result, resultsz, "timed out waiting for the rollout");
 		int rc = ka_list(k, a, f, result, resultsz);
 		if (rc == 1)
 			break;
@@ -242,20 +227,20 @@ ka_follow(kube_t *k, const rw_action_t *a, struct ka_follow *f, int64_t deadline
 		for (;;) {
 			long left = ka_remaining_ms(deadline);
 			if (!left)
-				return ka_fail(RW_ETIMEDOUT, result, resultsz, "timed out waiting for the rollout");
+				return rw_fail(RW_ETIMEDOUT, result, resultsz, "timed out waiting for the rollout");
 			long secs = (left + 999) / 1000;
 			int n = snprintf(path, sizeof(path),
 			                 "/apis/apps/v1/namespaces/%s/deployments?allowWatchBookmarks=true"
 			                 "&fieldSelector=metadata.name%%3D%s&resourceVersion=%s&timeoutSeconds=%ld&watch=true",
 			                 a->namespace_, a->name, f->rv, secs > 300 ? 300 : secs);
 			if (n < 0 || (size_t)n >= sizeof(path))
-				return ka_fail(RW_ETOOBIG, result, resultsz, "watch path too long");
+				return rw_fail(RW_ETOOBIG, result, resultsz, "watch path too long");
 			int64_t started = rw_now_us();
 			rc = kube_watch(k, path, (int)secs, ka_watch_cb, f, NULL, msg, sizeof(msg));
 			if (rc == 1)
 				goto ended;
 			if (rc == 2)
-				return ka_fail(RW_ENOTFOUND, result, resultsz,
+				return rw_fail(RW_ENOTFOUND, result, resultsz,
 				               "deployment %s/%s was deleted during the rollout", a->namespace_, a->name);
 			if (rc == 0) {
 				/* server ended the watch: resume from the last RV, without
@@ -265,9 +250,9 @@ ka_follow(kube_t *k, const rw_action_t *a, struct ka_follow *f, int64_t deadline
 				continue;
 			}
 			if (rc == RW_ETIMEDOUT && !ka_remaining_ms(deadline))
-				return ka_fail(RW_ETIMEDOUT, result, resultsz, "timed out waiting for the rollout");
+				return rw_fail(RW_ETIMEDOUT, result, resultsz, "timed out waiting for the rollout");
 			if (rc == RW_EUNAVAIL || rc == RW_EAUTH || rc == RW_EPERM)
-				return ka_fail(rc, result, resultsz, "%s", msg);
+				return rw_fail(rc, result, resultsz, "%s", msg);
 			if (rc != RW_ECONFLICT) {
 				log_warn("kaction_watch", "action=%lld error=\"%s\"", (long long)a->id, msg);
 				ka_sleep_ms(500);
@@ -277,8 +262,8 @@ ka_follow(kube_t *k, const rw_action_t *a, struct ka_follow *f, int64_t deadline
 	}
 ended:
 	if (f->st.state == ROLLOUT_DONE)
-		return ka_fail(0, result, resultsz, "%s", f->st.message);
-	ka_fail(RW_EUNAVAIL, result, resultsz, "%s", f->st.message);
+		return rw_fail(0, result, resultsz, "%s", f->st.message);
+	rw_fail(RW_EUNAVAIL, result, resultsz, "%s", f->st.message);
 	if (f->selector)
 		ka_pod_reasons(k, a, f->selector, result, resultsz);
 	return RW_EUNAVAIL;
@@ -293,27 +278,27 @@ kaction_set_image(kube_t *k, const rw_action_t *a, kaction_progress_fn progress,
 	if (previous && prevsz)
 		previous[0] = '\0';
 	if (a->kind != RW_ACTION_SET_IMAGE)
-		return ka_fail(RW_EINVAL, result, resultsz, "not a set-image action");
+		return rw_fail(RW_EINVAL, result, resultsz, "not a set-image action");
 	if ((rc = rw_action_check(a, msg, sizeof(msg))))
-		return ka_fail(rc, result, resultsz, "invalid action: %s", msg);
+		return rw_fail(rc, result, resultsz, "invalid action: %s", msg);
 	int64_t deadline = a->deadline > 0 ? a->deadline : rw_now_us() + KACTION_DEFAULT_DEADLINE_S * 1000000LL;
 	/* An action handed over late (lease expiry, reconnect) must not be applied after its deadline. */
 	if (deadline <= rw_now_us())
-		return ka_fail(RW_ETIMEDOUT, result, resultsz, "deadline passed before the action started; nothing changed");
+		return rw_fail(RW_ETIMEDOUT, result, resultsz, "deadline passed before the action started; nothing changed");
 
 	snprintf(path, sizeof(path), "/apis/apps/v1/namespaces/%s/deployments/%s", a->namespace_, a->name);
 	json_t *d = NULL;
 	if ((rc = kube_get(k, path, &d, NULL, msg, sizeof(msg)))) {
 		if (rc == RW_ENOTFOUND)
-			return ka_fail(rc, result, resultsz, "deployment %s/%s not found", a->namespace_, a->name);
-		return ka_fail(rc, result, resultsz, "%s", msg);
+			return rw_fail(rc, result, resultsz, "deployment %s/%s not found", a->namespace_, a->name);
+		return rw_fail(rc, result, resultsz, "%s", msg);
 	}
 	json_t *containers = json_object_get(json_object_get(json_object_get(json_object_get(d, "spec"),
 	                                     "template"), "spec"), "containers");
 	json_t *c;
 	if (ka_find_container(containers, a->container, &c)) {
 		json_decref(d);
-		return ka_fail(RW_ENOTFOUND, result, resultsz, "deployment %s/%s has no container \"%s\"",
+		return rw_fail(RW_ENOTFOUND, result, resultsz, "deployment %s/%s has no container \"%s\"",
 		               a->namespace_, a->name, a->container);
 	}
 	const char *old = json_string_value(json_object_get(c, "image"));
@@ -322,13 +307,13 @@ kaction_set_image(kube_t *k, const rw_action_t *a, kaction_progress_fn progress,
 	json_decref(prev);
 	if (rc) {
 		json_decref(d);
-		return ka_fail(rc, result, resultsz, "previous image does not fit");
+		return rw_fail(rc, result, resultsz, "previous image does not fit");
 	}
 	if (!old || strcmp(old, a->image)) {
 		char *body = ka_set_image_body(containers, a->container, a->image);
 		json_decref(d);
 		if (!body)
-			return ka_fail(RW_ENOMEM, result, resultsz, "out of memory");
+			return rw_fail(RW_ENOMEM, result, resultsz, "out of memory");
 		snprintf(path, sizeof(path), "/apis/apps/v1/namespaces/%s/deployments/%s?fieldManager=%s",
 		         a->namespace_, a->name, KACTION_FIELD_MANAGER);
 		json_t *patched = NULL;
@@ -337,7 +322,7 @@ kaction_set_image(kube_t *k, const rw_action_t *a, kaction_progress_fn progress,
 		free(body);
 		json_decref(patched);
 		if (rc)
-			return ka_fail(rc, result, resultsz, "%s", msg);
+			return rw_fail(rc, result, resultsz, "%s", msg);
 		log_info("kaction_set_image", "action=%lld deployment=%s/%s container=%s image=%s",
 		         (long long)a->id, a->namespace_, a->name, a->container, a->image);
 	} else {
@@ -362,17 +347,17 @@ kaction_patch_configmap(kube_t *k, const rw_action_t *a, char *previous, size_t 
 	if (previous && prevsz)
 		previous[0] = '\0';
 	if (a->kind != RW_ACTION_PATCH_CONFIGMAP)
-		return ka_fail(RW_EINVAL, result, resultsz, "not a patch-configmap action");
+		return rw_fail(RW_EINVAL, result, resultsz, "not a patch-configmap action");
 	if ((rc = rw_action_check(a, msg, sizeof(msg))))
-		return ka_fail(rc, result, resultsz, "invalid action: %s", msg);
+		return rw_fail(rc, result, resultsz, "invalid action: %s", msg);
 	if (a->deadline > 0 && a->deadline <= rw_now_us())
-		return ka_fail(RW_ETIMEDOUT, result, resultsz, "deadline passed before the action started; nothing changed");
+		return rw_fail(RW_ETIMEDOUT, result, resultsz, "deadline passed before the action started; nothing changed");
 	snprintf(path, sizeof(path), "/api/v1/namespaces/%s/configmaps/%s", a->namespace_, a->name);
 	json_t *cm = NULL;
 	if ((rc = kube_get(k, path, &cm, NULL, msg, sizeof(msg)))) {
 		if (rc == RW_ENOTFOUND)
-			return ka_fail(rc, result, resultsz, "configmap %s/%s not found", a->namespace_, a->name);
-		return ka_fail(rc, result, resultsz, "%s", msg);
+			return rw_fail(rc, result, resultsz, "configmap %s/%s not found", a->namespace_, a->name);
+		return rw_fail(rc, result, resultsz, "%s", msg);
 	}
 	json_t *data = json_object_get(cm, "data");
 	json_t *prev = json_object(), *set = json_object();
@@ -389,18 +374,18 @@ kaction_patch_configmap(kube_t *k, const rw_action_t *a, char *previous, size_t 
 	json_decref(prev);
 	if (rc) {
 		json_decref(set);
-		return ka_fail(rc, result, resultsz, "previous values do not fit (%s)", rw_strerror(rc));
+		return rw_fail(rc, result, resultsz, "previous values do not fit (%s)", rw_strerror(rc));
 	}
 	if (!changed) {
 		json_decref(set);
-		return ka_fail(0, result, resultsz, "configmap %s/%s unchanged (values already set)",
+		return rw_fail(0, result, resultsz, "configmap %s/%s unchanged (values already set)",
 		               a->namespace_, a->name);
 	}
 	json_t *body = json_pack("{s:o}", "data", set);
 	char *s = body ? json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 	json_decref(body);
 	if (!s)
-		return ka_fail(RW_ENOMEM, result, resultsz, "out of memory");
+		return rw_fail(RW_ENOMEM, result, resultsz, "out of memory");
 	snprintf(path, sizeof(path), "/api/v1/namespaces/%s/configmaps/%s?fieldManager=%s", a->namespace_,
 	         a->name, KACTION_FIELD_MANAGER);
 	json_t *patched = NULL;
@@ -408,9 +393,9 @@ kaction_patch_configmap(kube_t *k, const rw_action_t *a, char *previous, size_t 
 	free(s);
 	json_decref(patched);
 	if (rc)
-		return ka_fail(rc, result, resultsz, "%s", msg);
+		return rw_fail(rc, result, resultsz, "%s", msg);
 	log_info("kaction_patch_configmap", "action=%lld configmap=%s/%s keys=%u", (long long)a->id,
 	         a->namespace_, a->name, a->nkv);
-	return ka_fail(0, result, resultsz, "configmap %s/%s patched (%u key%s)", a->namespace_, a->name,
+	return rw_fail(0, result, resultsz, "configmap %s/%s patched (%u key%s)", a->namespace_, a->name,
 	               a->nkv, a->nkv == 1 ? "" : "s");
 }

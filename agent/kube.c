@@ -47,21 +47,6 @@ struct kprogress {
 	const atomic_int *a, *b; /* either set aborts the transfer */
 };
 
-/* format attribute: callers' arguments are checked (clang -Wformat-nonliteral). */
-static int kube_fail(int rc, char *msg, size_t msgsz, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static int
-kube_fail(int rc, char *msg, size_t msgsz, const char *fmt, ...)
-{
-	if (msg && msgsz) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(msg, msgsz, fmt, ap);
-		va_end(ap);
-	}
-	return rc;
-}
-
 int
 kube_global_init(void)
 {
@@ -79,13 +64,13 @@ kube_new(const struct kubecfg *cfg, kube_t **out, char *msg, size_t msgsz)
 {
 	*out = NULL;
 	if (!cfg->server[0])
-		return kube_fail(RW_EINVAL, msg, msgsz, "no API server URL configured");
+		return rw_fail(RW_EINVAL, msg, msgsz, "no API server URL configured");
 	kube_t *k = calloc(1, sizeof(*k));
 	if (!k)
-		return kube_fail(RW_ENOMEM, msg, msgsz, "out of memory");
+		return rw_fail(RW_ENOMEM, msg, msgsz, "out of memory");
 	if (kubecfg_copy(&k->cfg, cfg)) {
 		free(k);
-		return kube_fail(RW_ENOMEM, msg, msgsz, "out of memory");
+		return rw_fail(RW_ENOMEM, msg, msgsz, "out of memory");
 	}
 	k->easy = curl_easy_init();
 	if (!k->easy || pthread_mutex_init(&k->mu, NULL)) {
@@ -93,7 +78,7 @@ kube_new(const struct kubecfg *cfg, kube_t **out, char *msg, size_t msgsz)
 			curl_easy_cleanup(k->easy);
 		kubecfg_clear(&k->cfg);
 		free(k);
-		return kube_fail(RW_ENOMEM, msg, msgsz, "cannot create a libcurl handle");
+		return rw_fail(RW_ENOMEM, msg, msgsz, "cannot create a libcurl handle");
 	}
 	k->https = !strncmp(cfg->server, "https://", 8);
 	k->timeout_ms = KUBE_DEFAULT_TIMEOUT_MS;
@@ -278,10 +263,10 @@ static int
 kube_url(kube_t *k, const char *path, char **url, char *msg, size_t msgsz)
 {
 	if (!path || path[0] != '/')
-		return kube_fail(RW_EINVAL, msg, msgsz, "API path must start with '/'");
+		return rw_fail(RW_EINVAL, msg, msgsz, "API path must start with '/'");
 	if (asprintf(url, "%s%s", k->cfg.server, path) < 0) {
 		*url = NULL;
-		return kube_fail(RW_ENOMEM, msg, msgsz, "out of memory");
+		return rw_fail(RW_ENOMEM, msg, msgsz, "out of memory");
 	}
 	return 0;
 }
@@ -295,24 +280,24 @@ kube_transfer_err(CURLcode cc, const char *errbuf, bool overflow, const char *wh
 	const char *why = errbuf && errbuf[0] ? errbuf : curl_easy_strerror(cc);
 	switch (cc) {
 	case CURLE_OPERATION_TIMEDOUT:
-		return kube_fail(RW_ETIMEDOUT, msg, msgsz, "%s: timed out: %s", what, why);
+		return rw_fail(RW_ETIMEDOUT, msg, msgsz, "%s: timed out: %s", what, why);
 	case CURLE_COULDNT_CONNECT:
 	case CURLE_COULDNT_RESOLVE_HOST:
 	case CURLE_COULDNT_RESOLVE_PROXY:
-		return kube_fail(RW_ECONNECT, msg, msgsz, "%s: cannot connect: %s", what, why);
+		return rw_fail(RW_ECONNECT, msg, msgsz, "%s: cannot connect: %s", what, why);
 	case CURLE_PEER_FAILED_VERIFICATION:
 	case CURLE_SSL_CONNECT_ERROR:
 	case CURLE_SSL_CACERT_BADFILE:
 	case CURLE_SSL_CERTPROBLEM:
-		return kube_fail(RW_ECRYPTO, msg, msgsz, "%s: TLS: %s", what, why);
+		return rw_fail(RW_ECRYPTO, msg, msgsz, "%s: TLS: %s", what, why);
 	case CURLE_ABORTED_BY_CALLBACK:
-		return kube_fail(RW_EUNAVAIL, msg, msgsz, "%s: cancelled", what);
+		return rw_fail(RW_EUNAVAIL, msg, msgsz, "%s: cancelled", what);
 	case CURLE_WRITE_ERROR:
 		if (overflow)
-			return kube_fail(RW_ETOOBIG, msg, msgsz, "%s: response larger than allowed", what);
-		return kube_fail(RW_EIO, msg, msgsz, "%s: %s", what, why);
+			return rw_fail(RW_ETOOBIG, msg, msgsz, "%s: response larger than allowed", what);
+		return rw_fail(RW_EIO, msg, msgsz, "%s: %s", what, why);
 	default:
-		return kube_fail(RW_EIO, msg, msgsz, "%s: %s", what, why);
+		return rw_fail(RW_EIO, msg, msgsz, "%s: %s", what, why);
 	}
 }
 
@@ -339,9 +324,9 @@ kube_http_err(long status, const char *body, size_t len, const char *what, char 
 	const char *m = json_string_value(json_object_get(j, "message"));
 	const char *kind = json_string_value(json_object_get(j, "kind"));
 	if (m && kind && !strcmp(kind, "Status"))
-		kube_fail(rc, msg, msgsz, "%s", m);
+		rw_fail(rc, msg, msgsz, "%s", m);
 	else
-		kube_fail(rc, msg, msgsz, "%s: HTTP %ld from the API server", what, status);
+		rw_fail(rc, msg, msgsz, "%s: HTTP %ld from the API server", what, status);
 	json_decref(j);
 	return rc;
 }
@@ -370,7 +355,7 @@ kube_request(kube_t *k, const char *method, const char *path, const char *conten
 	if (!ok) {
 		pthread_mutex_unlock(&k->mu);
 		free(url);
-		return kube_fail(RW_ENOMEM, msg, msgsz, "out of memory");
+		return rw_fail(RW_ENOMEM, msg, msgsz, "out of memory");
 	}
 	/* reset keeps the connection cache: that is the reuse we want */
 	curl_easy_reset(k->easy);
@@ -403,7 +388,7 @@ kube_request(kube_t *k, const char *method, const char *path, const char *conten
 	else if (status < 200 || status > 299)
 		rc = kube_http_err(status, b.data, b.len, what, msg, msgsz);
 	else if (!(*out = b.data ? json_loadb(b.data, b.len, 0, NULL) : NULL))
-		rc = kube_fail(RW_EIO, msg, msgsz, "%s: the API server answered %ld with a body that is not JSON",
+		rc = rw_fail(RW_EIO, msg, msgsz, "%s: the API server answered %ld with a body that is not JSON",
 		               what, status);
 	free(b.data);
 	return rc;
@@ -420,7 +405,7 @@ kube_patch(kube_t *k, const char *path, const char *content_type, const char *bo
            json_t **out, int *http_status, char *msg, size_t msgsz)
 {
 	if (!content_type || !body)
-		return kube_fail(RW_EINVAL, msg, msgsz, "PATCH needs a content type and a body");
+		return rw_fail(RW_EINVAL, msg, msgsz, "PATCH needs a content type and a body");
 	return kube_request(k, "PATCH", path, content_type, body, out, http_status, msg, msgsz);
 }
 
@@ -458,13 +443,13 @@ kw_event(struct kwatch *w, const char *s, size_t n)
 	json_t *obj = json_object_get(ev, "object");
 	if (!type || !json_is_object(obj)) {
 		json_decref(ev);
-		return kube_fail(RW_EPROTO, w->msg, w->msgsz, "watch: a line is not a watch event (%zu bytes)", n);
+		return rw_fail(RW_EPROTO, w->msg, w->msgsz, "watch: a line is not a watch event (%zu bytes)", n);
 	}
 	int rc;
 	if (!strcmp(type, "ERROR")) {
 		json_int_t code = json_integer_value(json_object_get(obj, "code"));
 		const char *m = json_string_value(json_object_get(obj, "message"));
-		rc = kube_fail(code == 410 ? RW_ECONFLICT : RW_EIO, w->msg, w->msgsz, "watch: %s (code %lld)",
+		rc = rw_fail(code == 410 ? RW_ECONFLICT : RW_EIO, w->msg, w->msgsz, "watch: %s (code %lld)",
 		               m ? m : "error event", (long long)code);
 	} else {
 		rc = w->cb(w->arg, type, obj);
@@ -487,7 +472,7 @@ kw_write(char *ptr, size_t size, size_t nmemb, void *ud)
 		const char *nl = memchr(ptr + off, '\n', n - off);
 		size_t seg = nl ? (size_t)(nl - (ptr + off)) : n - off;
 		if (w->len + seg > KUBE_WATCH_LINE_MAX) {
-			w->rc = kube_fail(RW_ETOOBIG, w->msg, w->msgsz, "watch: an event is larger than %u bytes",
+			w->rc = rw_fail(RW_ETOOBIG, w->msg, w->msgsz, "watch: an event is larger than %u bytes",
 			                  KUBE_WATCH_LINE_MAX);
 			return 0;
 		}
@@ -497,7 +482,7 @@ kw_write(char *ptr, size_t size, size_t nmemb, void *ud)
 				ncap *= 2;
 			char *nl2 = realloc(w->line, ncap);
 			if (!nl2) {
-				w->rc = kube_fail(RW_ENOMEM, w->msg, w->msgsz, "out of memory");
+				w->rc = rw_fail(RW_ENOMEM, w->msg, w->msgsz, "out of memory");
 				return 0;
 			}
 			w->line = nl2;
@@ -530,7 +515,7 @@ kube_watch(kube_t *k, const char *path, int timeout_s, kube_watch_fn cb, void *a
 	CURL *h = curl_easy_init();
 	if (!h) {
 		free(url);
-		return kube_fail(RW_ENOMEM, msg, msgsz, "cannot create a libcurl handle");
+		return rw_fail(RW_ENOMEM, msg, msgsz, "cannot create a libcurl handle");
 	}
 	char errbuf[CURL_ERROR_SIZE] = "";
 	pthread_mutex_lock(&k->mu);
@@ -542,7 +527,7 @@ kube_watch(kube_t *k, const char *path, int timeout_s, kube_watch_fn cb, void *a
 	if (!ok) {
 		curl_easy_cleanup(h);
 		free(url);
-		return kube_fail(RW_ENOMEM, msg, msgsz, "out of memory");
+		return rw_fail(RW_ENOMEM, msg, msgsz, "out of memory");
 	}
 	struct kwatch w = {.h = h, .cb = cb, .arg = arg, .err = {.max = KUBE_ERRBODY_MAX},
 	                   .msg = msg, .msgsz = msgsz};

@@ -26,23 +26,6 @@
 
 #define KUBECFG_YAML_NODES_MAX 100000
 
-/* The format attribute lets the compiler check every caller's arguments
- * (clang's -Wformat-nonliteral refuses the vsnprintf below without it). */
-static int kc_fail(int rc, char *msg, size_t msgsz, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int
-kc_fail(int rc, char *msg, size_t msgsz, const char *fmt, ...)
-{
-	if (msg && msgsz) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(msg, msgsz, fmt, ap);
-		va_end(ap);
-	}
-	return rc;
-}
-
 static void
 kc_wipe(void *p, size_t n)
 {
@@ -57,23 +40,23 @@ kubecfg_read_file(const char *path, size_t max, char **out, size_t *len, char *m
 	*out = NULL;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return kc_fail(errno == ENOENT ? RW_ENOTFOUND : RW_EIO, msg, msgsz, "%s: %s", path,
+		return rw_fail(errno == ENOENT ? RW_ENOTFOUND : RW_EIO, msg, msgsz, "%s: %s", path,
 		               strerror(errno));
 	struct stat st;
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
-		return kc_fail(RW_EIO, msg, msgsz, "%s: not a regular file", path);
+		return rw_fail(RW_EIO, msg, msgsz, "%s: not a regular file", path);
 	}
 	if ((size_t)st.st_size > max) {
 		close(fd);
-		return kc_fail(RW_ETOOBIG, msg, msgsz, "%s: larger than %zu bytes", path, max);
+		return rw_fail(RW_ETOOBIG, msg, msgsz, "%s: larger than %zu bytes", path, max);
 	}
 	/* Read to EOF with a bound rather than trusting st_size (files may grow). */
 	size_t cap = (size_t)st.st_size + 1, n = 0;
 	char *buf = malloc(cap + 1);
 	if (!buf) {
 		close(fd);
-		return kc_fail(RW_ENOMEM, msg, msgsz, "out of memory");
+		return rw_fail(RW_ENOMEM, msg, msgsz, "out of memory");
 	}
 	for (;;) {
 		ssize_t r = read(fd, buf + n, cap - n);
@@ -82,7 +65,7 @@ kubecfg_read_file(const char *path, size_t max, char **out, size_t *len, char *m
 		if (r < 0) {
 			free(buf);
 			close(fd);
-			return kc_fail(RW_EIO, msg, msgsz, "%s: %s", path, strerror(errno));
+			return rw_fail(RW_EIO, msg, msgsz, "%s: %s", path, strerror(errno));
 		}
 		if (r == 0)
 			break;
@@ -90,7 +73,7 @@ kubecfg_read_file(const char *path, size_t max, char **out, size_t *len, char *m
 		if (n > max) {
 			free(buf);
 			close(fd);
-			return kc_fail(RW_ETOOBIG, msg, msgsz, "%s: larger than %zu bytes", path, max);
+			return rw_fail(RW_ETOOBIG, msg, msgsz, "%s: larger than %zu bytes", path, max);
 		}
 		if (n == cap) {
 			size_t ncap = cap * 2 > max + 1 ? max + 1 : cap * 2;
@@ -98,7 +81,7 @@ kubecfg_read_file(const char *path, size_t max, char **out, size_t *len, char *m
 			if (!nb) {
 				free(buf);
 				close(fd);
-				return kc_fail(RW_ENOMEM, msg, msgsz, "out of memory");
+				return rw_fail(RW_ENOMEM, msg, msgsz, "out of memory");
 			}
 			buf = nb;
 			cap = ncap;
@@ -134,14 +117,14 @@ kc_load_token_file(const char *path, struct kubecfg *out, char *msg, size_t msgs
 	if (n == 0 || n > KUBECFG_TOKEN_MAX || strpbrk(t, "\r\n")) {
 		kc_wipe(t, n);
 		free(t);
-		return kc_fail(n == 0 ? RW_EINVAL : RW_ETOOBIG, msg, msgsz,
+		return rw_fail(n == 0 ? RW_EINVAL : RW_ETOOBIG, msg, msgsz,
 		               "%s: token is empty, too long or has several lines", path);
 	}
 	memcpy(out->token, t, n + 1);
 	kc_wipe(t, n);
 	free(t);
 	if (strlen(path) > KUBECFG_PATH_MAX)
-		return kc_fail(RW_ETOOBIG, msg, msgsz, "token file path too long");
+		return rw_fail(RW_ETOOBIG, msg, msgsz, "token file path too long");
 	snprintf(out->token_file, sizeof(out->token_file), "%s", path);
 	return 0;
 }
@@ -156,7 +139,7 @@ kc_load_ca_file(const char *path, struct kubecfg *out, char *msg, size_t msgsz)
 		return rc;
 	if (!strstr(pem, "-----BEGIN CERTIFICATE-----")) {
 		free(pem);
-		return kc_fail(RW_EINVAL, msg, msgsz, "%s: no PEM certificate in it", path);
+		return rw_fail(RW_EINVAL, msg, msgsz, "%s: no PEM certificate in it", path);
 	}
 	free(out->ca_pem);
 	out->ca_pem = pem;
@@ -217,19 +200,19 @@ kubecfg_load_incluster(const char *sa_dir, struct kubecfg *out, char *msg, size_
 	const char *host = getenv("KUBERNETES_SERVICE_HOST");
 	const char *port = getenv("KUBERNETES_SERVICE_PORT");
 	if (!host || !*host || !port || !*port)
-		return kc_fail(RW_ENOTFOUND, msg, msgsz,
+		return rw_fail(RW_ENOTFOUND, msg, msgsz,
 		               "not in a cluster: KUBERNETES_SERVICE_HOST/PORT are not set");
 	if (strspn(port, "0123456789") != strlen(port) || strlen(port) > 5)
-		return kc_fail(RW_EINVAL, msg, msgsz, "KUBERNETES_SERVICE_PORT is not a port number");
+		return rw_fail(RW_EINVAL, msg, msgsz, "KUBERNETES_SERVICE_PORT is not a port number");
 	int w = strchr(host, ':') ? snprintf(out->server, sizeof(out->server), "https://[%s]:%s", host, port)
 	                          : snprintf(out->server, sizeof(out->server), "https://%s:%s", host, port);
 	if (w < 0 || (size_t)w >= sizeof(out->server))
-		return kc_fail(RW_ETOOBIG, msg, msgsz, "KUBERNETES_SERVICE_HOST too long");
+		return rw_fail(RW_ETOOBIG, msg, msgsz, "KUBERNETES_SERVICE_HOST too long");
 
 	char path[KUBECFG_PATH_MAX + 1];
 	int rc;
 	if (kc_join(path, sizeof(path), sa_dir, "token"))
-		return kc_fail(RW_ETOOBIG, msg, msgsz, "service account directory path too long");
+		return rw_fail(RW_ETOOBIG, msg, msgsz, "service account directory path too long");
 	if ((rc = kc_load_token_file(path, out, msg, msgsz)))
 		goto fail;
 	kc_join(path, sizeof(path), sa_dir, "ca.crt");
@@ -306,10 +289,10 @@ kc_parse_yaml(const char *text, size_t len, json_t **out, char *msg, size_t msgs
 	yaml_document_t doc;
 	*out = NULL;
 	if (!yaml_parser_initialize(&p))
-		return kc_fail(RW_ENOMEM, msg, msgsz, "out of memory");
+		return rw_fail(RW_ENOMEM, msg, msgsz, "out of memory");
 	yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
 	if (!yaml_parser_load(&p, &doc)) {
-		int rc = kc_fail(RW_EINVAL, msg, msgsz, "kubeconfig is not valid YAML: %s at line %zu",
+		int rc = rw_fail(RW_EINVAL, msg, msgsz, "kubeconfig is not valid YAML: %s at line %zu",
 		                 p.problem ? p.problem : "parse error", p.problem_mark.line + 1);
 		yaml_parser_delete(&p);
 		return rc;
@@ -320,12 +303,12 @@ kc_parse_yaml(const char *text, size_t len, json_t **out, char *msg, size_t msgs
 	yaml_document_delete(&doc);
 	yaml_parser_delete(&p);
 	if (!j)
-		return kc_fail(budget == 0 ? RW_ETOOBIG : RW_EINVAL, msg, msgsz,
+		return rw_fail(budget == 0 ? RW_ETOOBIG : RW_EINVAL, msg, msgsz,
 		               budget == 0 ? "kubeconfig has too many YAML nodes"
 		                           : "kubeconfig is empty or has an unsupported structure");
 	if (!json_is_object(j)) {
 		json_decref(j);
-		return kc_fail(RW_EINVAL, msg, msgsz, "kubeconfig is not a YAML mapping");
+		return rw_fail(RW_EINVAL, msg, msgsz, "kubeconfig is not a YAML mapping");
 	}
 	*out = j;
 	return 0;
@@ -363,21 +346,21 @@ kc_b64_ca(const char *b64, struct kubecfg *out, char *msg, size_t msgsz)
 {
 	size_t n = strlen(b64), need = 0;
 	if (n > KUBECFG_FILE_MAX)
-		return kc_fail(RW_ETOOBIG, msg, msgsz, "certificate-authority-data too large");
+		return rw_fail(RW_ETOOBIG, msg, msgsz, "certificate-authority-data too large");
 	int r = mbedtls_base64_decode(NULL, 0, &need, (const unsigned char *)b64, n);
 	if (r == MBEDTLS_ERR_BASE64_INVALID_CHARACTER || need == 0)
-		return kc_fail(RW_EINVAL, msg, msgsz, "certificate-authority-data is not valid base64");
+		return rw_fail(RW_EINVAL, msg, msgsz, "certificate-authority-data is not valid base64");
 	unsigned char *pem = malloc(need + 1);
 	if (!pem)
-		return kc_fail(RW_ENOMEM, msg, msgsz, "out of memory");
+		return rw_fail(RW_ENOMEM, msg, msgsz, "out of memory");
 	if (mbedtls_base64_decode(pem, need, &need, (const unsigned char *)b64, n)) {
 		free(pem);
-		return kc_fail(RW_EINVAL, msg, msgsz, "certificate-authority-data is not valid base64");
+		return rw_fail(RW_EINVAL, msg, msgsz, "certificate-authority-data is not valid base64");
 	}
 	pem[need] = '\0';
 	if (!strstr((char *)pem, "-----BEGIN CERTIFICATE-----")) {
 		free(pem);
-		return kc_fail(RW_EINVAL, msg, msgsz, "certificate-authority-data holds no PEM certificate");
+		return rw_fail(RW_EINVAL, msg, msgsz, "certificate-authority-data holds no PEM certificate");
 	}
 	free(out->ca_pem);
 	out->ca_pem = (char *)pem;
@@ -390,19 +373,19 @@ kc_cluster(json_t *c, const char *name, const char *base, struct kubecfg *out, c
 {
 	const char *server = kc_str(c, "server");
 	if (!server || !*server)
-		return kc_fail(RW_EINVAL, msg, msgsz, "cluster \"%s\" has no server", name);
+		return rw_fail(RW_EINVAL, msg, msgsz, "cluster \"%s\" has no server", name);
 	if (strncmp(server, "https://", 8) && strncmp(server, "http://", 7))
-		return kc_fail(RW_EINVAL, msg, msgsz, "cluster \"%s\": server must be http(s)://", name);
+		return rw_fail(RW_EINVAL, msg, msgsz, "cluster \"%s\": server must be http(s)://", name);
 	if (rw_strcpy(out->server, sizeof(out->server), server))
-		return kc_fail(RW_ETOOBIG, msg, msgsz, "cluster \"%s\": server URL too long", name);
+		return rw_fail(RW_ETOOBIG, msg, msgsz, "cluster \"%s\": server URL too long", name);
 	size_t sl = strlen(out->server);
 	while (sl > 0 && out->server[sl - 1] == '/')
 		out->server[--sl] = '\0';
 	/* Refused rather than ignored: ignoring them would connect differently from kubectl. */
 	if (json_object_get(c, "proxy-url"))
-		return kc_fail(RW_EINVAL, msg, msgsz, "cluster \"%s\": proxy-url is not supported", name);
+		return rw_fail(RW_EINVAL, msg, msgsz, "cluster \"%s\": proxy-url is not supported", name);
 	if (json_object_get(c, "tls-server-name"))
-		return kc_fail(RW_EINVAL, msg, msgsz, "cluster \"%s\": tls-server-name is not supported", name);
+		return rw_fail(RW_EINVAL, msg, msgsz, "cluster \"%s\": tls-server-name is not supported", name);
 	const char *insecure = kc_str(c, "insecure-skip-tls-verify");
 	out->insecure = insecure && !strcmp(insecure, "true");
 	const char *data = kc_str(c, "certificate-authority-data");
@@ -412,7 +395,7 @@ kc_cluster(json_t *c, const char *name, const char *base, struct kubecfg *out, c
 	if (file && *file) {
 		char p[KUBECFG_PATH_MAX + 1];
 		if (kc_path(p, sizeof(p), base, file))
-			return kc_fail(RW_ETOOBIG, msg, msgsz, "certificate-authority path too long");
+			return rw_fail(RW_ETOOBIG, msg, msgsz, "certificate-authority path too long");
 		return kc_load_ca_file(p, out, msg, msgsz);
 	}
 	return 0;
@@ -426,21 +409,21 @@ kc_user(json_t *u, const char *name, const char *base, struct kubecfg *out, char
 		"exec", "auth-provider", "username", "password", "as", "impersonate", NULL};
 	for (int i = 0; unsupported[i]; i++)
 		if (json_object_get(u, unsupported[i]))
-			return kc_fail(RW_EINVAL, msg, msgsz,
+			return rw_fail(RW_EINVAL, msg, msgsz,
 			               "user \"%s\": \"%s\" authentication is not supported "
 			               "(use a bearer token: token or tokenFile)", name, unsupported[i]);
 	const char *tok = kc_str(u, "token");
 	const char *tfile = kc_str(u, "tokenFile");
 	if (tok && *tok) {
 		if (strlen(tok) > KUBECFG_TOKEN_MAX)
-			return kc_fail(RW_ETOOBIG, msg, msgsz, "user \"%s\": token too long", name);
+			return rw_fail(RW_ETOOBIG, msg, msgsz, "user \"%s\": token too long", name);
 		memcpy(out->token, tok, strlen(tok) + 1);
 		return 0;
 	}
 	if (tfile && *tfile) {
 		char p[KUBECFG_PATH_MAX + 1];
 		if (kc_path(p, sizeof(p), base, tfile))
-			return kc_fail(RW_ETOOBIG, msg, msgsz, "tokenFile path too long");
+			return rw_fail(RW_ETOOBIG, msg, msgsz, "tokenFile path too long");
 		return kc_load_token_file(p, out, msg, msgsz);
 	}
 	return 0; /* anonymous: allowed, the server decides */
@@ -453,30 +436,30 @@ kc_resolve(json_t *root, const char *base, const char *context, struct kubecfg *
 	if (!context)
 		context = kc_str(root, "current-context");
 	if (!context || !*context)
-		return kc_fail(RW_ENOTFOUND, msg, msgsz, "kubeconfig has no current-context");
+		return rw_fail(RW_ENOTFOUND, msg, msgsz, "kubeconfig has no current-context");
 	json_t *ctx = kc_named(root, "contexts", context, "context");
 	if (!json_is_object(ctx))
-		return kc_fail(RW_ENOTFOUND, msg, msgsz, "context \"%s\" not found in kubeconfig", context);
+		return rw_fail(RW_ENOTFOUND, msg, msgsz, "context \"%s\" not found in kubeconfig", context);
 	const char *cname = kc_str(ctx, "cluster"), *uname = kc_str(ctx, "user");
 	const char *ns = kc_str(ctx, "namespace");
 	if (!cname)
-		return kc_fail(RW_EINVAL, msg, msgsz, "context \"%s\" names no cluster", context);
+		return rw_fail(RW_EINVAL, msg, msgsz, "context \"%s\" names no cluster", context);
 	json_t *cl = kc_named(root, "clusters", cname, "cluster");
 	if (!json_is_object(cl))
-		return kc_fail(RW_ENOTFOUND, msg, msgsz, "cluster \"%s\" not found in kubeconfig", cname);
+		return rw_fail(RW_ENOTFOUND, msg, msgsz, "cluster \"%s\" not found in kubeconfig", cname);
 	int rc = kc_cluster(cl, cname, base, out, msg, msgsz);
 	if (rc)
 		return rc;
 	if (uname && *uname) {
 		json_t *u = kc_named(root, "users", uname, "user");
 		if (!json_is_object(u))
-			return kc_fail(RW_ENOTFOUND, msg, msgsz, "user \"%s\" not found in kubeconfig", uname);
+			return rw_fail(RW_ENOTFOUND, msg, msgsz, "user \"%s\" not found in kubeconfig", uname);
 		if ((rc = kc_user(u, uname, base, out, msg, msgsz)))
 			return rc;
 	}
 	if (ns && *ns) {
 		if (strlen(ns) > KUBECFG_NS_MAX)
-			return kc_fail(RW_ETOOBIG, msg, msgsz, "context namespace too long");
+			return rw_fail(RW_ETOOBIG, msg, msgsz, "context namespace too long");
 		snprintf(out->namespace_, sizeof(out->namespace_), "%s", ns);
 	}
 	return 0;
@@ -488,7 +471,7 @@ kubecfg_load_text(const char *text, size_t len, const char *base_dir, const char
 {
 	kc_init(out);
 	if (len > KUBECFG_FILE_MAX)
-		return kc_fail(RW_ETOOBIG, msg, msgsz, "kubeconfig larger than %d bytes", KUBECFG_FILE_MAX);
+		return rw_fail(RW_ETOOBIG, msg, msgsz, "kubeconfig larger than %d bytes", KUBECFG_FILE_MAX);
 	json_t *root = NULL;
 	int rc = kc_parse_yaml(text, len, &root, msg, msgsz);
 	if (rc)

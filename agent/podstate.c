@@ -9,21 +9,6 @@
 
 #include "err.h"
 
-/* format attribute: callers' arguments are checked (clang -Wformat-nonliteral). */
-static int ps_fail(int rc, char *msg, size_t msgsz, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static int
-ps_fail(int rc, char *msg, size_t msgsz, const char *fmt, ...)
-{
-	if (msg && msgsz) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(msg, msgsz, fmt, ap);
-		va_end(ap);
-	}
-	return rc;
-}
-
 /*
  * Copies the string at o[key] into dst.  Absent (or JSON null) gives '' when
  * optional; a non-string is RW_EINVAL; too long is RW_ETOOBIG.
@@ -34,11 +19,11 @@ ps_str(char *dst, size_t cap, const json_t *o, const char *key, int required, ch
 	const json_t *v = json_object_get(o, key);
 	dst[0] = '\0';
 	if (!v || json_is_null(v))
-		return required ? ps_fail(RW_EINVAL, msg, msgsz, "missing %s", key) : 0;
+		return required ? rw_fail(RW_EINVAL, msg, msgsz, "missing %s", key) : 0;
 	if (!json_is_string(v))
-		return ps_fail(RW_EINVAL, msg, msgsz, "%s is not a string", key);
+		return rw_fail(RW_EINVAL, msg, msgsz, "%s is not a string", key);
 	if (json_string_length(v) >= cap || strlen(json_string_value(v)) != json_string_length(v))
-		return ps_fail(RW_ETOOBIG, msg, msgsz, "%s longer than %zu bytes or has NUL", key, cap - 1);
+		return rw_fail(RW_ETOOBIG, msg, msgsz, "%s longer than %zu bytes or has NUL", key, cap - 1);
 	memcpy(dst, json_string_value(v), json_string_length(v) + 1);
 	return 0;
 }
@@ -52,7 +37,7 @@ ps_int(int64_t *dst, const json_t *o, const char *key, char *msg, size_t msgsz)
 	if (!v || json_is_null(v))
 		return 0;
 	if (!json_is_integer(v))
-		return ps_fail(RW_EINVAL, msg, msgsz, "%s is not an integer", key);
+		return rw_fail(RW_EINVAL, msg, msgsz, "%s is not an integer", key);
 	*dst = json_integer_value(v);
 	return 0;
 }
@@ -65,7 +50,7 @@ ps_int32(int32_t *dst, const json_t *o, const char *key, char *msg, size_t msgsz
 	if (rc)
 		return rc;
 	if (v < INT32_MIN || v > INT32_MAX)
-		return ps_fail(RW_EINVAL, msg, msgsz, "%s out of range", key);
+		return rw_fail(RW_EINVAL, msg, msgsz, "%s out of range", key);
 	*dst = (int32_t)v;
 	return 0;
 }
@@ -78,7 +63,7 @@ ps_obj(const json_t **dst, const json_t *o, const char *key, char *msg, size_t m
 	if (!v || json_is_null(v))
 		return 0;
 	if (!json_is_object(v))
-		return ps_fail(RW_EINVAL, msg, msgsz, "%s is not an object", key);
+		return rw_fail(RW_EINVAL, msg, msgsz, "%s is not an object", key);
 	*dst = v;
 	return 0;
 }
@@ -91,7 +76,7 @@ ps_arr(const json_t **dst, const json_t *o, const char *key, char *msg, size_t m
 	if (!v || json_is_null(v))
 		return 0;
 	if (!json_is_array(v))
-		return ps_fail(RW_EINVAL, msg, msgsz, "%s is not an array", key);
+		return rw_fail(RW_EINVAL, msg, msgsz, "%s is not an array", key);
 	*dst = v;
 	return 0;
 }
@@ -130,7 +115,7 @@ ps_owner(const json_t *meta, rw_pod_state_t *out, char *msg, size_t msgsz)
 		if (!h || n <= h + 1 || name[n - h - 1] != '-' || strcmp(name + n - h, hash))
 			return 0;
 		if (n - h - 1 > RW_POD_NAME_MAX)
-			return ps_fail(RW_ETOOBIG, msg, msgsz, "owner name too long");
+			return rw_fail(RW_ETOOBIG, msg, msgsz, "owner name too long");
 		memcpy(out->deployment, name, n - h - 1);
 		out->deployment[n - h - 1] = '\0';
 		return 0;
@@ -146,7 +131,7 @@ ps_container_status(const json_t *cs, rw_container_state_t *c, char *msg, size_t
 	int64_t restarts;
 	int rc;
 	if (!json_is_object(cs))
-		return ps_fail(RW_EINVAL, msg, msgsz, "containerStatuses entry is not an object");
+		return rw_fail(RW_EINVAL, msg, msgsz, "containerStatuses entry is not an object");
 	if ((rc = ps_str(c->name, sizeof(c->name), cs, "name", 1, msg, msgsz)) ||
 	    (rc = ps_str(c->image, sizeof(c->image), cs, "image", 0, msg, msgsz)) ||
 	    (rc = ps_str(image_id, sizeof(image_id), cs, "imageID", 0, msg, msgsz)) ||
@@ -157,12 +142,12 @@ ps_container_status(const json_t *cs, rw_container_state_t *c, char *msg, size_t
 		return rc;
 	const json_t *ready = json_object_get(cs, "ready");
 	if (ready && !json_is_boolean(ready))
-		return ps_fail(RW_EINVAL, msg, msgsz, "ready is not a boolean");
+		return rw_fail(RW_EINVAL, msg, msgsz, "ready is not a boolean");
 	c->ready = json_is_true(ready);
 	c->restarts = restarts < 0 ? 0 : restarts > INT32_MAX ? INT32_MAX : (int32_t)restarts;
 	const char *d = podstate_digest(image_id);
 	if (strlen(d) > RW_DIGEST_MAX)
-		return ps_fail(RW_ETOOBIG, msg, msgsz, "image digest too long");
+		return rw_fail(RW_ETOOBIG, msg, msgsz, "image digest too long");
 	snprintf(c->image_digest, sizeof(c->image_digest), "%s", d);
 	return 0;
 }
@@ -181,7 +166,7 @@ ps_containers(const json_t *spec, const json_t *status, rw_pod_state_t *out, cha
 			return rc;
 	}
 	if (json_array_size(list) > RW_MAX_CONTAINERS)
-		return ps_fail(RW_ETOOBIG, msg, msgsz, "more than %d containers", RW_MAX_CONTAINERS);
+		return rw_fail(RW_ETOOBIG, msg, msgsz, "more than %d containers", RW_MAX_CONTAINERS);
 	size_t i;
 	json_t *c;
 	json_array_foreach(list, i, c) {
@@ -189,7 +174,7 @@ ps_containers(const json_t *spec, const json_t *status, rw_pod_state_t *out, cha
 		if (from_status)
 			rc = ps_container_status(c, cs, msg, msgsz);
 		else if (!json_is_object(c))
-			rc = ps_fail(RW_EINVAL, msg, msgsz, "containers entry is not an object");
+			rc = rw_fail(RW_EINVAL, msg, msgsz, "containers entry is not an object");
 		else if (!(rc = ps_str(cs->name, sizeof(cs->name), c, "name", 1, msg, msgsz)))
 			rc = ps_str(cs->image, sizeof(cs->image), c, "image", 0, msg, msgsz);
 		if (rc)
@@ -223,15 +208,15 @@ podstate_from_json(const json_t *pod, const char *cluster, rw_pod_state_t *out,
 	if (ip)
 		ip[0] = '\0';
 	if (!json_is_object(pod))
-		return ps_fail(RW_EINVAL, msg, msgsz, "pod is not a JSON object");
+		return rw_fail(RW_EINVAL, msg, msgsz, "pod is not a JSON object");
 	if ((rc = ps_obj(&meta, pod, "metadata", msg, msgsz)) ||
 	    (rc = ps_obj(&spec, pod, "spec", msg, msgsz)) ||
 	    (rc = ps_obj(&status, pod, "status", msg, msgsz)))
 		return rc;
 	if (!meta)
-		return ps_fail(RW_EINVAL, msg, msgsz, "pod has no metadata");
+		return rw_fail(RW_EINVAL, msg, msgsz, "pod has no metadata");
 	if (rw_strcpy(out->cluster, sizeof(out->cluster), cluster ? cluster : ""))
-		return ps_fail(RW_ETOOBIG, msg, msgsz, "cluster name too long");
+		return rw_fail(RW_ETOOBIG, msg, msgsz, "cluster name too long");
 	if ((rc = ps_str(out->name, sizeof(out->name), meta, "name", 1, msg, msgsz)) ||
 	    (rc = ps_str(out->namespace_, sizeof(out->namespace_), meta, "namespace", 1, msg, msgsz)) ||
 	    (rc = ps_str(out->node, sizeof(out->node), spec, "nodeName", 0, msg, msgsz)) ||
@@ -266,16 +251,16 @@ deploystate_from_json(const json_t *d, const char *cluster, rw_deploy_state_t *o
 	int rc;
 	memset(out, 0, sizeof(*out));
 	if (!json_is_object(d))
-		return ps_fail(RW_EINVAL, msg, msgsz, "deployment is not a JSON object");
+		return rw_fail(RW_EINVAL, msg, msgsz, "deployment is not a JSON object");
 	if ((rc = ps_obj(&meta, d, "metadata", msg, msgsz)) || (rc = ps_obj(&spec, d, "spec", msg, msgsz)) ||
 	    (rc = ps_obj(&status, d, "status", msg, msgsz)) || (rc = ps_obj(&tmpl, spec, "template", msg, msgsz)) ||
 	    (rc = ps_obj(&tspec, tmpl, "spec", msg, msgsz)) ||
 	    (rc = ps_arr(&containers, tspec, "containers", msg, msgsz)))
 		return rc;
 	if (!meta)
-		return ps_fail(RW_EINVAL, msg, msgsz, "deployment has no metadata");
+		return rw_fail(RW_EINVAL, msg, msgsz, "deployment has no metadata");
 	if (rw_strcpy(out->cluster, sizeof(out->cluster), cluster ? cluster : ""))
-		return ps_fail(RW_ETOOBIG, msg, msgsz, "cluster name too long");
+		return rw_fail(RW_ETOOBIG, msg, msgsz, "cluster name too long");
 	const json_t *jrep = json_object_get(spec, "replicas");
 	int64_t replicas = 1; /* the API server's default */
 	if ((rc = ps_str(out->name, sizeof(out->name), meta, "name", 1, msg, msgsz)) ||
@@ -288,15 +273,15 @@ deploystate_from_json(const json_t *d, const char *cluster, rw_deploy_state_t *o
 	    (rc = ps_int32(&out->available, status, "availableReplicas", msg, msgsz)))
 		return rc;
 	if (replicas < 0 || replicas > INT32_MAX)
-		return ps_fail(RW_EINVAL, msg, msgsz, "spec.replicas out of range");
+		return rw_fail(RW_EINVAL, msg, msgsz, "spec.replicas out of range");
 	out->replicas = (int32_t)replicas;
 	if (json_array_size(containers) > RW_MAX_CONTAINERS)
-		return ps_fail(RW_ETOOBIG, msg, msgsz, "more than %d containers", RW_MAX_CONTAINERS);
+		return rw_fail(RW_ETOOBIG, msg, msgsz, "more than %d containers", RW_MAX_CONTAINERS);
 	size_t i;
 	json_t *c;
 	json_array_foreach(containers, i, c) {
 		if (!json_is_object(c))
-			return ps_fail(RW_EINVAL, msg, msgsz, "containers entry is not an object");
+			return rw_fail(RW_EINVAL, msg, msgsz, "containers entry is not an object");
 		if ((rc = ps_str(out->containers[i].name, sizeof(out->containers[i].name), c, "name", 1, msg, msgsz)) ||
 		    (rc = ps_str(out->containers[i].image, sizeof(out->containers[i].image), c, "image", 0, msg, msgsz)))
 			return rc;
@@ -304,7 +289,7 @@ deploystate_from_json(const json_t *d, const char *cluster, rw_deploy_state_t *o
 	out->ncontainers = (uint32_t)json_array_size(containers);
 	const char *reason = ds_progress_reason(status);
 	if (reason && rw_strcpy(out->progressing_reason, sizeof(out->progressing_reason), reason))
-		return ps_fail(RW_ETOOBIG, msg, msgsz, "progressing reason too long");
+		return rw_fail(RW_ETOOBIG, msg, msgsz, "progressing reason too long");
 	out->observed_at = rw_now_us();
 	return 0;
 }

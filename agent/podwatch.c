@@ -54,21 +54,6 @@ struct podwatch {
 	unsigned int seed;
 };
 
-/* format attribute: callers' arguments are checked (clang -Wformat-nonliteral). */
-static int pw_fail(int rc, char *msg, size_t msgsz, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static int
-pw_fail(int rc, char *msg, size_t msgsz, const char *fmt, ...)
-{
-	if (msg && msgsz) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(msg, msgsz, fmt, ap);
-		va_end(ap);
-	}
-	return rc;
-}
-
 static int64_t
 pw_now_ms(void)
 {
@@ -262,7 +247,7 @@ pw_list(podwatch_t *pw, char *msg, size_t msgsz)
 {
 	char *node = curl_easy_escape(NULL, pw->node, 0);
 	if (!node)
-		return pw_fail(RW_ENOMEM, msg, msgsz, "out of memory");
+		return rw_fail(RW_ENOMEM, msg, msgsz, "out of memory");
 	char path[1024];
 	snprintf(path, sizeof(path), "/api/v1/pods?fieldSelector=spec.nodeName%%3D%s", node);
 	curl_free(node);
@@ -274,17 +259,17 @@ pw_list(podwatch_t *pw, char *msg, size_t msgsz)
 	const char *rv = json_string_value(json_object_get(json_object_get(list, "metadata"), "resourceVersion"));
 	if (!json_is_array(items) || !rv || !*rv || strlen(rv) >= sizeof(pw->rv)) {
 		json_decref(list);
-		return pw_fail(RW_EPROTO, msg, msgsz, "pod list without items or metadata.resourceVersion");
+		return rw_fail(RW_EPROTO, msg, msgsz, "pod list without items or metadata.resourceVersion");
 	}
 	if (json_array_size(items) > pw->opts.max_pods) {
 		json_decref(list);
-		return pw_fail(RW_ETOOBIG, msg, msgsz, "pod list has more than %zu pods", pw->opts.max_pods);
+		return rw_fail(RW_ETOOBIG, msg, msgsz, "pod list has more than %zu pods", pw->opts.max_pods);
 	}
 	pthread_mutex_lock(&pw->mu);
 	if ((rc = pw_reserve_locked(pw, json_array_size(items)))) {
 		pthread_mutex_unlock(&pw->mu);
 		json_decref(list);
-		return pw_fail(rc, msg, msgsz, "out of memory");
+		return rw_fail(rc, msg, msgsz, "out of memory");
 	}
 	pw->npods = 0;
 	size_t i;
@@ -311,7 +296,7 @@ pw_list(podwatch_t *pw, char *msg, size_t msgsz)
 	pthread_mutex_unlock(&pw->mu);
 	json_decref(list);
 	if (n && !copy)
-		return pw_fail(RW_ENOMEM, msg, msgsz, "out of memory");
+		return rw_fail(RW_ENOMEM, msg, msgsz, "out of memory");
 	if (pw->cb.on_snapshot)
 		pw->cb.on_snapshot(pw->cb.arg, copy, n);
 	free(copy);
@@ -488,10 +473,10 @@ podwatch_start(const struct kubecfg *cfg, const char *node, const char *cluster,
 {
 	*out = NULL;
 	if (!cfg || !node || !*node || !cb)
-		return pw_fail(RW_EINVAL, msg, msgsz, "podwatch needs a config, a node name and callbacks");
+		return rw_fail(RW_EINVAL, msg, msgsz, "podwatch needs a config, a node name and callbacks");
 	podwatch_t *pw = calloc(1, sizeof(*pw));
 	if (!pw)
-		return pw_fail(RW_ENOMEM, msg, msgsz, "out of memory");
+		return rw_fail(RW_ENOMEM, msg, msgsz, "out of memory");
 	pthread_condattr_t ca;
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -501,7 +486,7 @@ podwatch_start(const struct kubecfg *cfg, const char *node, const char *cluster,
 	if (rw_strcpy(pw->node, sizeof(pw->node), node) ||
 	    rw_strcpy(pw->cluster, sizeof(pw->cluster), cluster ? cluster : "")) {
 		pw_free(pw);
-		return pw_fail(RW_ETOOBIG, msg, msgsz, "node or cluster name too long");
+		return rw_fail(RW_ETOOBIG, msg, msgsz, "node or cluster name too long");
 	}
 	pw->cb = *cb;
 	if (opts)
@@ -524,12 +509,12 @@ podwatch_start(const struct kubecfg *cfg, const char *node, const char *cluster,
 	kube_set_cancel(pw->kd, &pw->stop);
 	if (pthread_create(&pw->deployer, NULL, pw_deployer, pw)) {
 		pw_free(pw);
-		return pw_fail(RW_ENOMEM, msg, msgsz, "cannot start a thread");
+		return rw_fail(RW_ENOMEM, msg, msgsz, "cannot start a thread");
 	}
 	pw->deployer_started = true;
 	if (pthread_create(&pw->watcher, NULL, pw_watcher, pw)) {
 		podwatch_stop(pw);
-		return pw_fail(RW_ENOMEM, msg, msgsz, "cannot start a thread");
+		return rw_fail(RW_ENOMEM, msg, msgsz, "cannot start a thread");
 	}
 	pw->watcher_started = true;
 	*out = pw;

@@ -1,5 +1,5 @@
 /*
- * fuzz_scenario — the simulator's scenario file (tests/kubesim): scn_load_string()
+ * fuzz_scenario — the simulator's scenario file (kubesim/): scn_load_string()
  * on arbitrary text, then the image-behaviour lookup a loaded scenario serves.
  */
 #include <stdint.h>

@@ -69,6 +69,6 @@ current-context: prod
 YAML
 
 # --- scenarios (the simulator's own and the tests')
-cp "$SRC/tests/kubesim/scenarios/test.json" "$C/scenario/test.json"
+cp "$SRC/kubesim/scenarios/test.json" "$C/scenario/test.json"
 cp "$SRC/tests/agent/scenario-agent.json" "$C/scenario/agent.json"
 echo "corpus: $(find "$C" -type f | wc -l) files, $(du -sh "$C" | cut -f1)"

@@ -81,7 +81,7 @@ note "pushed; frontend v2 is $FE_V2_DIGEST"
 
 say "Two simulated k3s clusters (HTTPS + token) with two agents each"
 note "In production, frontend v2 answers 503 on /api/health: it needs a setting only staging has."
-python3 - "$SRC/tests/kubesim/scenarios/test.json" "$FE_V2_DIGEST" > prod-scenario.json <<'PY'
+python3 - "$SRC/kubesim/scenarios/test.json" "$FE_V2_DIGEST" > prod-scenario.json <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
 d["stepMs"] = 150
@@ -92,7 +92,7 @@ d["configMaps"] = [{"name": "mr-dj-frontend-config", "namespace": "default", "da
 print(json.dumps(d))
 PY
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["stepMs"]=150; print(json.dumps(d))' \
-	"$SRC/tests/kubesim/scenarios/test.json" > staging-scenario.json
+	"$SRC/kubesim/scenarios/test.json" > staging-scenario.json
 "$CTL" pki issue --dir pki --role agent --name prod/k3s-server-1 >/dev/null
 for c in prod staging; do
 	"$BIN/rewind-kubesim" --listen 127.0.0.1:0 --tls-listen 127.0.0.1:0 --cert-dir "$WORK/$c-certs" \

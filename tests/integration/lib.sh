@@ -155,7 +155,7 @@ it_done() {
 # it_cluster NAME [SCENARIO]: starts rewind-kubesim over HTTPS with a token;
 # sets IT_KC_<NAME> (kubeconfig) and IT_HP_<NAME> (health port).
 it_cluster() {
-	local name=$1 scenario=${2:-$IT_SRC/tests/kubesim/scenarios/test.json}
+	local name=$1 scenario=${2:-$IT_SRC/kubesim/scenarios/test.json}
 	local dir="$IT_DIR/cluster-$name"
 	mkdir -p "$dir"
 	"$IT_BIN/rewind-kubesim" --listen 127.0.0.1:0 --tls-listen 127.0.0.1:0 --health-listen 127.0.0.1:0 \
@@ -234,7 +234,7 @@ until_out() {
 # IT_HEALTH_<NAME> (the health base URL, '-' in NAME becomes '_') and writes the kubeconfig to
 # $IT_DIR/cluster-NAME/kubeconfig.  rewindd must be running (it_rewindd_start).
 it_cluster_start() {
-	local name=$1 scen=${2:-$IT_SRC/tests/kubesim/scenarios/test.json} nagents=${3:-2}
+	local name=$1 scen=${2:-$IT_SRC/kubesim/scenarios/test.json} nagents=${3:-2}
 	shift $(($# < 3 ? $# : 3))
 	local dir="$IT_DIR/cluster-$name" i node hp
 	mkdir -p "$dir"

@@ -15,7 +15,7 @@ for round in 1 2 3; do
 	OUT=$(pgtest_psql -tA -c 'SELECT version, count(*) FROM schema_migrations GROUP BY version HAVING count(*) > 1')
 	check '[ -z "$OUT" ]' "round $round: no migration recorded twice"
 	OUT=$(grep -h 'store.migrate ' "$IT_DIR/m1.log" "$IT_DIR/m2.log" | wc -l)
-	want=$(ls "$IT_SRC/server/migrations/"*.sql | wc -l)
+	want=$(ls "$IT_SRC/server/store/migrations/"*.sql | wc -l)
 	check '[ "$OUT" -eq "$want" ]' "round $round: each of $want migrations applied by exactly one server"
 	rm -f "$IT_DIR/m1.log" "$IT_DIR/m2.log"
 done

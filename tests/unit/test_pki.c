@@ -141,7 +141,7 @@ issue(struct fx *f, const char *role, const char *name, int days, int64_t offset
 static int
 prove(struct fx *f, const char *key, const char *crt, rw_actor_t *who)
 {
-	uint8_t nonce[PKI_NONCE_LEN], sig[PKI_SIG_MAX];
+	uint8_t nonce[RW_NONCE_LEN], sig[RW_SIG_MAX];
 	size_t sig_len = 0, crt_len = 0;
 	pki_verifier_t *v = NULL;
 	char ca[512], *pem = NULL;
@@ -151,7 +151,7 @@ prove(struct fx *f, const char *key, const char *crt, rw_actor_t *who)
 	assert_int_equal(pki_verifier_new(ca, &v), 0);
 	assert_int_equal(pki_random(nonce, sizeof(nonce)), 0);
 	assert_int_equal(pki_sign_nonce(key, nonce, sizeof(nonce), sig, &sig_len), 0);
-	assert_int_equal(pki_read_file(crt, PKI_CERT_MAX, &pem, &crt_len), 0);
+	assert_int_equal(pki_read_file(crt, RW_CERT_PEM_MAX, &pem, &crt_len), 0);
 	rv = pki_verify_proof(v, pem, crt_len, nonce, sizeof(nonce), sig, sig_len, who, f->msg,
 	                      sizeof(f->msg));
 	free(pem);
@@ -317,7 +317,7 @@ static void
 test_tampered_proof(void **state)
 {
 	struct fx *f = *state;
-	uint8_t nonce[PKI_NONCE_LEN], sig[PKI_SIG_MAX];
+	uint8_t nonce[RW_NONCE_LEN], sig[RW_SIG_MAX];
 	size_t sig_len = 0, len = 0;
 	char key[512], crt[512], ca[512], *pem = NULL;
 	pki_verifier_t *v = NULL;
@@ -326,7 +326,7 @@ test_tampered_proof(void **state)
 	issue(f, "operator", "otto", 0, 0, "otto", key, crt, sizeof(key));
 	pki_file(ca, sizeof(ca), f, "ca.crt");
 	assert_int_equal(pki_verifier_new(ca, &v), 0);
-	assert_int_equal(pki_read_file(crt, PKI_CERT_MAX, &pem, &len), 0);
+	assert_int_equal(pki_read_file(crt, RW_CERT_PEM_MAX, &pem, &len), 0);
 	assert_int_equal(pki_random(nonce, sizeof(nonce)), 0);
 	assert_int_equal(pki_sign_nonce(key, nonce, sizeof(nonce), sig, &sig_len), 0);
 	assert_true(sig_len > 0 && sig_len <= 72);
@@ -349,7 +349,7 @@ test_tampered_proof(void **state)
 	assert_int_equal(pki_verify_proof(v, pem, len, nonce, sizeof(nonce), sig, sig_len - 1, &who,
 	                                  f->msg, sizeof(f->msg)),
 	                 RW_EAUTH);
-	assert_int_equal(pki_verify_proof(v, pem, len, nonce, sizeof(nonce), sig, PKI_SIG_MAX + 1,
+	assert_int_equal(pki_verify_proof(v, pem, len, nonce, sizeof(nonce), sig, RW_SIG_MAX + 1,
 	                                  &who, f->msg, sizeof(f->msg)),
 	                 RW_EAUTH);
 	assert_int_equal(pki_verify_proof(v, pem, len, nonce, sizeof(nonce), NULL, 0, &who, f->msg,
@@ -430,7 +430,7 @@ static void
 test_garbage_certificates(void **state)
 {
 	struct fx *f = *state;
-	uint8_t nonce[PKI_NONCE_LEN] = {1}, sig[PKI_SIG_MAX];
+	uint8_t nonce[RW_NONCE_LEN] = {1}, sig[RW_SIG_MAX];
 	size_t sig_len = 0, len = 0;
 	char key[512], crt[512], ca[512], *pem = NULL;
 	pki_verifier_t *v = NULL;
@@ -440,7 +440,7 @@ test_garbage_certificates(void **state)
 	pki_file(ca, sizeof(ca), f, "ca.crt");
 	assert_int_equal(pki_verifier_new(ca, &v), 0);
 	assert_int_equal(pki_sign_nonce(key, nonce, sizeof(nonce), sig, &sig_len), 0);
-	assert_int_equal(pki_read_file(crt, PKI_CERT_MAX, &pem, &len), 0);
+	assert_int_equal(pki_read_file(crt, RW_CERT_PEM_MAX, &pem, &len), 0);
 
 #define VERIFY(p, l) \
 	pki_verify_proof(v, (p), (l), nonce, sizeof(nonce), sig, sig_len, &who, f->msg, sizeof(f->msg))
@@ -471,12 +471,12 @@ test_garbage_certificates(void **state)
 	assert_string_equal(f->msg, "certificate is not PEM text");
 	free(nul);
 
-	/* Oversized: the real certificate padded past PKI_CERT_MAX. */
-	char *big = malloc(PKI_CERT_MAX + 100);
+	/* Oversized: the real certificate padded past RW_CERT_PEM_MAX. */
+	char *big = malloc(RW_CERT_PEM_MAX + 100);
 	assert_non_null(big);
-	memset(big, '\n', PKI_CERT_MAX + 100);
+	memset(big, '\n', RW_CERT_PEM_MAX + 100);
 	memcpy(big, pem, len);
-	assert_int_equal(VERIFY(big, PKI_CERT_MAX + 100), RW_EAUTH);
+	assert_int_equal(VERIFY(big, RW_CERT_PEM_MAX + 100), RW_EAUTH);
 	assert_non_null(strstr(f->msg, "larger than"));
 	free(big);
 
@@ -690,7 +690,7 @@ static void
 test_sign_and_verifier_errors(void **state)
 {
 	struct fx *f = *state;
-	uint8_t nonce[PKI_NONCE_LEN] = {0}, sig[PKI_SIG_MAX];
+	uint8_t nonce[RW_NONCE_LEN] = {0}, sig[RW_SIG_MAX];
 	size_t sig_len;
 	pki_verifier_t *v = (pki_verifier_t *)1;
 	char p[512];
@@ -743,7 +743,7 @@ static void *
 worker_main(void *arg)
 {
 	struct worker *w = arg;
-	uint8_t nonce[PKI_NONCE_LEN], sig[PKI_SIG_MAX];
+	uint8_t nonce[RW_NONCE_LEN], sig[RW_SIG_MAX];
 	size_t sig_len;
 	rw_actor_t who;
 	char msg[128];
@@ -776,7 +776,7 @@ test_concurrent_verify(void **state)
 	issue(f, "operator", "worker", 0, 0, "worker", key, crt, sizeof(key));
 	pki_file(ca, sizeof(ca), f, "ca.crt");
 	assert_int_equal(pki_verifier_new(ca, &v), 0);
-	assert_int_equal(pki_read_file(crt, PKI_CERT_MAX, &pem, &len), 0);
+	assert_int_equal(pki_read_file(crt, RW_CERT_PEM_MAX, &pem, &len), 0);
 	for (int i = 0; i < 4; i++) {
 		w[i] = (struct worker){v, pem, len, key, 0};
 		assert_int_equal(pthread_create(&th[i], NULL, worker_main, &w[i]), 0);

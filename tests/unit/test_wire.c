@@ -192,9 +192,9 @@ test_auth_bounds(void **state)
 	uint8_t *buf;
 	size_t len;
 	char msg[256];
-	m->u.auth.cert_pem = malloc(PKI_CERT_MAX + 2);
-	memset(m->u.auth.cert_pem, 'A', PKI_CERT_MAX + 1);
-	m->u.auth.cert_pem[PKI_CERT_MAX + 1] = '\0';
+	m->u.auth.cert_pem = malloc(RW_CERT_PEM_MAX + 2);
+	memset(m->u.auth.cert_pem, 'A', RW_CERT_PEM_MAX + 1);
+	m->u.auth.cert_pem[RW_CERT_PEM_MAX + 1] = '\0';
 	m->u.auth.sig_len = 10;
 	assert_int_equal(wire_encode(m, &buf, &len), 0);
 	assert_int_equal(wire_decode(buf, len, WIRE_REQUEST_MAX, &out, NULL, msg, sizeof(msg)),

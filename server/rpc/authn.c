@@ -19,7 +19,7 @@ struct session {
 	uint32_t pipe;
 	bool has_nonce;
 	bool bound;
-	uint8_t nonce[PKI_NONCE_LEN];
+	uint8_t nonce[RW_NONCE_LEN];
 	rw_actor_t who;
 	struct session *next;
 };
@@ -127,17 +127,17 @@ authn_pipe_removed(authn_t *a, uint32_t pipe)
 }
 
 int
-authn_challenge(authn_t *a, uint32_t pipe, uint8_t nonce[PKI_NONCE_LEN])
+authn_challenge(authn_t *a, uint32_t pipe, uint8_t nonce[RW_NONCE_LEN])
 {
 	struct session *s;
 	int rv;
 
-	if ((rv = pki_random(nonce, PKI_NONCE_LEN)) != 0)
+	if ((rv = pki_random(nonce, RW_NONCE_LEN)) != 0)
 		return rv;
 	pthread_mutex_lock(&a->lock);
 	s = *slot_of(a, pipe);
 	if (s) {
-		memcpy(s->nonce, nonce, PKI_NONCE_LEN);
+		memcpy(s->nonce, nonce, RW_NONCE_LEN);
 		s->has_nonce = true;
 	}
 	pthread_mutex_unlock(&a->lock);
@@ -147,7 +147,7 @@ authn_challenge(authn_t *a, uint32_t pipe, uint8_t nonce[PKI_NONCE_LEN])
 
 /* Takes the pipe's nonce out, so each nonce can be used for one proof only. */
 static int
-take_nonce(authn_t *a, uint32_t pipe, uint8_t nonce[PKI_NONCE_LEN])
+take_nonce(authn_t *a, uint32_t pipe, uint8_t nonce[RW_NONCE_LEN])
 {
 	struct session *s;
 	int rv = RW_EAUTH;
@@ -155,7 +155,7 @@ take_nonce(authn_t *a, uint32_t pipe, uint8_t nonce[PKI_NONCE_LEN])
 	pthread_mutex_lock(&a->lock);
 	s = *slot_of(a, pipe);
 	if (s && s->has_nonce) {
-		memcpy(nonce, s->nonce, PKI_NONCE_LEN);
+		memcpy(nonce, s->nonce, RW_NONCE_LEN);
 		s->has_nonce = false;
 		rv = 0;
 	}
@@ -167,7 +167,7 @@ int
 authn_prove(authn_t *a, uint32_t pipe, const char *cert_pem, size_t cert_len,
             const uint8_t *sig, size_t sig_len, rw_actor_t *who, char *msg, size_t msgsz)
 {
-	uint8_t nonce[PKI_NONCE_LEN];
+	uint8_t nonce[RW_NONCE_LEN];
 	struct session *s;
 	int rv;
 

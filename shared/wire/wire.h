@@ -17,7 +17,6 @@
 #include "auditq.h"
 #include "domain.h"
 #include "domain_coord.h"
-#include "pki.h"
 
 #define WIRE_VERSION 1
 #define WIRE_REQUEST_MAX (64 * 1024)       /* largest ordinary request a server accepts */
@@ -154,13 +153,13 @@ typedef struct wire_msg {
 			char client[RW_NAME_MAX * 2 + 1];
 		} hello;
 		struct {
-			uint8_t nonce[PKI_NONCE_LEN];
+			uint8_t nonce[RW_NONCE_LEN];
 			char server[RW_NAME_MAX * 2 + 1];
 		} challenge;
 		struct {
 			char *cert_pem; /* owned, NUL-terminated */
 			size_t cert_len;
-			uint8_t sig[PKI_SIG_MAX];
+			uint8_t sig[RW_SIG_MAX];
 			size_t sig_len;
 		} auth;
 		rw_actor_t auth_ok;

@@ -4,7 +4,7 @@
  * The encoding is deliberately dull: length-prefixed text fields, so no
  * value can imitate a field boundary, and integers in plain decimal, as
  * PostgreSQL's int8 output writes them.  Keep it byte-identical to
- * rw_audit_canon() in server/migrations/0004_ledger.sql.
+ * rw_audit_canon() in server/store/migrations/0004_ledger.sql.
  */
 #include "ledger.h"
 

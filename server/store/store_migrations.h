@@ -1,6 +1,6 @@
 /*
  * store_migrations — the SQL migrations embedded at build time from
- * server/migrations/NNNN_name.sql (see embed_migrations.cmake).  Sorted by
+ * server/store/migrations/NNNN_name.sql (see embed_migrations.cmake).  Sorted by
  * version; versions are never reused or edited once released.
  */
 #ifndef REWIND_STORE_MIGRATIONS_H

@@ -8,7 +8,7 @@
  *
  * A store_t is one database connection and is NOT thread-safe: rewindd gives
  * each worker thread its own.  Schema migrations are embedded in the binary
- * (server/migrations/NNNN_name.sql) and applied by store_migrate().
+ * (server/store/migrations/NNNN_name.sql) and applied by store_migrate().
  */
 #ifndef REWIND_STORE_H
 #define REWIND_STORE_H

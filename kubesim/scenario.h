@@ -65,7 +65,7 @@ const struct scn_deploy *scn_deploy_find(const struct scenario *s, const char *n
  * image, and the deployments. Returns 0 or a negative errno. */
 int scn_seed(const struct scenario *s, struct store *st);
 
-/* The scenario the binary was built with (tests/kubesim/scenarios/default.json). */
+/* The scenario the binary was built with (kubesim/scenarios/default.json). */
 extern const char scn_default_json[];
 
 #endif

@@ -342,7 +342,7 @@ static int
 handshake(link_t *l, const struct link_opts *o, char *msg, size_t msgsz)
 {
 	wire_msg_t *req, *resp = NULL;
-	uint8_t nonce[PKI_NONCE_LEN];
+	uint8_t nonce[RW_NONCE_LEN];
 	int rv;
 
 	if (!(req = wire_msg_new(WIRE_HELLO, 0)))
@@ -365,7 +365,7 @@ handshake(link_t *l, const struct link_opts *o, char *msg, size_t msgsz)
 		return RW_ENOMEM;
 	const char *cert = o->proof_cert_path ? o->proof_cert_path : o->cert_path;
 	const char *key = o->proof_key_path ? o->proof_key_path : o->key_path;
-	rv = pki_read_file(cert, PKI_CERT_MAX, &req->u.auth.cert_pem, &req->u.auth.cert_len);
+	rv = pki_read_file(cert, RW_CERT_PEM_MAX, &req->u.auth.cert_pem, &req->u.auth.cert_len);
 	if (rv == 0)
 		rv = pki_sign_nonce(key, nonce, sizeof(nonce), req->u.auth.sig, &req->u.auth.sig_len);
 	if (rv != 0) {

@@ -29,7 +29,7 @@ int authn_pipe_added(authn_t *a, uint32_t pipe);
 void authn_pipe_removed(authn_t *a, uint32_t pipe);
 
 /* Issues a fresh single-use nonce for the pipe (replacing any earlier one). */
-int authn_challenge(authn_t *a, uint32_t pipe, uint8_t nonce[PKI_NONCE_LEN]);
+int authn_challenge(authn_t *a, uint32_t pipe, uint8_t nonce[RW_NONCE_LEN]);
 
 /*
  * Checks the proof against the pipe's outstanding nonce (consumed either

@@ -4,7 +4,8 @@
  * Every function that can fail returns 0 or a negative rw_err value, and
  * rw_strerror() gives the human message for it.  Modules that need to say
  * more (which field, which row) log it or fill a caller's message buffer;
- * this module only owns the codes and their fixed texts.
+ * this module only owns the codes, their fixed texts and rw_fail(), the
+ * formatter that fills such a buffer.
  */
 #ifndef REWIND_ERR_H
 #define REWIND_ERR_H
@@ -37,5 +38,16 @@ const char *rw_strerror(int err);
 
 /* Short stable identifier ("ENOTFOUND") for logs and JSON output. */
 const char *rw_errname(int err);
+
+#include <stddef.h>
+
+/*
+ * The one message formatter of the tree: writes the printf-style reason into
+ * the caller's buffer (when msg is not NULL and msgsz > 0, truncating) and
+ * returns err, so a failure path reads `return rw_fail(RW_EINVAL, msg, msgsz,
+ * "...", ...);`.
+ */
+int rw_fail(int err, char *msg, size_t msgsz, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 #endif

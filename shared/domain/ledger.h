@@ -5,7 +5,7 @@
  * inserted out of band.
  *
  * PostgreSQL computes the same chain at insert time (trigger audit_log_chain
- * in server/migrations/0004_ledger.sql); this module must produce the very
+ * in server/store/migrations/0004_ledger.sql); this module must produce the very
  * same bytes, which the unit tests pin with fixed vectors and the
  * integration tests check against the database.  Pure logic: no I/O, no SQL.
  */

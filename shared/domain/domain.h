@@ -35,6 +35,10 @@
 #define RW_SANITY_MAX 8      /* sanity queries per environment database */
 #define RW_SQL_MAX 1024      /* one sanity query */
 #define RW_ARTIFACT_MAX (16 * 1024 * 1024) /* largest archive sent to rewindd */
+/* The session identity proof: pki signs and checks it, wire carries it. */
+#define RW_NONCE_LEN 32
+#define RW_CERT_PEM_MAX 8192 /* largest PEM certificate (chain) accepted from a peer */
+#define RW_SIG_MAX 160       /* an ECDSA P-256 DER signature is at most 72 bytes */
 
 enum rw_role {
 	RW_ROLE_NONE = 0,

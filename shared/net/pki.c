@@ -1046,7 +1046,7 @@ pki_sign_nonce(const char *key_path, const uint8_t *nonce, size_t nonce_len, uin
 	if (rv == 0 && mbedtls_pk_sign(&pk, MBEDTLS_MD_SHA256, hash, sizeof(hash), tmp, &n, pki_rng,
 	                               NULL) != 0)
 		rv = RW_ECRYPTO;
-	if (rv == 0 && n > PKI_SIG_MAX)
+	if (rv == 0 && n > RW_SIG_MAX)
 		rv = RW_ETOOBIG;
 	if (rv == 0) {
 		memcpy(sig, tmp, n);
@@ -1152,8 +1152,8 @@ parse_peer_cert(mbedtls_x509_crt *crt, const char *pem, size_t len, char *msg, s
 		set_msg(msg, msgsz, "no certificate presented");
 		return RW_EAUTH;
 	}
-	if (len > PKI_CERT_MAX) {
-		set_msg(msg, msgsz, "certificate larger than %d bytes", PKI_CERT_MAX);
+	if (len > RW_CERT_PEM_MAX) {
+		set_msg(msg, msgsz, "certificate larger than %d bytes", RW_CERT_PEM_MAX);
 		return RW_EAUTH;
 	}
 	if (memchr(pem, '\0', len) != NULL) {
@@ -1267,7 +1267,7 @@ pki_verify_proof(const pki_verifier_t *v, const char *cert_pem, size_t cert_len,
 	memset(who, 0, sizeof(*who));
 	if (cert_pem == NULL)
 		cert_len = 0;
-	if (sig == NULL || sig_len == 0 || sig_len > PKI_SIG_MAX) {
+	if (sig == NULL || sig_len == 0 || sig_len > RW_SIG_MAX) {
 		set_msg(msg, msgsz, "missing or oversized signature");
 		return RW_EAUTH;
 	}
@@ -1296,7 +1296,7 @@ pki_cert_identity(const char *cert_path, rw_actor_t *who, char *msg, size_t msgs
 	mbedtls_x509_crt crt;
 	char *pem = NULL;
 	size_t len;
-	int rv = pki_read_file(cert_path, PKI_CERT_MAX, &pem, &len);
+	int rv = pki_read_file(cert_path, RW_CERT_PEM_MAX, &pem, &len);
 
 	if (rv != 0) {
 		set_msg(msg, msgsz, "cannot read %s: %s", cert_path, rw_strerror(rv));

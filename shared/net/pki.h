@@ -16,9 +16,6 @@
 
 #include "domain.h"
 
-#define PKI_NONCE_LEN 32
-#define PKI_CERT_MAX 8192     /* largest PEM certificate (chain) accepted from a peer */
-#define PKI_SIG_MAX 160       /* an ECDSA P-256 DER signature is at most 72 bytes */
 #define PKI_AUTH_CONTEXT "rewind-session-v1"
 
 /* Default validity of issued certificates. */
@@ -51,7 +48,7 @@ int pki_read_file(const char *path, size_t max, char **out, size_t *len);
 
 /*
  * Identity proof, client side: signs SHA-256(PKI_AUTH_CONTEXT || nonce) with
- * the private key in KEY_PATH.  sig must hold PKI_SIG_MAX bytes.
+ * the private key in KEY_PATH.  sig must hold RW_SIG_MAX bytes.
  */
 int pki_sign_nonce(const char *key_path, const uint8_t *nonce, size_t nonce_len, uint8_t *sig,
                    size_t *sig_len);

@@ -535,9 +535,9 @@ dec_auth(struct dec *d, const Rewind__V1__Auth *p, wire_msg_t *m)
 	size_t len = strlen(p->certificate_pem);
 	if (len == 0)
 		return wire_dec_fail(d, RW_EINVAL, "certificate", "missing");
-	if (len > PKI_CERT_MAX)
+	if (len > RW_CERT_PEM_MAX)
 		return wire_dec_fail(d, RW_ETOOBIG, "certificate", "too long");
-	if (p->signature.len == 0 || p->signature.len > PKI_SIG_MAX)
+	if (p->signature.len == 0 || p->signature.len > RW_SIG_MAX)
 		return wire_dec_fail(d, RW_EINVAL, "signature", "missing or too long");
 	m->u.auth.cert_pem = strdup(p->certificate_pem);
 	if (!m->u.auth.cert_pem)
@@ -687,9 +687,9 @@ dec_body(struct dec *d, const pb_env_t *e, wire_msg_t *m)
 	case WIRE_HELLO:
 		return DEC_STR(d, m->u.hello.client, e->hello->client, "client");
 	case WIRE_CHALLENGE:
-		if (e->challenge->nonce.len != PKI_NONCE_LEN)
+		if (e->challenge->nonce.len != RW_NONCE_LEN)
 			return wire_dec_fail(d, RW_EPROTO, "nonce", "wrong length");
-		memcpy(m->u.challenge.nonce, e->challenge->nonce.data, PKI_NONCE_LEN);
+		memcpy(m->u.challenge.nonce, e->challenge->nonce.data, RW_NONCE_LEN);
 		return DEC_STR(d, m->u.challenge.server, e->challenge->server, "server");
 	case WIRE_AUTH:
 		return dec_auth(d, e->auth, m);
@@ -1103,7 +1103,7 @@ enc_session(struct enc *x, const wire_msg_t *m, pb_env_t *e)
 	case WIRE_CHALLENGE:
 		rewind__v1__challenge__init(&x->b.challenge);
 		x->b.challenge.nonce.data = (uint8_t *)m->u.challenge.nonce;
-		x->b.challenge.nonce.len = PKI_NONCE_LEN;
+		x->b.challenge.nonce.len = RW_NONCE_LEN;
 		x->b.challenge.server = S(m->u.challenge.server);
 		e->challenge = &x->b.challenge;
 		return 0;

@@ -1,7 +1,11 @@
 /*
- * err — texts for the project-wide error codes.  Owns no state.
+ * err — texts for the project-wide error codes and the message formatter.
+ * Owns no state.
  */
 #include "err.h"
+
+#include <stdarg.h>
+#include <stdio.h>
 
 struct err_text {
 	const char *name;
@@ -50,4 +54,17 @@ rw_errname(int err)
 {
 	const struct err_text *t = lookup(err);
 	return t ? t->name : "EUNKNOWN";
+}
+
+int
+rw_fail(int err, char *msg, size_t msgsz, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!msg || msgsz == 0)
+		return err;
+	va_start(ap, fmt);
+	vsnprintf(msg, msgsz, fmt, ap);
+	va_end(ap);
+	return err;
 }
