@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "rollout.h"
 
 /*
  * Copies the string at o[key] into dst.  Absent (or JSON null) gives '' when
@@ -231,19 +232,6 @@ podstate_from_json(const json_t *pod, const char *cluster, rw_pod_state_t *out,
 	return 0;
 }
 
-static const char *
-ds_progress_reason(const json_t *status)
-{
-	size_t i;
-	json_t *c;
-	json_array_foreach(json_object_get(status, "conditions"), i, c) {
-		const char *type = json_string_value(json_object_get(c, "type"));
-		if (type && !strcmp(type, "Progressing"))
-			return json_string_value(json_object_get(c, "reason"));
-	}
-	return NULL;
-}
-
 int
 deploystate_from_json(const json_t *d, const char *cluster, rw_deploy_state_t *out, char *msg, size_t msgsz)
 {
@@ -287,7 +275,7 @@ deploystate_from_json(const json_t *d, const char *cluster, rw_deploy_state_t *o
 			return rc;
 	}
 	out->ncontainers = (uint32_t)json_array_size(containers);
-	const char *reason = ds_progress_reason(status);
+	const char *reason = rollout_progress_reason(status);
 	if (reason && rw_strcpy(out->progressing_reason, sizeof(out->progressing_reason), reason))
 		return rw_fail(RW_ETOOBIG, msg, msgsz, "progressing reason too long");
 	out->observed_at = rw_now_us();

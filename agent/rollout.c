@@ -16,8 +16,8 @@ ro_int(const json_t *o, const char *key)
 	return json_integer_value(json_object_get(o, key)); /* 0 when absent or not an integer */
 }
 
-static const char *
-ro_progress_reason(const json_t *status)
+const char *
+rollout_progress_reason(const json_t *status)
 {
 	size_t i;
 	json_t *c;
@@ -53,7 +53,7 @@ rollout_evaluate(const json_t *d, struct rollout_status *out)
 		snprintf(out->message, sizeof(out->message), "Waiting for deployment spec update to be observed...");
 		return 0;
 	}
-	const char *reason = ro_progress_reason(status);
+	const char *reason = rollout_progress_reason(status);
 	if (reason && !strcmp(reason, "ProgressDeadlineExceeded")) {
 		out->state = ROLLOUT_FAILED;
 		snprintf(out->message, sizeof(out->message), "deployment \"%s\" exceeded its progress deadline", name);

@@ -40,4 +40,11 @@ struct rollout_status {
  */
 int rollout_evaluate(const json_t *d, struct rollout_status *out);
 
+/*
+ * The reason of a Deployment status's Progressing condition
+ * ("NewReplicaSetAvailable", "ProgressDeadlineExceeded", ...), NULL when it
+ * has none.  Borrowed from status: valid while status is.
+ */
+const char *rollout_progress_reason(const json_t *status);
+
 #endif

@@ -28,8 +28,7 @@ struct artstore {
 static int
 as_fail(char *msg, size_t msgsz, int err, const char *what, const char *path)
 {
-	snprintf(msg, msgsz, "artifact store: %s %s: %s", what, path, strerror(errno));
-	return err;
+	return rw_fail(err, msg, msgsz, "artifact store: %s %s: %s", what, path, strerror(errno));
 }
 
 static int

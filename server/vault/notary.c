@@ -35,14 +35,6 @@ struct notary {
 	char signer[RW_ACTOR_MAX + 1];
 };
 
-/* "<what> <path><tail>" into msg. */
-static void
-set_msg(char *msg, size_t msgsz, const char *what, const char *path, const char *tail)
-{
-	if (msg && msgsz)
-		snprintf(msg, msgsz, "%s %s%s", what, path, tail);
-}
-
 static void
 hex(const uint8_t *in, size_t n, char *out)
 {
@@ -97,19 +89,16 @@ load(notary_t *n, const char *cert_path, const char *key_path, char *msg, size_t
 	int rv;
 
 	if ((rv = pki_read_file(key_path, NOTARY_KEY_MAX, &buf, &len)) != 0) {
-		set_msg(msg, msgsz, "cannot read server key", key_path, "");
-		return rv;
+		return rw_fail(rv, msg, msgsz, "cannot read server key %s", key_path);
 	}
 	rv = mbedtls_pk_parse_key(&n->key, (unsigned char *)buf, len + 1, NULL, 0);
 	memset(buf, 0, len);
 	free(buf);
 	if (rv != 0 || !mbedtls_pk_can_do(&n->key, MBEDTLS_PK_ECDSA)) {
-		set_msg(msg, msgsz, "server key", key_path, " is not an EC key");
-		return RW_EINVAL;
+		return rw_fail(RW_EINVAL, msg, msgsz, "server key %s is not an EC key", key_path);
 	}
 	if (mbedtls_x509_crt_parse_file(&n->crt, cert_path) != 0) {
-		set_msg(msg, msgsz, "cannot read server certificate", cert_path, "");
-		return RW_EINVAL;
+		return rw_fail(RW_EINVAL, msg, msgsz, "cannot read server certificate %s", cert_path);
 	}
 	if ((rv = key_id_of(&n->crt.pk, n->key_id)) != 0)
 		return rv;

@@ -35,14 +35,6 @@ rw_auditq_parse(const char *name)
 }
 
 static int
-fail(char *msg, size_t msgsz, int rv, const char *why)
-{
-	if (msg && msgsz)
-		snprintf(msg, msgsz, "%s", why);
-	return rv;
-}
-
-static int
 check_name_opt(const char *field, const char *v, char *msg, size_t msgsz)
 {
 	return v[0] ? rw_check_name(field, v, msg, msgsz) : 0;
@@ -54,28 +46,28 @@ rw_auditq_check(const rw_auditq_t *q, char *msg, size_t msgsz)
 	int rv;
 
 	if (q->kind == RW_AUDITQ_NONE || (unsigned)q->kind > RW_AUDITQ_KIND_MAX)
-		return fail(msg, msgsz, RW_EINVAL, "query: unknown audit query");
+		return rw_fail(RW_EINVAL, msg, msgsz, "query: unknown audit query");
 	if ((rv = check_name_opt("env", q->env, msg, msgsz)) ||
 	    (rv = check_name_opt("service", q->service, msg, msgsz)))
 		return rv;
 	if (q->since && q->until && q->since > q->until)
-		return fail(msg, msgsz, RW_EINVAL, "since: after until");
+		return rw_fail(RW_EINVAL, msg, msgsz, "since: after until");
 	if (q->limit > RW_TABLE_ROWS_MAX)
-		return fail(msg, msgsz, RW_ETOOBIG, "limit: at most 20000");
+		return rw_fail(RW_ETOOBIG, msg, msgsz, "limit: at most 20000");
 	switch (q->kind) {
 	case RW_AUDITQ_WHAT_RAN:
 		if (!q->env[0])
-			return fail(msg, msgsz, RW_EINVAL, "env: required");
+			return rw_fail(RW_EINVAL, msg, msgsz, "env: required");
 		if (q->at <= 0)
-			return fail(msg, msgsz, RW_EINVAL, "at: required");
+			return rw_fail(RW_EINVAL, msg, msgsz, "at: required");
 		return 0;
 	case RW_AUDITQ_DORA:
 	case RW_AUDITQ_TIMELINE:
-		return q->env[0] ? 0 : fail(msg, msgsz, RW_EINVAL, "env: required");
+		return q->env[0] ? 0 : rw_fail(RW_EINVAL, msg, msgsz, "env: required");
 	case RW_AUDITQ_RELEASE:
 		if (q->release_id > 0 || (q->service[0] && q->version[0]))
 			return 0;
-		return fail(msg, msgsz, RW_EINVAL, "release: give an id, or service and version");
+		return rw_fail(RW_EINVAL, msg, msgsz, "release: give an id, or service and version");
 	default:
 		return 0;
 	}

@@ -60,12 +60,10 @@ rw_role_allows(enum rw_role role, enum rw_perm perm)
 	return false;
 }
 
-static int
-fail(int err, char *msg, size_t msgsz, const char *field, const char *why)
+int
+rw_check_fail(int err, char *msg, size_t msgsz, const char *field, const char *why)
 {
-	if (msg && msgsz)
-		snprintf(msg, msgsz, "%s: %s", field, why);
-	return err;
+	return rw_fail(err, msg, msgsz, "%s: %s", field, why);
 }
 
 int
@@ -111,18 +109,18 @@ rw_check_name(const char *field, const char *v, char *msg, size_t msgsz)
 {
 	size_t n = v ? strlen(v) : 0;
 	if (n == 0)
-		return fail(RW_EINVAL, msg, msgsz, field, "must not be empty");
+		return rw_check_fail(RW_EINVAL, msg, msgsz, field, "must not be empty");
 	if (n > RW_NAME_MAX)
-		return fail(RW_ETOOBIG, msg, msgsz, field, "longer than 63 characters");
+		return rw_check_fail(RW_ETOOBIG, msg, msgsz, field, "longer than 63 characters");
 	for (size_t i = 0; i < n; i++) {
 		char c = v[i];
 		bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
 		if (!ok)
-			return fail(RW_EINVAL, msg, msgsz, field,
+			return rw_check_fail(RW_EINVAL, msg, msgsz, field,
 			            "may contain only lower-case letters, digits and '-'");
 	}
 	if (v[0] == '-' || v[n - 1] == '-')
-		return fail(RW_EINVAL, msg, msgsz, field, "must start and end with a letter or digit");
+		return rw_check_fail(RW_EINVAL, msg, msgsz, field, "must start and end with a letter or digit");
 	return 0;
 }
 
@@ -176,9 +174,9 @@ rw_check_text(const char *field, const char *v, size_t max, char *msg, size_t ms
 	if (!v)
 		return 0;
 	if (strlen(v) > max)
-		return fail(RW_ETOOBIG, msg, msgsz, field, "too long");
+		return rw_check_fail(RW_ETOOBIG, msg, msgsz, field, "too long");
 	if (!text_ok(v))
-		return fail(RW_EINVAL, msg, msgsz, field, "must be UTF-8 text without control characters");
+		return rw_check_fail(RW_EINVAL, msg, msgsz, field, "must be UTF-8 text without control characters");
 	return 0;
 }
 
@@ -188,19 +186,19 @@ rw_check_image_repo(const char *field, const char *v, char *msg, size_t msgsz)
 {
 	size_t n = v ? strlen(v) : 0;
 	if (n == 0)
-		return fail(RW_EINVAL, msg, msgsz, field, "must not be empty");
+		return rw_check_fail(RW_EINVAL, msg, msgsz, field, "must not be empty");
 	if (n > RW_IMAGE_MAX)
-		return fail(RW_ETOOBIG, msg, msgsz, field, "too long");
+		return rw_check_fail(RW_ETOOBIG, msg, msgsz, field, "too long");
 	for (size_t i = 0; i < n; i++) {
 		char c = v[i];
 		bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
 		          c == '-' || c == '/' || c == ':';
 		if (!ok)
-			return fail(RW_EINVAL, msg, msgsz, field,
+			return rw_check_fail(RW_EINVAL, msg, msgsz, field,
 			            "not an image repository (lower-case letters, digits, . _ - / :)");
 	}
 	if (v[0] == '/' || v[n - 1] == '/' || strstr(v, "//"))
-		return fail(RW_EINVAL, msg, msgsz, field, "has an empty path component");
+		return rw_check_fail(RW_EINVAL, msg, msgsz, field, "has an empty path component");
 	return 0;
 }
 
@@ -210,14 +208,14 @@ rw_check_tag(const char *field, const char *v, char *msg, size_t msgsz)
 {
 	size_t n = v ? strlen(v) : 0;
 	if (n == 0)
-		return fail(RW_EINVAL, msg, msgsz, field, "must not be empty");
+		return rw_check_fail(RW_EINVAL, msg, msgsz, field, "must not be empty");
 	if (n > RW_VERSION_MAX)
-		return fail(RW_ETOOBIG, msg, msgsz, field, "longer than 128 characters");
+		return rw_check_fail(RW_ETOOBIG, msg, msgsz, field, "longer than 128 characters");
 	for (size_t i = 0; i < n; i++) {
 		char c = v[i];
 		bool ok = isalnum((unsigned char)c) || c == '_' || (i > 0 && (c == '.' || c == '-'));
 		if (!ok)
-			return fail(RW_EINVAL, msg, msgsz, field,
+			return rw_check_fail(RW_EINVAL, msg, msgsz, field,
 			            "not a valid image tag ([A-Za-z0-9_][A-Za-z0-9_.-]*)");
 	}
 	return 0;
@@ -229,10 +227,10 @@ rw_check_digest(const char *field, const char *v, char *msg, size_t msgsz)
 	if (!v || !*v)
 		return 0;
 	if (strlen(v) != 71 || strncmp(v, "sha256:", 7) != 0)
-		return fail(RW_EINVAL, msg, msgsz, field, "must be sha256: followed by 64 hex digits");
+		return rw_check_fail(RW_EINVAL, msg, msgsz, field, "must be sha256: followed by 64 hex digits");
 	for (size_t i = 7; i < 71; i++)
 		if (!isxdigit((unsigned char)v[i]) || isupper((unsigned char)v[i]))
-			return fail(RW_EINVAL, msg, msgsz, field,
+			return rw_check_fail(RW_EINVAL, msg, msgsz, field,
 			            "must be sha256: followed by 64 lower-case hex digits");
 	return 0;
 }
@@ -246,13 +244,13 @@ rw_check_image_ref(const char *field, const char *v, char *msg, size_t msgsz)
 	size_t rlen;
 
 	if (!v || !*v)
-		return fail(RW_EINVAL, msg, msgsz, field, "must not be empty");
+		return rw_check_fail(RW_EINVAL, msg, msgsz, field, "must not be empty");
 	if (strlen(v) > RW_IMAGE_MAX)
-		return fail(RW_ETOOBIG, msg, msgsz, field, "too long");
+		return rw_check_fail(RW_ETOOBIG, msg, msgsz, field, "too long");
 	slash = strrchr(v, '/');
 	colon = strrchr(slash ? slash : v, ':');
 	if (!colon)
-		return fail(RW_EINVAL, msg, msgsz, field, "must be REPOSITORY:TAG");
+		return rw_check_fail(RW_EINVAL, msg, msgsz, field, "must be REPOSITORY:TAG");
 	rlen = (size_t)(colon - v);
 	memcpy(repo, v, rlen);
 	repo[rlen] = '\0';
@@ -270,14 +268,14 @@ rw_check_json_object(const char *field, const char *v, size_t max, char *msg, si
 	if (!v || !*v)
 		return 0;
 	if (strlen(v) > max)
-		return fail(RW_ETOOBIG, msg, msgsz, field, "too long");
+		return rw_check_fail(RW_ETOOBIG, msg, msgsz, field, "too long");
 	j = json_loads(v, JSON_REJECT_DUPLICATES, &jerr);
 	if (!j)
-		return fail(RW_EINVAL, msg, msgsz, field, "is not valid JSON");
+		return rw_check_fail(RW_EINVAL, msg, msgsz, field, "is not valid JSON");
 	bool obj = json_is_object(j);
 	json_decref(j);
 	if (!obj)
-		return fail(RW_EINVAL, msg, msgsz, field, "must be a JSON object");
+		return rw_check_fail(RW_EINVAL, msg, msgsz, field, "must be a JSON object");
 	return 0;
 }
 
@@ -294,7 +292,7 @@ rw_service_check(const rw_service_t *s, char *msg, size_t msgsz)
 	    (rv = rw_check_json_object("health-expect", s->health_expect, RW_JSON_MAX, msg, msgsz)))
 		return rv;
 	if (s->health_path[0] && s->health_path[0] != '/')
-		return fail(RW_EINVAL, msg, msgsz, "health-path", "must start with '/'");
+		return rw_check_fail(RW_EINVAL, msg, msgsz, "health-path", "must start with '/'");
 	return 0;
 }
 
@@ -309,7 +307,7 @@ rw_env_check(const rw_env_t *e, char *msg, size_t msgsz)
 		return rv;
 	if (e->health_url[0] && strncmp(e->health_url, "http://", 7) != 0 &&
 	    strncmp(e->health_url, "https://", 8) != 0)
-		return fail(RW_EINVAL, msg, msgsz, "health-url", "must be an http:// or https:// URL");
+		return rw_check_fail(RW_EINVAL, msg, msgsz, "health-url", "must be an http:// or https:// URL");
 	return 0;
 }
 
@@ -325,12 +323,12 @@ rw_release_check(const rw_release_t *r, char *msg, size_t msgsz)
 		return rv;
 	for (const char *p = r->source_commit; *p; p++)
 		if (!isxdigit((unsigned char)*p))
-			return fail(RW_EINVAL, msg, msgsz, "commit", "must be a hexadecimal commit id");
+			return rw_check_fail(RW_EINVAL, msg, msgsz, "commit", "must be a hexadecimal commit id");
 	if (strlen(r->source_commit) > RW_COMMIT_MAX)
-		return fail(RW_ETOOBIG, msg, msgsz, "commit", "too long");
+		return rw_check_fail(RW_ETOOBIG, msg, msgsz, "commit", "too long");
 	if (r->migrations_compat[0] && strcmp(r->migrations_compat, "yes") != 0 &&
 	    strcmp(r->migrations_compat, "no") != 0)
-		return fail(RW_EINVAL, msg, msgsz, "migrations-backward-compatible",
+		return rw_check_fail(RW_EINVAL, msg, msgsz, "migrations-backward-compatible",
 		            "must be yes or no");
 	return 0;
 }
@@ -353,10 +351,10 @@ int
 rw_check_sha256_hex(const char *field, const char *v, char *msg, size_t msgsz)
 {
 	if (!v || strlen(v) != RW_SHA256_HEX)
-		return fail(RW_EINVAL, msg, msgsz, field, "must be 64 lower-case hex digits");
+		return rw_check_fail(RW_EINVAL, msg, msgsz, field, "must be 64 lower-case hex digits");
 	for (const char *p = v; *p; p++)
 		if (!isxdigit((unsigned char)*p) || isupper((unsigned char)*p))
-			return fail(RW_EINVAL, msg, msgsz, field, "must be 64 lower-case hex digits");
+			return rw_check_fail(RW_EINVAL, msg, msgsz, field, "must be 64 lower-case hex digits");
 	return 0;
 }
 
@@ -365,14 +363,14 @@ rw_check_filename(const char *field, const char *v, char *msg, size_t msgsz)
 {
 	size_t n = v ? strlen(v) : 0;
 	if (n == 0)
-		return fail(RW_EINVAL, msg, msgsz, field, "must not be empty");
+		return rw_check_fail(RW_EINVAL, msg, msgsz, field, "must not be empty");
 	if (n > RW_FILENAME_MAX)
-		return fail(RW_ETOOBIG, msg, msgsz, field, "too long");
+		return rw_check_fail(RW_ETOOBIG, msg, msgsz, field, "too long");
 	if (v[0] == '.')
-		return fail(RW_EINVAL, msg, msgsz, field, "must not start with '.'");
+		return rw_check_fail(RW_EINVAL, msg, msgsz, field, "must not start with '.'");
 	for (const char *p = v; *p; p++)
 		if (!isalnum((unsigned char)*p) && *p != '.' && *p != '_' && *p != '-')
-			return fail(RW_EINVAL, msg, msgsz, field,
+			return rw_check_fail(RW_EINVAL, msg, msgsz, field,
 			            "may contain only letters, digits, '.', '_' and '-'");
 	return 0;
 }
@@ -382,9 +380,9 @@ rw_artifact_check(const rw_artifact_t *a, char *msg, size_t msgsz)
 {
 	int rv;
 	if (a->release_id <= 0)
-		return fail(RW_EINVAL, msg, msgsz, "release", "must be a release id");
+		return rw_check_fail(RW_EINVAL, msg, msgsz, "release", "must be a release id");
 	if (strcmp(a->kind, "config-archive") != 0 && strcmp(a->kind, "migration") != 0)
-		return fail(RW_EINVAL, msg, msgsz, "kind", "must be config-archive or migration");
+		return rw_check_fail(RW_EINVAL, msg, msgsz, "kind", "must be config-archive or migration");
 	if ((rv = rw_check_filename("name", a->name, msg, msgsz)) ||
 	    (rv = rw_check_sha256_hex("sha256", a->sha256, msg, msgsz)))
 		return rv;
@@ -399,14 +397,14 @@ rw_env_db_check(const rw_env_db_t *d, char *msg, size_t msgsz)
 	    (rv = rw_check_text("db-url", d->db_url, RW_URL_MAX, msg, msgsz)))
 		return rv;
 	if (!d->db_url[0])
-		return fail(RW_EINVAL, msg, msgsz, "db-url", "must not be empty");
+		return rw_check_fail(RW_EINVAL, msg, msgsz, "db-url", "must not be empty");
 	if (d->n_sanity > RW_SANITY_MAX)
-		return fail(RW_ETOOBIG, msg, msgsz, "sanity-sql", "at most 8 queries");
+		return rw_check_fail(RW_ETOOBIG, msg, msgsz, "sanity-sql", "at most 8 queries");
 	for (size_t i = 0; i < d->n_sanity; i++) {
 		if ((rv = rw_check_text("sanity-sql", d->sanity[i], RW_SQL_MAX, msg, msgsz)))
 			return rv;
 		if (!d->sanity[i][0])
-			return fail(RW_EINVAL, msg, msgsz, "sanity-sql", "must not be empty");
+			return rw_check_fail(RW_EINVAL, msg, msgsz, "sanity-sql", "must not be empty");
 	}
 	return 0;
 }
@@ -420,11 +418,11 @@ rw_backup_check(const rw_backup_t *b, char *msg, size_t msgsz)
 	    (rv = rw_check_text("location", b->location, RW_LOCATION_MAX, msg, msgsz)))
 		return rv;
 	if (!b->location[0])
-		return fail(RW_EINVAL, msg, msgsz, "location", "must not be empty");
+		return rw_check_fail(RW_EINVAL, msg, msgsz, "location", "must not be empty");
 	if (b->sha256[0] && (rv = rw_check_sha256_hex("sha256", b->sha256, msg, msgsz)))
 		return rv;
 	if (b->size < 0)
-		return fail(RW_EINVAL, msg, msgsz, "size", "must not be negative");
+		return rw_check_fail(RW_EINVAL, msg, msgsz, "size", "must not be negative");
 	return 0;
 }
 
@@ -466,18 +464,18 @@ rw_check_k8s_name(const char *field, const char *v, char *msg, size_t msgsz)
 {
 	size_t n = v ? strlen(v) : 0;
 	if (n == 0)
-		return fail(RW_EINVAL, msg, msgsz, field, "must not be empty");
+		return rw_check_fail(RW_EINVAL, msg, msgsz, field, "must not be empty");
 	if (n > RW_POD_NAME_MAX)
-		return fail(RW_ETOOBIG, msg, msgsz, field, "longer than 253 characters");
+		return rw_check_fail(RW_ETOOBIG, msg, msgsz, field, "longer than 253 characters");
 	for (size_t i = 0; i < n; i++) {
 		char c = v[i];
 		bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.';
 		if (!ok)
-			return fail(RW_EINVAL, msg, msgsz, field,
+			return rw_check_fail(RW_EINVAL, msg, msgsz, field,
 			            "may contain only lower-case letters, digits, '-' and '.'");
 	}
 	if (!isalnum((unsigned char)v[0]) || !isalnum((unsigned char)v[n - 1]))
-		return fail(RW_EINVAL, msg, msgsz, field, "must start and end with a letter or digit");
+		return rw_check_fail(RW_EINVAL, msg, msgsz, field, "must start and end with a letter or digit");
 	return 0;
 }
 
@@ -487,10 +485,10 @@ check_cm_key(const char *k, char *msg, size_t msgsz)
 {
 	size_t n = strlen(k);
 	if (n == 0 || n > RW_KV_KEY_MAX)
-		return fail(RW_EINVAL, msg, msgsz, "key", "must be 1-253 characters");
+		return rw_check_fail(RW_EINVAL, msg, msgsz, "key", "must be 1-253 characters");
 	for (size_t i = 0; i < n; i++)
 		if (!isalnum((unsigned char)k[i]) && k[i] != '-' && k[i] != '_' && k[i] != '.')
-			return fail(RW_EINVAL, msg, msgsz, "key", "may contain only letters, digits, '-', '_' and '.'");
+			return rw_check_fail(RW_EINVAL, msg, msgsz, "key", "may contain only letters, digits, '-', '_' and '.'");
 	return 0;
 }
 
@@ -513,13 +511,13 @@ rw_action_check(const rw_action_t *a, char *msg, size_t msgsz)
 			if ((rv = rw_check_image_repo("image", repo, msg, msgsz)))
 				return rv;
 			if (!at[1])
-				return fail(RW_EINVAL, msg, msgsz, "image", "empty digest");
+				return rw_check_fail(RW_EINVAL, msg, msgsz, "image", "empty digest");
 			return rw_check_digest("image", at + 1, msg, msgsz);
 		}
 		return rw_check_image_ref("image", a->image, msg, msgsz);
 	case RW_ACTION_PATCH_CONFIGMAP:
 		if (a->nkv == 0 || a->nkv > RW_KV_MAX)
-			return fail(RW_EINVAL, msg, msgsz, "data", "give 1 to 16 KEY=VALUE pairs");
+			return rw_check_fail(RW_EINVAL, msg, msgsz, "data", "give 1 to 16 KEY=VALUE pairs");
 		for (uint32_t i = 0; i < a->nkv; i++) {
 			if ((rv = check_cm_key(a->kv[i].key, msg, msgsz)) ||
 			    (rv = rw_check_text("value", a->kv[i].value, RW_KV_VALUE_MAX, msg, msgsz)))
@@ -527,7 +525,7 @@ rw_action_check(const rw_action_t *a, char *msg, size_t msgsz)
 		}
 		return 0;
 	default:
-		return fail(RW_EINVAL, msg, msgsz, "kind", "must be set-image or patch-configmap");
+		return rw_check_fail(RW_EINVAL, msg, msgsz, "kind", "must be set-image or patch-configmap");
 	}
 }
 

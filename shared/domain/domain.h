@@ -193,6 +193,8 @@ bool rw_role_allows(enum rw_role role, enum rw_perm perm);
  * Validators: return 0 or RW_EINVAL / RW_ETOOBIG, and on failure write a
  * human reason naming the field into msg (may be NULL).
  */
+/* Writes "FIELD: WHY" into msg (rw_fail) and returns err: every validator's refusal. */
+int rw_check_fail(int err, char *msg, size_t msgsz, const char *field, const char *why);
 int rw_check_name(const char *field, const char *v, char *msg, size_t msgsz);
 int rw_check_text(const char *field, const char *v, size_t max, char *msg, size_t msgsz);
 int rw_check_image_repo(const char *field, const char *v, char *msg, size_t msgsz);

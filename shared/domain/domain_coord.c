@@ -9,14 +9,6 @@
 
 #include "err.h"
 
-static int
-fail(int err, char *msg, size_t msgsz, const char *field, const char *why)
-{
-	if (msg && msgsz)
-		snprintf(msg, msgsz, "%s: %s", field, why);
-	return err;
-}
-
 static const char *const op_kind_names[] = {
 	[RW_OP_NONE] = "none",
 	[RW_OP_DEPLOY] = "deploy",
@@ -56,7 +48,7 @@ check_release_ref(const char *v, char *msg, size_t msgsz)
 	if (digits)
 		return 0;
 	if (!colon || (size_t)(colon - v) > RW_NAME_MAX)
-		return fail(RW_EINVAL, msg, msgsz, "release", "give SERVICE:VERSION or a release id");
+		return rw_check_fail(RW_EINVAL, msg, msgsz, "release", "give SERVICE:VERSION or a release id");
 	snprintf(svc, sizeof(svc), "%.*s", (int)(colon - v), v);
 	if ((rv = rw_check_name("release service", svc, msg, msgsz)))
 		return rv;
@@ -83,13 +75,13 @@ check_config(const rw_op_request_t *r, char *msg, size_t msgsz)
 	int rv;
 
 	if (r->kind == RW_OP_CONFIG_REVERT)
-		return r->revert_id >= 0 ? 0 : fail(RW_EINVAL, msg, msgsz, "id", "must not be negative");
+		return r->revert_id >= 0 ? 0 : rw_check_fail(RW_EINVAL, msg, msgsz, "id", "must not be negative");
 	memset(&a, 0, sizeof(a));
 	a.kind = RW_ACTION_PATCH_CONFIGMAP;
 	(void)RW_STRCPY(a.cluster, "x");
 	if (RW_STRCPY(a.namespace_, r->namespace_[0] ? r->namespace_ : "default") ||
 	    RW_STRCPY(a.name, r->configmap))
-		return fail(RW_ETOOBIG, msg, msgsz, "configmap", "too long");
+		return rw_check_fail(RW_ETOOBIG, msg, msgsz, "configmap", "too long");
 	a.nkv = r->nkv;
 	memcpy(a.kv, r->kv, sizeof(a.kv));
 	if ((rv = rw_action_check(&a, msg, msgsz)))
@@ -103,7 +95,7 @@ rw_op_request_check(const rw_op_request_t *r, char *msg, size_t msgsz)
 	int rv;
 
 	if (r->kind == RW_OP_NONE)
-		return fail(RW_EINVAL, msg, msgsz, "kind",
+		return rw_check_fail(RW_EINVAL, msg, msgsz, "kind",
 		            "must be deploy, promote, rollback, config-set or config-revert");
 	if ((rv = rw_check_name("env", r->env, msg, msgsz)) ||
 	    (rv = rw_check_text("reason", r->reason, RW_TEXT_MAX, msg, msgsz)) ||
@@ -111,16 +103,16 @@ rw_op_request_check(const rw_op_request_t *r, char *msg, size_t msgsz)
 	    (rv = rw_check_text("branch-from", r->branch_from, RW_COMMIT_MAX, msg, msgsz)))
 		return rv;
 	if (r->nreleases > RW_OP_REFS_MAX || r->nservices > RW_OP_REFS_MAX)
-		return fail(RW_ETOOBIG, msg, msgsz, "release", "at most 16 per operation");
+		return rw_check_fail(RW_ETOOBIG, msg, msgsz, "release", "at most 16 per operation");
 	if (r->incident_id < 0)
-		return fail(RW_EINVAL, msg, msgsz, "incident", "must be an id");
+		return rw_check_fail(RW_EINVAL, msg, msgsz, "incident", "must be an id");
 	if ((rv = check_refs(r, msg, msgsz)))
 		return rv;
 	switch (r->kind) {
 	case RW_OP_DEPLOY:
 	case RW_OP_PROMOTE:
 		if (r->nreleases == 0)
-			return fail(RW_EINVAL, msg, msgsz, "release", "name at least one release");
+			return rw_check_fail(RW_EINVAL, msg, msgsz, "release", "name at least one release");
 		if (r->kind == RW_OP_PROMOTE && r->from_env[0] &&
 		    (rv = rw_check_name("from", r->from_env, msg, msgsz)))
 			return rv;
@@ -128,13 +120,13 @@ rw_op_request_check(const rw_op_request_t *r, char *msg, size_t msgsz)
 	case RW_OP_ROLLBACK:
 		/* Runbook: a rollback always says why; the reason goes into the release log. */
 		if (!r->reason[0])
-			return fail(RW_EINVAL, msg, msgsz, "reason", "a rollback needs --reason");
+			return rw_check_fail(RW_EINVAL, msg, msgsz, "reason", "a rollback needs --reason");
 		return 0;
 	case RW_OP_CONFIG_SET:
 	case RW_OP_CONFIG_REVERT:
 		return check_config(r, msg, msgsz);
 	default:
-		return fail(RW_EINVAL, msg, msgsz, "kind", "unknown");
+		return rw_check_fail(RW_EINVAL, msg, msgsz, "kind", "unknown");
 	}
 }
 
@@ -160,11 +152,11 @@ rw_settings_check(const rw_settings_t *s, char *msg, size_t msgsz)
 	int rv;
 
 	if (!env && strcmp(s->scope, "service") != 0)
-		return fail(RW_EINVAL, msg, msgsz, "scope", "must be env or service");
+		return rw_check_fail(RW_EINVAL, msg, msgsz, "scope", "must be env or service");
 	if ((rv = rw_check_name("name", s->name, msg, msgsz)))
 		return rv;
 	if (s->n > RW_SETTINGS_MAX)
-		return fail(RW_ETOOBIG, msg, msgsz, "settings", "at most 16");
+		return rw_check_fail(RW_ETOOBIG, msg, msgsz, "settings", "at most 16");
 	for (uint32_t i = 0; i < s->n; i++) {
 		if (!key_in(env ? env_keys : service_keys, s->items[i].key)) {
 			if (msg && msgsz)
@@ -189,7 +181,7 @@ rw_incident_open_check(const rw_incident_t *i, char *msg, size_t msgsz)
 		return rv;
 	if (i->severity[0] && (strlen(i->severity) != 4 || strncmp(i->severity, "sev", 3) != 0 ||
 	                       i->severity[3] < '1' || i->severity[3] > '4'))
-		return fail(RW_EINVAL, msg, msgsz, "severity", "must be sev1, sev2, sev3 or sev4");
+		return rw_check_fail(RW_EINVAL, msg, msgsz, "severity", "must be sev1, sev2, sev3 or sev4");
 	return 0;
 }
 
@@ -210,7 +202,7 @@ rw_decide_check(const rw_decide_t *d, char *msg, size_t msgsz)
 	if ((rv = rw_check_name("env", d->env, msg, msgsz)))
 		return rv;
 	if (d->nanswers > RW_ANSWERS_MAX)
-		return fail(RW_ETOOBIG, msg, msgsz, "answers", "too many");
+		return rw_check_fail(RW_ETOOBIG, msg, msgsz, "answers", "too many");
 	for (uint32_t i = 0; i < d->nanswers; i++) {
 		const char *v = d->answers[i].value;
 		if (!rw_answer_key_known(d->answers[i].key)) {
@@ -220,7 +212,7 @@ rw_decide_check(const rw_decide_t *d, char *msg, size_t msgsz)
 			return RW_EINVAL;
 		}
 		if (strcmp(v, "yes") != 0 && strcmp(v, "no") != 0 && v[0])
-			return fail(RW_EINVAL, msg, msgsz, d->answers[i].key, "answer yes or no");
+			return rw_check_fail(RW_EINVAL, msg, msgsz, d->answers[i].key, "answer yes or no");
 	}
 	return 0;
 }
