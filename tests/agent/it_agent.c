@@ -7,12 +7,6 @@
  *   AGENT_IT_FAKE        fakeapi.py base URL (http://127.0.0.1:P)
  * Only loopback addresses are ever contacted.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
-
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +21,7 @@
 #include "log.h"
 #include "podwatch.h"
 #include "probe.h"
+#include "testlib.h"
 
 #define FE "mr-dj-frontend"
 #define FE_PATH "/apis/apps/v1/namespaces/default/deployments/" FE
@@ -727,21 +722,11 @@ main(void)
 	log_init("it_agent");
 	if (kube_global_init())
 		return 1;
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_https_get_and_errors),
-		cmocka_unit_test(test_set_image_healthy),
-		cmocka_unit_test(test_set_image_twice),
-		cmocka_unit_test(test_set_image_crash),
-		cmocka_unit_test(test_set_image_deadline),
-		cmocka_unit_test(test_set_image_unknown),
-		cmocka_unit_test(test_patch_configmap),
-		cmocka_unit_test(test_podwatch_sim),
-		cmocka_unit_test(test_podwatch_garbage),
-		cmocka_unit_test(test_kube_fake),
-		cmocka_unit_test(test_probe_sim),
-		cmocka_unit_test(test_probe_timeouts),
-	};
-	int rc = cmocka_run_group_tests(tests, setup, teardown);
+	int rc = TL_RUN("tests", setup, teardown,
+	                test_https_get_and_errors, test_set_image_healthy, test_set_image_twice,
+	                test_set_image_crash, test_set_image_deadline, test_set_image_unknown,
+	                test_patch_configmap, test_podwatch_sim, test_podwatch_garbage,
+	                test_kube_fake, test_probe_sim, test_probe_timeouts);
 	kube_global_cleanup();
 	return rc;
 }

@@ -3,18 +3,12 @@
  * crossing a boundary goes through (names, tags, image references, digests,
  * JSON, UTF-8 text), the role matrix and rw_strcpy.  No I/O.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-
-#include <cmocka.h>
-
 #include <stdio.h>
 #include <string.h>
 
 #include "domain.h"
 #include "err.h"
+#include "testlib.h"
 
 /* A string of n copies of c in a static buffer (n < 4096). */
 static const char *
@@ -460,23 +454,7 @@ test_now(void **state)
 	assert_true(b >= a);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_names),
-		cmocka_unit_test(test_tags),
-		cmocka_unit_test(test_image_repo),
-		cmocka_unit_test(test_image_ref),
-		cmocka_unit_test(test_digests),
-		cmocka_unit_test(test_json_object),
-		cmocka_unit_test(test_text_utf8),
-		cmocka_unit_test(test_roles),
-		cmocka_unit_test(test_strcpy),
-		cmocka_unit_test(test_service_check),
-		cmocka_unit_test(test_env_check),
-		cmocka_unit_test(test_release_check),
-		cmocka_unit_test(test_now),
-	};
-	return cmocka_run_group_tests_name("domain", tests, NULL, NULL);
-}
+TL_MAIN("domain", NULL, NULL,
+	test_names, test_tags, test_image_repo, test_image_ref, test_digests, test_json_object,
+	test_text_utf8, test_roles, test_strcpy, test_service_check, test_env_check,
+	test_release_check, test_now)
