@@ -254,6 +254,18 @@ it_cluster_start() {
 	done
 }
 
+# it_runbook_fleet [REWINDD FLAGS...]: the runbook's whole stage on a fresh rewindd:
+# it_setup, it_rewindd_start (the flags pass through), clusters prod and staging with two
+# agents each (it_cluster_start), it_runbook_setup, and production's agents reporting.
+it_runbook_fleet() {
+	it_setup
+	it_rewindd_start "$@"
+	it_cluster_start prod
+	it_cluster_start staging
+	it_runbook_setup
+	it_wait_reporting production 2
+}
+
 # it_wait_reporting ENV N [SECONDS]: waits until N agents of ENV's cluster report.
 it_wait_reporting() {
 	local env=$1 want=$2 secs=${3:-20} i

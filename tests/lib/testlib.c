@@ -1,7 +1,8 @@
 /*
  * testlib — shared helpers of the C tests: running a cmocka group, temporary
- * directories, small files and JSON fixtures (see testlib.h).  Nothing here
- * tests anything by itself; it only asserts that its own steps worked.
+ * directories, small files, JSON fixtures and a clock (see testlib.h).
+ * Nothing here tests anything by itself; it only asserts that its own steps
+ * worked.
  */
 #include "testlib.h"
 
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -128,6 +130,16 @@ tl_read(const char *path, size_t *len)
 	if (len != NULL)
 		*len = n;
 	return buf;
+}
+
+int64_t
+tl_now_ms(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
+		return 0;
+	return ts.tv_sec * INT64_C(1000) + ts.tv_nsec / 1000000;
 }
 
 struct json_t *

@@ -1,7 +1,7 @@
 /*
  * testlib — what the C tests share: cmocka's set-up (its headers, and main()
  * running one group of tests), temporary directories and their removal,
- * reading and writing small files, and parsing JSON fixtures.  Every helper
+ * reading and writing small files, parsing JSON fixtures, and a clock.  Every helper
  * that can fail asserts, so a broken fixture fails the test that uses it.
  * It knows none of Rewind's types (the simulator's tests use it too); the
  * PKI fixture (a CA and issued certificates) is testpki.h.
@@ -69,6 +69,9 @@ void tl_write(const char *path, const char *text);
  * not NULL.  Asserts that it can be read.  The caller frees the result.
  */
 char *tl_read(const char *path, size_t *len);
+
+/* Milliseconds on the monotonic clock, for timing steps within a test. */
+int64_t tl_now_ms(void);
 
 /* TEXT parsed as JSON (asserts that it parses); the caller owns it (json_decref). */
 struct json_t *tl_json(const char *text);

@@ -55,6 +55,24 @@ prove(struct tpki *f, const char *key, const char *crt, rw_actor_t *who)
 	return rv;
 }
 
+/*
+ * Issues ROLE/NAME (files NAME.key and NAME.crt) and readies checking its
+ * proofs: the key's path goes to key, a verifier for f's CA to *v and the
+ * certificate's PEM (the caller frees it) and length to *pem and *len.
+ */
+static void
+verify_setup(struct tpki *f, const char *role, const char *name, char *key, size_t keysz,
+             pki_verifier_t **v, char **pem, size_t *len)
+{
+	char crt[512], ca[512];
+
+	assert_true(keysz <= sizeof(crt));
+	tpki_issue(f, f->pki, role, name, 0, 0, name, key, crt, keysz);
+	tl_path(ca, sizeof(ca), f->pki, "ca.crt");
+	assert_int_equal(pki_verifier_new(ca, v), 0);
+	assert_int_equal(pki_read_file(crt, RW_CERT_PEM_MAX, pem, len), 0);
+}
+
 /* ------------------------------------------------------------------------ */
 
 static void
@@ -215,14 +233,11 @@ test_tampered_proof(void **state)
 	struct tpki *f = *state;
 	uint8_t nonce[RW_NONCE_LEN], sig[RW_SIG_MAX];
 	size_t sig_len = 0, len = 0;
-	char key[512], crt[512], ca[512], *pem = NULL;
+	char key[512], *pem = NULL;
 	pki_verifier_t *v = NULL;
 	rw_actor_t who;
 
-	tpki_issue(f, f->pki, "operator", "otto", 0, 0, "otto", key, crt, sizeof(key));
-	tl_path(ca, sizeof(ca), f->pki, "ca.crt");
-	assert_int_equal(pki_verifier_new(ca, &v), 0);
-	assert_int_equal(pki_read_file(crt, RW_CERT_PEM_MAX, &pem, &len), 0);
+	verify_setup(f, "operator", "otto", key, sizeof(key), &v, &pem, &len);
 	assert_int_equal(pki_random(nonce, sizeof(nonce)), 0);
 	assert_int_equal(pki_sign_nonce(key, nonce, sizeof(nonce), sig, &sig_len), 0);
 	assert_true(sig_len > 0 && sig_len <= 72);
@@ -328,15 +343,12 @@ test_garbage_certificates(void **state)
 	struct tpki *f = *state;
 	uint8_t nonce[RW_NONCE_LEN] = {1}, sig[RW_SIG_MAX];
 	size_t sig_len = 0, len = 0;
-	char key[512], crt[512], ca[512], *pem = NULL;
+	char key[512], *pem = NULL;
 	pki_verifier_t *v = NULL;
 	rw_actor_t who;
 
-	tpki_issue(f, f->pki, "viewer", "gary", 0, 0, "gary", key, crt, sizeof(key));
-	tl_path(ca, sizeof(ca), f->pki, "ca.crt");
-	assert_int_equal(pki_verifier_new(ca, &v), 0);
+	verify_setup(f, "viewer", "gary", key, sizeof(key), &v, &pem, &len);
 	assert_int_equal(pki_sign_nonce(key, nonce, sizeof(nonce), sig, &sig_len), 0);
-	assert_int_equal(pki_read_file(crt, RW_CERT_PEM_MAX, &pem, &len), 0);
 
 #define VERIFY(p, l) \
 	pki_verify_proof(v, (p), (l), nonce, sizeof(nonce), sig, sig_len, &who, f->msg, sizeof(f->msg))
@@ -655,16 +667,13 @@ static void
 test_concurrent_verify(void **state)
 {
 	struct tpki *f = *state;
-	char key[512], crt[512], ca[512], *pem = NULL;
+	char key[512], *pem = NULL;
 	size_t len = 0;
 	pki_verifier_t *v = NULL;
 	pthread_t th[4];
 	struct worker w[4];
 
-	tpki_issue(f, f->pki, "operator", "worker", 0, 0, "worker", key, crt, sizeof(key));
-	tl_path(ca, sizeof(ca), f->pki, "ca.crt");
-	assert_int_equal(pki_verifier_new(ca, &v), 0);
-	assert_int_equal(pki_read_file(crt, RW_CERT_PEM_MAX, &pem, &len), 0);
+	verify_setup(f, "operator", "worker", key, sizeof(key), &v, &pem, &len);
 	for (int i = 0; i < 4; i++) {
 		w[i] = (struct worker){v, pem, len, key, 0};
 		assert_int_equal(pthread_create(&th[i], NULL, worker_main, &w[i]), 0);
