@@ -1,10 +1,10 @@
 /*
  * testlib — what the C tests share: cmocka's set-up (its headers, and main()
  * running one group of tests), temporary directories and their removal,
- * reading and writing small files, parsing JSON fixtures, and a clock.  Every helper
- * that can fail asserts, so a broken fixture fails the test that uses it.
- * It knows none of Rewind's types (the simulator's tests use it too); the
- * PKI fixture (a CA and issued certificates) is testpki.h.
+ * reading and writing small files, parsing JSON fixtures, and a clock.
+ * Every helper that can fail asserts, so a broken fixture fails the test
+ * that uses it.  It knows none of Rewind's types (the simulator's tests use
+ * it too); the PKI fixture (a CA and issued certificates) is testpki.h.
  */
 #ifndef REWIND_TESTLIB_H
 #define REWIND_TESTLIB_H
