@@ -15,6 +15,8 @@ BIN=$(cd "${1:-build/bin}" && pwd)
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=../tests/lib/pgtest.sh
 source "$SRC/tests/lib/pgtest.sh"
+# shellcheck source=../tests/lib/kubesim.sh
+source "$SRC/tests/lib/kubesim.sh"
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/rewind-demo.XXXXXX")
 PIDS=()
@@ -33,7 +35,6 @@ note() { printf '   %s\n' "$*"; }
 run() { printf '$ %s\n' "$*"; "$@"; }
 fails() { printf '$ %s\n' "$*"; set +e; "$@"; echo "(exit code $?)"; set -e; }
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_file() { for _ in $(seq 1 200); do [ -s "$1" ] && return 0; sleep 0.05; done; echo "timeout waiting for $1" >&2; return 1; }
 CTL="$BIN/rewindctl"
 
 say "A private PostgreSQL for the release history, and the fleet PKI"
@@ -95,18 +96,17 @@ python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["stepMs"]=150; pr
 	"$SRC/kubesim/scenarios/test.json" > staging-scenario.json
 "$CTL" pki issue --dir pki --role agent --name prod/k3s-server-1 >/dev/null
 for c in prod staging; do
-	"$BIN/rewind-kubesim" --listen 127.0.0.1:0 --tls-listen 127.0.0.1:0 --cert-dir "$WORK/$c-certs" \
-		--health-listen 127.0.0.1:0 --scenario "$( [ $c = prod ] && echo prod || echo staging )-scenario.json" \
-		--cluster-name "$c" --kubeconfig-out "$WORK/$c.kubeconfig" --info-out "$WORK/$c.json" \
-		> "$WORK/$c-ks.log" 2>&1 &
-	PIDS+=($!)
-	wait_file "$WORK/$c.json"
-	HP=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["healthPort"])' "$WORK/$c.json")
+	rc=0
+	ksim_start "$WORK/cluster-$c" "$BIN/rewind-kubesim" --tls-listen 127.0.0.1:0 \
+		--scenario "$c-scenario.json" --cluster-name "$c" || rc=$?
+	PIDS+=("$KSIM_PID")
+	[ "$rc" -eq 0 ] || exit 1
+	HP=$(ksim_info "$WORK/cluster-$c" healthPort)
 	eval "HP_$c=$HP"
 	for node in k3s-server-1 k3s-agent-1; do
 		[ -f "pki/${c}_$node.crt" ] || "$CTL" pki issue --dir pki --role agent --name "$c/$node" >/dev/null
 		"$BIN/rewind-agent" --server "$URL" --ca pki/ca.crt --cert "pki/${c}_$node.crt" \
-			--key "pki/${c}_$node.key" --kubeconfig "$WORK/$c.kubeconfig" --node "$node" \
+			--key "pki/${c}_$node.key" --kubeconfig "$WORK/cluster-$c/kubeconfig" --node "$node" \
 			--pod-probe-url "http://127.0.0.1:$HP/pods/{namespace}/{pod}{path}" \
 			--action-wait-ms 2000 --log-file "$WORK/agent-$c-$node.log" &
 		PIDS+=($!)

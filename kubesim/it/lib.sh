@@ -1,11 +1,13 @@
 # Shared helpers for the kubesim integration tests (sourced, not run).
-# Starts the real rewind-kubesim on free loopback ports, with its kubeconfig
-# and a kubectl discovery cache in a private temporary folder, and stops it
-# (and anything else registered) on exit.
+# Starts the real rewind-kubesim on free loopback ports (tests/lib/kubesim.sh),
+# with its kubeconfig and a kubectl discovery cache in a private temporary
+# folder, and stops it (and anything else registered) on exit.
 set -euo pipefail
 
 KS_BIN=${1:?usage: $0 path/to/rewind-kubesim}
 KS_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=../../tests/lib/kubesim.sh
+source "$KS_SRC/../tests/lib/kubesim.sh"
 KS_DIR=$(mktemp -d "${TMPDIR:-/tmp}/kubesim-it.XXXXXX")
 KS_PID=""
 KS_EXTRA_PIDS=()
@@ -18,8 +20,7 @@ ks_cleanup() {
     # The simulator must exit 0 on SIGTERM: under ASan/UBSan a leak or any
     # runtime error makes it exit non-zero, and that fails the test here.
     local ks_rc=0
-    kill -TERM "$KS_PID" 2>/dev/null || true
-    wait "$KS_PID" 2>/dev/null || ks_rc=$?
+    ksim_stop "$KS_PID" || ks_rc=$?
     if [ "$ks_rc" -ne 0 ] && [ "$rc" -eq 0 ]; then
       echo "FAIL: rewind-kubesim exited with status $ks_rc" >&2
       rc=1
@@ -30,8 +31,7 @@ ks_cleanup() {
     rc=1
   fi
   if [ "$rc" -ne 0 ]; then
-    echo "--- kubesim stderr (last 40 lines) ---" >&2
-    tail -n 40 "$KS_DIR/err.log" >&2 || true
+    ksim_log "$KS_DIR" 40 >&2
   fi
   rm -rf "$KS_DIR"
   exit "$rc"
@@ -43,22 +43,16 @@ pass() { echo "ok - $*"; }
 
 # Value of a string or number field of the --info-out JSON.
 ks_info() {
-  sed -n "s/^ *\"$1\": \"\{0,1\}\([^\",]*\)\"\{0,1\},\{0,1\}$/\1/p" "$KS_DIR/info.json" | head -n1
+  ksim_info "$KS_DIR" "$1"
 }
 
 # ks_start [extra flags...]: starts the simulator with the test scenario.
 ks_start() {
-  "$KS_BIN" --listen 127.0.0.1:0 --health-listen 127.0.0.1:0 \
-    --scenario "$KS_SRC/scenarios/test.json" --cluster-name it \
-    --kubeconfig-out "$KS_DIR/kubeconfig" --info-out "$KS_DIR/info.json" --verbose "$@" \
-    >"$KS_DIR/out.log" 2>"$KS_DIR/err.log" &
-  KS_PID=$!
-  for _ in $(seq 1 100); do
-    [ -s "$KS_DIR/info.json" ] && break
-    kill -0 "$KS_PID" 2>/dev/null || { cat "$KS_DIR/err.log" >&2; fail "rewind-kubesim exited at start"; }
-    sleep 0.1
-  done
-  [ -s "$KS_DIR/info.json" ] || fail "rewind-kubesim did not start within 10 s"
+  local rc=0
+  ksim_start "$KS_DIR" "$KS_BIN" --scenario "$KS_SRC/scenarios/test.json" --cluster-name it \
+    --verbose "$@" || rc=$?
+  KS_PID=$KSIM_PID
+  [ "$rc" -eq 0 ] || fail "rewind-kubesim did not start"
   KS_API=$(ks_info server)
   KS_HEALTH=$(ks_info healthUrl)
   KS_KUBECONFIG="$KS_DIR/kubeconfig"

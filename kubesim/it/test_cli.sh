@@ -31,16 +31,13 @@ expect_refusal 1 'cannot listen' --listen "127.0.0.1:$port" --health-listen 127.
 pass "a busy port is reported"
 
 # A second cluster, staging, from the default (built-in) scenario.
-"$KS_BIN" --listen 127.0.0.1:0 --health-listen 127.0.0.1:0 --cluster-name staging \
-  --info-out "$KS_DIR/staging.json" --kubeconfig-out "$KS_DIR/staging.kubeconfig" \
-  >"$KS_DIR/staging.out" 2>&1 &
-KS_EXTRA_PIDS+=("$!")
-for _ in $(seq 1 100); do [ -s "$KS_DIR/staging.json" ] && break; sleep 0.1; done
-STAGING=$(sed -n 's/^ *"server": "\([^"]*\)",$/\1/p' "$KS_DIR/staging.json")
+ksim_start "$KS_DIR/staging" "$KS_BIN" --cluster-name staging || true
+KS_EXTRA_PIDS+=("$KSIM_PID")
+STAGING=$(ksim_info "$KS_DIR/staging" server 2>/dev/null || true)
 [ -n "$STAGING" ] && [ "$STAGING" != "$PROD" ] || fail "staging did not start"
-grep -q 'current-context: staging-http' "$KS_DIR/staging.kubeconfig" || fail "staging kubeconfig"
-grep -q 'scenario (built-in default)' "$KS_DIR/staging.out" || fail "staging banner: $(cat "$KS_DIR/staging.out")"
-grep -q '^ready$' "$KS_DIR/staging.out" || fail "no ready line"
+grep -q 'current-context: staging-http' "$KS_DIR/staging/kubeconfig" || fail "staging kubeconfig"
+grep -q 'scenario (built-in default)' "$KS_DIR/staging/out.log" || fail "staging banner: $(cat "$KS_DIR/staging/out.log")"
+grep -q '^ready$' "$KS_DIR/staging/out.log" || fail "no ready line"
 curl -sf -X PATCH -H 'Content-Type: application/merge-patch+json' \
   "$PROD/apis/apps/v1/namespaces/default/deployments/mr-dj-frontend" --data-binary '{"metadata":{"labels":{"env":"prod"}}}' >/dev/null
 curl -sf "$PROD/apis/apps/v1/namespaces/default/deployments/mr-dj-frontend" | grep -q '"env":"prod"' || fail "prod patch"

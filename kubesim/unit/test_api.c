@@ -1,10 +1,6 @@
 /* Unit tests for api over a seeded, settled store (no HTTP): status codes,
  * Status bodies, generation bumps, atomic patches, tables, the controller's
  * ReplicaSet reuse on rollback. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <cmocka.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +10,7 @@
 #include "kobj.h"
 #include "scenario.h"
 #include "schema.h"
+#include "testlib.h"
 
 #define DEP "/apis/apps/v1/namespaces/default/deployments/web"
 
@@ -282,16 +279,7 @@ static void revision_history_is_pruned(void **state)
     json_decref(l);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(get_and_not_found),
-        cmocka_unit_test(list_with_selectors_and_table),
-        cmocka_unit_test(set_image_bumps_generation_and_rolls),
-        cmocka_unit_test(undo_reuses_old_replicaset),
-        cmocka_unit_test(rejected_patches_change_nothing),
-        cmocka_unit_test(scale_logs_and_discovery),
-        cmocka_unit_test(revision_history_is_pruned),
-    };
-    return cmocka_run_group_tests(tests, setup, teardown);
-}
+TL_MAIN("tests", setup, teardown,
+    get_and_not_found, list_with_selectors_and_table, set_image_bumps_generation_and_rolls,
+    undo_reuses_old_replicaset, rejected_patches_change_nothing, scale_logs_and_discovery,
+    revision_history_is_pruned)

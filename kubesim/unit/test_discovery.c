@@ -1,12 +1,9 @@
 /* Unit tests for disc: Accept negotiation and discovery documents. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <cmocka.h>
 #include <string.h>
 
 #include "discovery.h"
 #include "kobj.h"
+#include "testlib.h"
 
 #define ACCEPT_132 "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList," \
     "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json"
@@ -78,12 +75,5 @@ static void legacy_documents(void **state)
     json_decref(v);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(negotiation),
-        cmocka_unit_test(aggregated_has_short_names),
-        cmocka_unit_test(legacy_documents),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+TL_MAIN("tests", NULL, NULL,
+    negotiation, aggregated_has_short_names, legacy_documents)

@@ -1,33 +1,23 @@
 /* Unit tests for patch: strategic merge, JSON merge and JSON patch. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <cmocka.h>
 #include <errno.h>
 
 #include "kobj.h"
 #include "patch.h"
-
-static json_t *load(const char *s)
-{
-    json_t *v = json_loads(s, 0, NULL);
-    assert_non_null(v);
-    return v;
-}
+#include "testlib.h"
 
 static json_t *deploy(void)
 {
-    return load("{\"metadata\":{\"name\":\"d\",\"annotations\":{\"a\":\"1\"}},"
-                "\"spec\":{\"replicas\":2,\"template\":{\"spec\":{\"containers\":["
-                "{\"name\":\"web\",\"image\":\"web:v1\",\"env\":[{\"name\":\"A\",\"value\":\"1\"}]},"
-                "{\"name\":\"side\",\"image\":\"side:v1\"}]}}}}");
+    return tl_json("{\"metadata\":{\"name\":\"d\",\"annotations\":{\"a\":\"1\"}},"
+                   "\"spec\":{\"replicas\":2,\"template\":{\"spec\":{\"containers\":["
+                   "{\"name\":\"web\",\"image\":\"web:v1\",\"env\":[{\"name\":\"A\",\"value\":\"1\"}]},"
+                   "{\"name\":\"side\",\"image\":\"side:v1\"}]}}}}");
 }
 
 static int apply(enum patch_type t, json_t *orig, const char *p, json_t **out, char *err)
 {
-    json_t *pj = load(p);
+    json_t *pj = tl_json(p);
     int rc = patch_apply(t, orig, pj, out, err, 256);
     json_decref(pj);
     return rc;
@@ -184,17 +174,6 @@ static void content_types(void **state)
     assert_null(patch_merge_key("args"));
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(smp_set_image_merges_by_name),
-        cmocka_unit_test(smp_new_container_appended_and_order),
-        cmocka_unit_test(smp_directives),
-        cmocka_unit_test(smp_errors),
-        cmocka_unit_test(merge_patch_rfc7386),
-        cmocka_unit_test(json_patch_ops),
-        cmocka_unit_test(json_patch_failures),
-        cmocka_unit_test(content_types),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+TL_MAIN("tests", NULL, NULL,
+    smp_set_image_merges_by_name, smp_new_container_appended_and_order, smp_directives, smp_errors,
+    merge_patch_rfc7386, json_patch_ops, json_patch_failures, content_types)

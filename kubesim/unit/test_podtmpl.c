@@ -1,29 +1,19 @@
 /* Unit tests for tmpl: normalised template comparison and hashing. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <cmocka.h>
 #include <string.h>
 
 #include "podtmpl.h"
-
-static json_t *load(const char *s)
-{
-    json_t *v = json_loads(s, 0, NULL);
-    assert_non_null(v);
-    return v;
-}
+#include "testlib.h"
 
 /* What kubectl rollout undo writes back versus what the RS holds. */
 static void undo_copy_matches_rs_template(void **state)
 {
     (void)state;
-    json_t *rs = load("{\"metadata\":{\"labels\":{\"app\":\"web\",\"pod-template-hash\":\"abc\"}},"
-                      "\"spec\":{\"containers\":[{\"name\":\"web\",\"image\":\"w:1\",\"resources\":{}}],"
-                      "\"securityContext\":{}}}");
-    json_t *undo = load("{\"metadata\":{\"creationTimestamp\":null,\"labels\":{\"app\":\"web\"}},"
-                        "\"spec\":{\"containers\":[{\"name\":\"web\",\"image\":\"w:1\",\"resources\":{},"
-                        "\"env\":[]}],\"nodeSelector\":null}}");
+    json_t *rs = tl_json("{\"metadata\":{\"labels\":{\"app\":\"web\",\"pod-template-hash\":\"abc\"}},"
+                         "\"spec\":{\"containers\":[{\"name\":\"web\",\"image\":\"w:1\",\"resources\":{}}],"
+                         "\"securityContext\":{}}}");
+    json_t *undo = tl_json("{\"metadata\":{\"creationTimestamp\":null,\"labels\":{\"app\":\"web\"}},"
+                           "\"spec\":{\"containers\":[{\"name\":\"web\",\"image\":\"w:1\",\"resources\":{},"
+                           "\"env\":[]}],\"nodeSelector\":null}}");
     assert_true(tmpl_equal(rs, undo));
     char h1[16], h2[16];
     assert_int_equal(tmpl_hash(rs, h1, sizeof(h1)), 0);
@@ -37,10 +27,10 @@ static void undo_copy_matches_rs_template(void **state)
 static void different_templates_differ(void **state)
 {
     (void)state;
-    json_t *a = load("{\"spec\":{\"containers\":[{\"name\":\"web\",\"image\":\"w:1\"}]}}");
-    json_t *b = load("{\"spec\":{\"containers\":[{\"name\":\"web\",\"image\":\"w:2\"}]}}");
-    json_t *c = load("{\"metadata\":{\"annotations\":{\"kubectl.kubernetes.io/restartedAt\":\"x\"}},"
-                     "\"spec\":{\"containers\":[{\"name\":\"web\",\"image\":\"w:1\"}]}}");
+    json_t *a = tl_json("{\"spec\":{\"containers\":[{\"name\":\"web\",\"image\":\"w:1\"}]}}");
+    json_t *b = tl_json("{\"spec\":{\"containers\":[{\"name\":\"web\",\"image\":\"w:2\"}]}}");
+    json_t *c = tl_json("{\"metadata\":{\"annotations\":{\"kubectl.kubernetes.io/restartedAt\":\"x\"}},"
+                        "\"spec\":{\"containers\":[{\"name\":\"web\",\"image\":\"w:1\"}]}}");
     assert_false(tmpl_equal(a, b));
     assert_false(tmpl_equal(a, c));
     char h1[16], h2[16];
@@ -56,11 +46,5 @@ static void different_templates_differ(void **state)
     json_decref(c);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(undo_copy_matches_rs_template),
-        cmocka_unit_test(different_templates_differ),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+TL_MAIN("tests", NULL, NULL,
+    undo_copy_matches_rs_template, different_templates_differ)

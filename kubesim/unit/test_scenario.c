@@ -1,14 +1,11 @@
 /* Unit tests for scn: parsing, strictness, image behaviour matching, and
  * the shipped default scenario. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <cmocka.h>
 #include <errno.h>
 #include <string.h>
 
 #include "kobj.h"
 #include "scenario.h"
+#include "testlib.h"
 
 static void default_scenario_is_the_runbooks(void **state)
 {
@@ -92,13 +89,5 @@ static void image_ids(void **state)
     assert_string_equal(buf, "0123456789ab");
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(default_scenario_is_the_runbooks),
-        cmocka_unit_test(exact_beats_pattern),
-        cmocka_unit_test(bad_scenarios_are_rejected),
-        cmocka_unit_test(image_ids),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+TL_MAIN("tests", NULL, NULL,
+    default_scenario_is_the_runbooks, exact_beats_pattern, bad_scenarios_are_rejected, image_ids)

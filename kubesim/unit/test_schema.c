@@ -1,26 +1,16 @@
 /* Unit tests for schema: unknown fields, types, defaults and validation. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <cmocka.h>
 #include <errno.h>
 #include <string.h>
 
 #include "kobj.h"
 #include "schema.h"
-
-static json_t *load(const char *s)
-{
-    json_t *v = json_loads(s, 0, NULL);
-    assert_non_null(v);
-    return v;
-}
+#include "testlib.h"
 
 static json_t *deploy(void)
 {
-    return load("{\"metadata\":{\"name\":\"web\"},\"spec\":{\"replicas\":2,\"selector\":{\"matchLabels\":"
-                "{\"app\":\"web\"}},\"template\":{\"metadata\":{\"labels\":{\"app\":\"web\"}},\"spec\":"
-                "{\"containers\":[{\"name\":\"web\",\"image\":\"w:1\"}]}}}}");
+    return tl_json("{\"metadata\":{\"name\":\"web\"},\"spec\":{\"replicas\":2,\"selector\":{\"matchLabels\":"
+                   "{\"app\":\"web\"}},\"template\":{\"metadata\":{\"labels\":{\"app\":\"web\"}},\"spec\":"
+                   "{\"containers\":[{\"name\":\"web\",\"image\":\"w:1\"}]}}}}");
 }
 
 static void unknown_fields_by_mode(void **state)
@@ -99,12 +89,5 @@ static void validation_causes(void **state)
     json_decref(old);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(unknown_fields_by_mode),
-        cmocka_unit_test(defaults_like_apiserver),
-        cmocka_unit_test(validation_causes),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+TL_MAIN("tests", NULL, NULL,
+    unknown_fields_by_mode, defaults_like_apiserver, validation_causes)

@@ -1,12 +1,9 @@
 /* Unit tests for sel: label and field selectors. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <cmocka.h>
 #include <errno.h>
 #include <string.h>
 
 #include "selector.h"
+#include "testlib.h"
 
 static json_t *pod(const char *name, const char *labels, const char *node)
 {
@@ -87,12 +84,5 @@ static void fields(void **state)
     json_decref(p);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(labels_equality_and_sets),
-        cmocka_unit_test(labels_syntax_errors),
-        cmocka_unit_test(fields),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+TL_MAIN("tests", NULL, NULL,
+    labels_equality_and_sets, labels_syntax_errors, fields)

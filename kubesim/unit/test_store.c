@@ -1,14 +1,11 @@
 /* Unit tests for store: resourceVersions, no-op updates, events, ring. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <cmocka.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "kobj.h"
 #include "store.h"
+#include "testlib.h"
 
 static json_t *cm(const char *name, const char *v)
 {
@@ -96,12 +93,5 @@ static void ring_expires_old_events(void **state)
     store_free(s);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(create_update_delete),
-        cmocka_unit_test(stored_copies_are_private),
-        cmocka_unit_test(ring_expires_old_events),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+TL_MAIN("tests", NULL, NULL,
+    create_update_delete, stored_copies_are_private, ring_expires_old_events)

@@ -1,8 +1,4 @@
 /* Unit tests for table: columns, cells and the AGE/STATUS/RESTARTS text. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <cmocka.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,6 +6,7 @@
 #include "kutil.h"
 #include "resource.h"
 #include "table.h"
+#include "testlib.h"
 
 static const char *age(long s)
 {
@@ -35,23 +32,16 @@ static void human_duration_like_kubectl(void **state)
     assert_string_equal(age(800L * 86400), "2y70d");
 }
 
-static json_t *load(const char *s)
-{
-    json_t *v = json_loads(s, 0, NULL);
-    assert_non_null(v);
-    return v;
-}
-
 static void deployment_row_and_columns(void **state)
 {
     (void)state;
     time_t now = 1700000000;
     char ts[32];
     ku_rfc3339(now - 3600, ts, sizeof(ts));
-    json_t *d = load("{\"metadata\":{\"name\":\"web\"},\"spec\":{\"replicas\":2,\"selector\":{\"matchLabels\":"
-                     "{\"tier\":\"fe\",\"app\":\"web\"}},\"template\":{\"spec\":{\"containers\":[{\"name\":\"c\","
-                     "\"image\":\"i:1\"},{\"name\":\"s\",\"image\":\"j:2\"}]}}},\"status\":{\"replicas\":2,"
-                     "\"updatedReplicas\":2,\"readyReplicas\":1,\"availableReplicas\":1}}");
+    json_t *d = tl_json("{\"metadata\":{\"name\":\"web\"},\"spec\":{\"replicas\":2,\"selector\":{\"matchLabels\":"
+                        "{\"tier\":\"fe\",\"app\":\"web\"}},\"template\":{\"spec\":{\"containers\":[{\"name\":\"c\","
+                        "\"image\":\"i:1\"},{\"name\":\"s\",\"image\":\"j:2\"}]}}},\"status\":{\"replicas\":2,"
+                        "\"updatedReplicas\":2,\"readyReplicas\":1,\"availableReplicas\":1}}");
     kobj_set_str(d, "metadata.creationTimestamp", ts);
     json_t *items = json_pack("[o]", d);
     json_t *t = table_render(kres_by_kind("Deployment"), items, NULL, "42", now);
@@ -84,11 +74,11 @@ static void pod_status_text(void **state)
     ku_rfc3339(now - 30, ts, sizeof(ts));
     ku_rfc3339(now - 12, fin, sizeof(fin));
     json_t *p;
-    p = load("{\"metadata\":{\"name\":\"p\"},\"spec\":{\"containers\":[{\"name\":\"c\"}],"
-             "\"nodeName\":\"n1\"},\"status\":{\"phase\":\"Running\",\"podIP\":\"10.42.0.5\","
-             "\"containerStatuses\":[{\"name\":\"c\",\"ready\":false,\"restartCount\":3,"
-             "\"state\":{\"waiting\":{\"reason\":\"CrashLoopBackOff\"}},\"lastState\":"
-             "{\"terminated\":{\"exitCode\":1}}}]}}");
+    p = tl_json("{\"metadata\":{\"name\":\"p\"},\"spec\":{\"containers\":[{\"name\":\"c\"}],"
+                "\"nodeName\":\"n1\"},\"status\":{\"phase\":\"Running\",\"podIP\":\"10.42.0.5\","
+                "\"containerStatuses\":[{\"name\":\"c\",\"ready\":false,\"restartCount\":3,"
+                "\"state\":{\"waiting\":{\"reason\":\"CrashLoopBackOff\"}},\"lastState\":"
+                "{\"terminated\":{\"exitCode\":1}}}]}}");
     kobj_set_str(p, "metadata.creationTimestamp", ts);
     json_t *term = kobj_get(json_array_get(kobj_get(p, "status.containerStatuses"), 0), "lastState.terminated");
     json_object_set_new(term, "finishedAt", json_string(fin));
@@ -111,9 +101,9 @@ static void pod_status_text(void **state)
 static void node_and_configmap(void **state)
 {
     (void)state;
-    json_t *n = load("{\"metadata\":{\"name\":\"k3s\",\"labels\":{\"node-role.kubernetes.io/control-plane\":"
-                     "\"true\"},\"creationTimestamp\":\"2023-11-14T22:13:20Z\"},\"status\":{\"conditions\":"
-                     "[{\"type\":\"Ready\",\"status\":\"True\"}],\"nodeInfo\":{\"kubeletVersion\":\"v1.32.4+k3s1\"}}}");
+    json_t *n = tl_json("{\"metadata\":{\"name\":\"k3s\",\"labels\":{\"node-role.kubernetes.io/control-plane\":"
+                        "\"true\"},\"creationTimestamp\":\"2023-11-14T22:13:20Z\"},\"status\":{\"conditions\":"
+                        "[{\"type\":\"Ready\",\"status\":\"True\"}],\"nodeInfo\":{\"kubeletVersion\":\"v1.32.4+k3s1\"}}}");
     json_t *cells = table_cells(kres_by_kind("Node"), n, 1700000000 + 60);
     assert_string_equal(json_string_value(json_array_get(cells, 1)), "Ready");
     assert_string_equal(json_string_value(json_array_get(cells, 2)), "control-plane");
@@ -121,20 +111,12 @@ static void node_and_configmap(void **state)
     assert_string_equal(json_string_value(json_array_get(cells, 4)), "v1.32.4+k3s1");
     json_decref(cells);
     json_decref(n);
-    json_t *cm = load("{\"metadata\":{\"name\":\"c\"},\"data\":{\"a\":\"1\",\"b\":\"2\"}}");
+    json_t *cm = tl_json("{\"metadata\":{\"name\":\"c\"},\"data\":{\"a\":\"1\",\"b\":\"2\"}}");
     cells = table_cells(kres_by_kind("ConfigMap"), cm, 0);
     assert_int_equal(json_integer_value(json_array_get(cells, 1)), 2);
     json_decref(cells);
     json_decref(cm);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(human_duration_like_kubectl),
-        cmocka_unit_test(deployment_row_and_columns),
-        cmocka_unit_test(pod_status_text),
-        cmocka_unit_test(node_and_configmap),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+TL_MAIN("tests", NULL, NULL,
+    human_duration_like_kubectl, deployment_row_and_columns, pod_status_text, node_and_configmap)

@@ -7,17 +7,10 @@
  *   AGENT_IT_FAKE        fakeapi.py base URL (http://127.0.0.1:P)
  * Only loopback addresses are ever contacted.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
-
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "err.h"
@@ -27,6 +20,7 @@
 #include "log.h"
 #include "podwatch.h"
 #include "probe.h"
+#include "testlib.h"
 
 #define FE "mr-dj-frontend"
 #define FE_PATH "/apis/apps/v1/namespaces/default/deployments/" FE
@@ -35,14 +29,6 @@
 
 static struct kubecfg cfg;
 static kube_t *kc;
-
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int
 setup(void **st)
@@ -170,9 +156,9 @@ test_set_image_healthy(void **st)
 	char prev[RW_TEXT_MAX + 1], res[RW_TEXT_MAX + 1];
 	int64_t g0 = generation();
 	action(&a, FE, FE, "ghcr.io/crisisk/mr-dj-frontend:v2", 60);
-	int64_t t0 = now_ms();
+	int64_t t0 = tl_now_ms();
 	int rc = kaction_set_image(kc, &a, on_progress, &pl, prev, sizeof(prev), res, sizeof(res));
-	fprintf(stderr, "  set-image v2: rc=%d in %lld ms: %s\n", rc, (long long)(now_ms() - t0), res);
+	fprintf(stderr, "  set-image v2: rc=%d in %lld ms: %s\n", rc, (long long)(tl_now_ms() - t0), res);
 	assert_int_equal(rc, 0);
 	assert_string_equal(res, "deployment \"mr-dj-frontend\" successfully rolled out");
 	assert_string_equal(prev, "{\"image\":\"" IMG_V1 "\"}");
@@ -204,9 +190,9 @@ test_set_image_crash(void **st)
 	struct progress_log pl = {0};
 	char prev[RW_TEXT_MAX + 1], res[RW_TEXT_MAX + 1];
 	action(&a, FE, FE, "ghcr.io/crisisk/mr-dj-frontend:v3-crash", 60);
-	int64_t t0 = now_ms();
+	int64_t t0 = tl_now_ms();
 	int rc = kaction_set_image(kc, &a, on_progress, &pl, prev, sizeof(prev), res, sizeof(res));
-	fprintf(stderr, "  set-image crash: rc=%d in %lld ms: %s\n", rc, (long long)(now_ms() - t0), res);
+	fprintf(stderr, "  set-image crash: rc=%d in %lld ms: %s\n", rc, (long long)(tl_now_ms() - t0), res);
 	assert_int_equal(rc, RW_EUNAVAIL);
 	assert_non_null(strstr(res, "deployment \"mr-dj-frontend\" exceeded its progress deadline"));
 	assert_non_null(strstr(res, "CrashLoopBackOff (restarts "));
@@ -225,9 +211,9 @@ test_set_image_deadline(void **st)
 	char prev[RW_TEXT_MAX + 1], res[RW_TEXT_MAX + 1];
 	/* a slow image (ready after 1 s) with a 1 s action deadline */
 	action(&a, FE, FE, "ghcr.io/crisisk/mr-dj-frontend:v7-slow", 1);
-	int64_t t0 = now_ms();
+	int64_t t0 = tl_now_ms();
 	int rc = kaction_set_image(kc, &a, NULL, NULL, prev, sizeof(prev), res, sizeof(res));
-	int64_t took = now_ms() - t0;
+	int64_t took = tl_now_ms() - t0;
 	fprintf(stderr, "  deadline: rc=%d in %lld ms: %s\n", rc, (long long)took, res);
 	assert_int_equal(rc, RW_ETIMEDOUT);
 	assert_non_null(strstr(res, "timed out waiting for the rollout"));
@@ -368,7 +354,7 @@ sim_deploy(void *arg, const rw_deploy_state_t *d)
 static int
 wait_for(struct seen *s, int (*cond)(struct seen *), int ms)
 {
-	for (int64_t end = now_ms() + ms; now_ms() < end; usleep(20000)) {
+	for (int64_t end = tl_now_ms() + ms; tl_now_ms() < end; usleep(20000)) {
 		pthread_mutex_lock(&s->mu);
 		int ok = cond(s);
 		pthread_mutex_unlock(&s->mu);
@@ -421,9 +407,9 @@ test_podwatch_sim(void **st)
 	podwatch_get_stats(pw, &ps);
 	assert_int_equal(ps.errors, 0);
 	assert_int_equal(ps.lists, 1);
-	int64_t t0 = now_ms();
+	int64_t t0 = tl_now_ms();
 	podwatch_stop(pw);
-	assert_true(now_ms() - t0 < 2000);
+	assert_true(tl_now_ms() - t0 < 2000);
 }
 
 /* --- podwatch against a broken API server ------------------------------------------ */
@@ -479,12 +465,12 @@ test_podwatch_garbage(void **st)
 	podwatch_t *pw;
 	char msg[256];
 	assert_int_equal(podwatch_start(&fc, "node-1", "it", &cb, &o, &pw, msg, sizeof(msg)), 0);
-	int64_t end = now_ms() + 10000;
+	int64_t end = tl_now_ms() + 10000;
 	for (;;) {
 		pthread_mutex_lock(&s.mu);
 		int done = s.saw_b;
 		pthread_mutex_unlock(&s.mu);
-		if (done || now_ms() > end)
+		if (done || tl_now_ms() > end)
 			break;
 		usleep(20000);
 	}
@@ -502,10 +488,10 @@ test_podwatch_garbage(void **st)
 	assert_int_equal(podwatch_pod_ip(pw, "default", "web-abc12-bbbbb", ip, sizeof(ip)), 0);
 	assert_string_equal(ip, "10.42.0.9");
 	/* the last watch is idle and long: stop must still be prompt */
-	int64_t t0 = now_ms();
+	int64_t t0 = tl_now_ms();
 	podwatch_stop(pw);
-	fprintf(stderr, "  stop during an idle watch took %lld ms\n", (long long)(now_ms() - t0));
-	assert_true(now_ms() - t0 < 2000);
+	fprintf(stderr, "  stop during an idle watch took %lld ms\n", (long long)(tl_now_ms() - t0));
+	assert_true(tl_now_ms() - t0 < 2000);
 }
 
 /* --- kube against the fake: error mapping, bounds, no token over http ------------- */
@@ -552,9 +538,9 @@ test_kube_fake(void **st)
 	assert_int_equal(kube_watch(k, "/status/410", 10, count_cb, &n, NULL, msg, sizeof(msg)), RW_ECONFLICT);
 	/* a total timeout on an API call */
 	kube_set_timeout_ms(k, 300);
-	int64_t t0 = now_ms();
+	int64_t t0 = tl_now_ms();
 	assert_int_equal(kube_get(k, "/hang", &j, &status, msg, sizeof(msg)), RW_ETIMEDOUT);
-	assert_true(now_ms() - t0 < 1500);
+	assert_true(tl_now_ms() - t0 < 1500);
 	kube_set_timeout_ms(k, 0);
 	/* the connection survives all that: the next request works */
 	assert_int_equal(kube_get(k, "/stats", &j, &status, msg, sizeof(msg)), 0);
@@ -566,13 +552,13 @@ test_kube_fake(void **st)
 	strcpy(a.namespace_, "fake");
 	struct progress_log pl = {0};
 	char prev[RW_TEXT_MAX + 1], res[RW_TEXT_MAX + 1];
-	t0 = now_ms();
+	t0 = tl_now_ms();
 	int arc = kaction_set_image(k, &a, on_progress, &pl, prev, sizeof(prev), res, sizeof(res));
 	fprintf(stderr, "  kaction vs fake: rc=%d %s\n", arc, res);
 	assert_int_equal(arc, 0);
 	assert_string_equal(res, "deployment \"web\" successfully rolled out");
 	assert_int_equal(kube_get(k, "/stats", &j, &status, msg, sizeof(msg)), 0);
-	fprintf(stderr, "  kaction vs fake: %lld ms, %lld lists, %lld watches\n", (long long)(now_ms() - t0),
+	fprintf(stderr, "  kaction vs fake: %lld ms, %lld lists, %lld watches\n", (long long)(tl_now_ms() - t0),
 	        (long long)json_integer_value(json_object_get(j, "dlists")),
 	        (long long)json_integer_value(json_object_get(j, "dwatches")));
 	assert_int_equal(json_integer_value(json_object_get(j, "dlists")), 2);   /* first + after garbage */
@@ -652,9 +638,9 @@ test_probe_sim(void **st)
 	for (int i = 0; i < RW_PROBE_MAX; i++)
 		many[i] = (struct probe_req){.target_id = (uint32_t)i, .subject = res[i % n].subject,
 		                             .url = res[i % n].url, .expect = "{\"status\":\"ok\"}"};
-	int64_t t0 = now_ms();
+	int64_t t0 = tl_now_ms();
 	assert_int_equal(probe_run(many, RW_PROBE_MAX, 2000, mres), 0);
-	int64_t wall = now_ms() - t0;
+	int64_t wall = tl_now_ms() - t0;
 	int maxl = 0, okn = 0;
 	long suml = 0;
 	for (int i = 0; i < RW_PROBE_MAX; i++) {
@@ -705,9 +691,9 @@ test_probe_timeouts(void **st)
 	reqs[4].timeout_ms = 200; /* per-request timeout overrides the default */
 	reqs[5] = (struct probe_req){.target_id = 5, .subject = "refused", .url = refused};
 	rw_probe_result_t res[6];
-	int64_t t0 = now_ms();
+	int64_t t0 = tl_now_ms();
 	assert_int_equal(probe_run(reqs, 6, 500, res), 0);
-	int64_t took = now_ms() - t0;
+	int64_t took = tl_now_ms() - t0;
 	fprintf(stderr, "  6 failing probes in parallel took %lld ms\n", (long long)took);
 	assert_true(took < 1200); /* parallel: not 5 x 500 ms */
 	for (int i = 0; i < 5; i++) {
@@ -727,21 +713,11 @@ main(void)
 	log_init("it_agent");
 	if (kube_global_init())
 		return 1;
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_https_get_and_errors),
-		cmocka_unit_test(test_set_image_healthy),
-		cmocka_unit_test(test_set_image_twice),
-		cmocka_unit_test(test_set_image_crash),
-		cmocka_unit_test(test_set_image_deadline),
-		cmocka_unit_test(test_set_image_unknown),
-		cmocka_unit_test(test_patch_configmap),
-		cmocka_unit_test(test_podwatch_sim),
-		cmocka_unit_test(test_podwatch_garbage),
-		cmocka_unit_test(test_kube_fake),
-		cmocka_unit_test(test_probe_sim),
-		cmocka_unit_test(test_probe_timeouts),
-	};
-	int rc = cmocka_run_group_tests(tests, setup, teardown);
+	int rc = TL_RUN("tests", setup, teardown,
+	                test_https_get_and_errors, test_set_image_healthy, test_set_image_twice,
+	                test_set_image_crash, test_set_image_deadline, test_set_image_unknown,
+	                test_patch_configmap, test_podwatch_sim, test_podwatch_garbage,
+	                test_kube_fake, test_probe_sim, test_probe_timeouts);
 	kube_global_cleanup();
 	return rc;
 }

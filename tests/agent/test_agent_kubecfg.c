@@ -1,10 +1,4 @@
 /* Unit tests for agent/kubecfg: kubeconfig YAML and in-cluster loading. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +6,7 @@
 
 #include "err.h"
 #include "kubecfg.h"
+#include "testlib.h"
 
 /* base64 of "-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n" */
 #define CA_B64 "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUJmYWtlCi0tLS0tRU5EIENFUlRJRklDQVRFLS0tLS0K"
@@ -142,15 +137,12 @@ test_billion_laughs(void **st)
 
 static char tmpdir[256];
 
+/* Writes NAME in the test's directory. */
 static void
 write_file(const char *name, const char *text)
 {
 	char p[512];
-	snprintf(p, sizeof(p), "%s/%s", tmpdir, name);
-	FILE *f = fopen(p, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
+	tl_write(tl_path(p, sizeof(p), tmpdir, name), text);
 }
 
 static void
@@ -230,20 +222,12 @@ test_incluster(void **st)
 int
 main(void)
 {
-	snprintf(tmpdir, sizeof(tmpdir), "%s/kubecfg-test.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	if (!mkdtemp(tmpdir))
+	if (tl_tmpdir(tmpdir, sizeof(tmpdir), "kubecfg-test") != 0)
 		return 1;
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_current_context), cmocka_unit_test(test_named_context_insecure),
-		cmocka_unit_test(test_missing_context_cluster), cmocka_unit_test(test_unsupported_auth),
-		cmocka_unit_test(test_malformed), cmocka_unit_test(test_billion_laughs),
-		cmocka_unit_test(test_files_relative), cmocka_unit_test(test_huge_file),
-		cmocka_unit_test(test_incluster),
-	};
-	int rc = cmocka_run_group_tests(tests, NULL, NULL);
-	char cmd[300];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	if (system(cmd) != 0)
-		return 1;
+	int rc = TL_RUN("tests", NULL, NULL,
+	                test_current_context, test_named_context_insecure,
+	                test_missing_context_cluster, test_unsupported_auth, test_malformed,
+	                test_billion_laughs, test_files_relative, test_huge_file, test_incluster);
+	tl_rmtree(tmpdir);
 	return rc;
 }

@@ -1,16 +1,11 @@
 /* Unit tests for agent/podstate: Pod/Deployment JSON to report structs. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "err.h"
 #include "podstate.h"
+#include "testlib.h"
 
 static const char *pod_json =
     "{\"metadata\":{\"name\":\"mr-dj-frontend-7d9f8b6c5d-x2k4p\",\"namespace\":\"default\","
@@ -27,8 +22,7 @@ static const char *pod_json =
 static int
 parse(const char *text, rw_pod_state_t *p, char *ip, char *msg)
 {
-	json_t *j = json_loads(text, 0, NULL);
-	assert_non_null(j);
+	json_t *j = tl_json(text);
 	int rc = podstate_from_json(j, "prod", p, ip, msg, 256);
 	json_decref(j);
 	return rc;
@@ -183,13 +177,5 @@ test_deployment(void **s)
 	json_decref(d);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_pod), cmocka_unit_test(test_digest),
-		cmocka_unit_test(test_pending_and_owners), cmocka_unit_test(test_garbage),
-		cmocka_unit_test(test_too_long), cmocka_unit_test(test_deployment),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+TL_MAIN("tests", NULL, NULL,
+	test_pod, test_digest, test_pending_and_owners, test_garbage, test_too_long, test_deployment)

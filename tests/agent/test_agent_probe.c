@@ -1,14 +1,9 @@
 /* Unit tests for agent/probe's pure parts: JSON subset matching and URL templates. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
-
 #include <string.h>
 
 #include "err.h"
 #include "probe.h"
+#include "testlib.h"
 
 static bool
 m(const char *body, const char *expect, char *why)
@@ -85,11 +80,5 @@ test_url_template(void **s)
 	                 RW_ETOOBIG);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_json_matches), cmocka_unit_test(test_url_template),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+TL_MAIN("tests", NULL, NULL,
+	test_json_matches, test_url_template)

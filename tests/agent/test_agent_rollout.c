@@ -1,21 +1,14 @@
 /* Unit tests for agent/rollout: one test per row of kubectl's rollout-status table. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
-
 #include <string.h>
 
 #include "err.h"
 #include "rollout.h"
+#include "testlib.h"
 
 static struct rollout_status
 eval(const char *json)
 {
-	json_error_t e;
-	json_t *d = json_loads(json, 0, &e);
-	assert_non_null(d);
+	json_t *d = tl_json(json);
 	struct rollout_status st;
 	assert_int_equal(rollout_evaluate(d, &st), 0);
 	json_decref(d);
@@ -122,14 +115,6 @@ test_garbage(void **s)
 	assert_int_equal(st.state, ROLLOUT_DONE);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_spec_update_not_observed), cmocka_unit_test(test_deadline_exceeded),
-		cmocka_unit_test(test_new_replicas_updated), cmocka_unit_test(test_old_pending_termination),
-		cmocka_unit_test(test_available_lt_updated), cmocka_unit_test(test_done),
-		cmocka_unit_test(test_garbage),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+TL_MAIN("tests", NULL, NULL,
+	test_spec_update_not_observed, test_deadline_exceeded, test_new_replicas_updated,
+	test_old_pending_termination, test_available_lt_updated, test_done, test_garbage)

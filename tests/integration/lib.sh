@@ -21,6 +21,8 @@ IT_CHECKS=0
 
 # shellcheck source=../lib/pgtest.sh
 source "$IT_SRC/tests/lib/pgtest.sh"
+# shellcheck source=../lib/kubesim.sh
+source "$IT_SRC/tests/lib/kubesim.sh"
 
 it_cleanup() {
 	local p
@@ -152,24 +154,20 @@ it_done() {
 
 # --- simulated clusters and agents -------------------------------------------
 
-# it_cluster NAME [SCENARIO]: starts rewind-kubesim over HTTPS with a token;
-# sets IT_KC_<NAME> (kubeconfig) and IT_HP_<NAME> (health port).
+# it_cluster NAME [SCENARIO] [KUBESIM FLAGS...]: starts rewind-kubesim over HTTPS
+# in $IT_DIR/cluster-NAME (tests/lib/kubesim.sh; further flags are passed to it);
+# sets IT_KC_<NAME> (kubeconfig) and IT_HP_<NAME> (health port), '-' in NAME
+# becoming '_'.  KSIM_NETNS=NS starts it in that network namespace.
 it_cluster() {
 	local name=$1 scenario=${2:-$IT_SRC/kubesim/scenarios/test.json}
-	local dir="$IT_DIR/cluster-$name"
-	mkdir -p "$dir"
-	"$IT_BIN/rewind-kubesim" --listen 127.0.0.1:0 --tls-listen 127.0.0.1:0 --health-listen 127.0.0.1:0 \
-		--cert-dir "$dir" --cluster-name "$name" --scenario "$scenario" \
-		--kubeconfig-out "$dir/kubeconfig" --info-out "$dir/info.json" >"$dir/sim.log" 2>&1 &
-	IT_PIDS+=("$!")
-	local i
-	for i in $(seq 1 100); do
-		[ -s "$dir/info.json" ] && grep -q ready "$dir/sim.log" 2>/dev/null && break
-		sleep 0.05
-	done
-	[ -s "$dir/info.json" ] || die "cluster $name did not start"
-	printf -v "IT_KC_$name" '%s' "$dir/kubeconfig"
-	printf -v "IT_HP_$name" '%s' "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["healthPort"])' "$dir/info.json")"
+	shift $(($# < 2 ? $# : 2))
+	local dir="$IT_DIR/cluster-$name" rc=0
+	ksim_start "$dir" "$IT_BIN/rewind-kubesim" --tls-listen 127.0.0.1:0 --cluster-name "$name" \
+		--scenario "$scenario" "$@" || rc=$?
+	IT_PIDS+=("$KSIM_PID")
+	[ "$rc" -eq 0 ] || die "cluster $name did not start"
+	printf -v "IT_KC_${name//-/_}" '%s' "$dir/kubeconfig"
+	printf -v "IT_HP_${name//-/_}" '%s' "$(ksim_info "$dir" healthPort)"
 }
 
 # it_agent CLUSTER NODE [extra flags]: issues a certificate if needed and
@@ -230,22 +228,15 @@ until_out() {
 # it_cluster_start NAME [SCENARIO] [NAGENTS] [KUBESIM FLAGS...]: a rewind-kubesim cluster NAME
 # over HTTPS with a token (further flags are passed to rewind-kubesim, e.g. --step-ms), and
 # NAGENTS (default 2) rewind-agents (one per node, certificates NAME/NODE) reporting
-# to $IT_URL with pod probes through the simulator's health listener.  Sets
-# IT_HEALTH_<NAME> (the health base URL, '-' in NAME becomes '_') and writes the kubeconfig to
+# to $IT_URL with pod probes through the simulator's health listener.  Sets what it_cluster
+# sets and IT_HEALTH_<NAME> (the health base URL, '-' in NAME becomes '_'); the kubeconfig is
 # $IT_DIR/cluster-NAME/kubeconfig.  rewindd must be running (it_rewindd_start).
 it_cluster_start() {
 	local name=$1 scen=${2:-$IT_SRC/kubesim/scenarios/test.json} nagents=${3:-2}
 	shift $(($# < 3 ? $# : 3))
-	local dir="$IT_DIR/cluster-$name" i node hp
-	mkdir -p "$dir"
-	"$IT_BIN/rewind-kubesim" --listen 127.0.0.1:0 --tls-listen 127.0.0.1:0 \
-		--token "it-token-$name-0123456789" --cert-dir "$dir/certs" --health-listen 127.0.0.1:0 \
-		--scenario "$scen" --cluster-name "$name" --kubeconfig-out "$dir/kubeconfig" \
-		--info-out "$dir/info.json" "$@" >"$dir/ks.out" 2>"$dir/ks.err" &
-	IT_PIDS+=($!)
-	for i in $(seq 1 100); do [ -s "$dir/info.json" ] && break; sleep 0.05; done
-	[ -s "$dir/info.json" ] || die "rewind-kubesim $name did not start: $(tail -3 "$dir/ks.err")"
-	hp=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["healthPort"])' "$dir/info.json")
+	local dir="$IT_DIR/cluster-$name" i node hp="IT_HP_${name//-/_}"
+	it_cluster "$name" "$scen" --token "it-token-$name-0123456789" "$@"
+	hp=${!hp}
 	printf -v "IT_HEALTH_${name//-/_}" '%s' "http://127.0.0.1:$hp"
 	i=0
 	for node in k3s-server-1 k3s-agent-1; do
@@ -261,6 +252,18 @@ it_cluster_start() {
 			--log-file "$dir/agent-$node.log" &
 		IT_PIDS+=($!)
 	done
+}
+
+# it_runbook_fleet [REWINDD FLAGS...]: the runbook's whole stage on a fresh rewindd:
+# it_setup, it_rewindd_start (the flags pass through), clusters prod and staging with two
+# agents each (it_cluster_start), it_runbook_setup, and production's agents reporting.
+it_runbook_fleet() {
+	it_setup
+	it_rewindd_start "$@"
+	it_cluster_start prod
+	it_cluster_start staging
+	it_runbook_setup
+	it_wait_reporting production 2
 }
 
 # it_wait_reporting ENV N [SECONDS]: waits until N agents of ENV's cluster report.

@@ -4,12 +4,7 @@
 # observation window, promotion gate, rollback gates, refusals, concurrent rollbacks,
 # an agent-less cluster, configuration hotfix and revert, smoke tests.
 source "$(dirname "$0")/lib.sh" "$@"
-it_setup
-it_rewindd_start --report-interval-ms 300
-it_cluster_start prod
-it_cluster_start staging
-it_runbook_setup
-it_wait_reporting production 2
+it_runbook_fleet --report-interval-ms 300
 it_wait_reporting staging 2
 
 FE=mr-dj-frontend BE=misterdj-backend

@@ -4,12 +4,7 @@
 # (the rollback still completes), concurrent rollbacks refused across two rewindd on one
 # database, an agent-less cluster, configuration hotfix and revert, the report's content.
 source "$(dirname "$0")/lib.sh" "$@"
-it_setup
-it_rewindd_start --report-interval-ms 300
-it_cluster_start prod
-it_cluster_start staging
-it_runbook_setup
-it_wait_reporting production 2
+it_runbook_fleet --report-interval-ms 300
 FE=mr-dj-frontend BE=misterdj-backend
 it_release $BE be-v1 --migrations-backward-compatible yes
 it_release $FE fe-v1

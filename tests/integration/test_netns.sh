@@ -68,14 +68,7 @@ export REWIND_SERVER="$IT_URL"
 
 # The simulated cluster and the agent, inside the namespace (its own loopback).
 D=$IT_DIR/cluster-cut
-mkdir -p "$D"
-ip netns exec "$NS" "$IT_BIN/rewind-kubesim" --listen 127.0.0.1:0 --tls-listen 127.0.0.1:0 \
-	--health-listen 127.0.0.1:0 --cert-dir "$D" --cluster-name cut \
-	--scenario "$IT_SRC/tests/integration/scenario-agents.json" \
-	--kubeconfig-out "$D/kubeconfig" --info-out "$D/info.json" >"$D/sim.log" 2>&1 &
-IT_PIDS+=("$!")
-for i in $(seq 1 100); do [ -s "$D/info.json" ] && grep -q ready "$D/sim.log" && break; sleep 0.05; done
-[ -s "$D/info.json" ] || die "cluster did not start in the namespace"
+KSIM_NETNS=$NS it_cluster cut "$IT_SRC/tests/integration/scenario-agents.json"
 ip netns exec "$NS" "$IT_BIN/rewind-agent" --server "$IT_URL" --ca "$IT_DIR/pki/ca.crt" \
 	--cert "$IT_DIR/pki/cut_k3s-agent-1.crt" --key "$IT_DIR/pki/cut_k3s-agent-1.key" \
 	--kubeconfig "$D/kubeconfig" --report-interval-ms $INTERVAL_MS --action-wait-ms 3000 \

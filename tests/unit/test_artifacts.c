@@ -4,21 +4,16 @@
  * checking, SHA256SUMS lines, the pinned reference helper, tar.gz packing,
  * credentials files, and the wire round trip of an upload.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cmocka.h>
-
 #include "err.h"
 #include "pack.h"
 #include "registry.h"
+#include "testlib.h"
 #include "wire.h"
 
 static void
@@ -257,15 +252,6 @@ test_upload_wire(void **state)
 	wire_msg_free(m);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_ref_parse),   cmocka_unit_test(test_auth_parse),
-	    cmocka_unit_test(test_digest_check), cmocka_unit_test(test_loopback),
-	    cmocka_unit_test(test_sums_line),   cmocka_unit_test(test_pinned_ref),
-	    cmocka_unit_test(test_pack),        cmocka_unit_test(test_creds),
-	    cmocka_unit_test(test_upload_wire),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+TL_MAIN("tests", NULL, NULL,
+	test_ref_parse, test_auth_parse, test_digest_check, test_loopback, test_sums_line,
+	test_pinned_ref, test_pack, test_creds, test_upload_wire)

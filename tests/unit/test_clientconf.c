@@ -1,16 +1,11 @@
 /*
  * test_clientconf — the console configuration file parser.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
 #include <string.h>
-
-#include <cmocka.h>
 
 #include "clientconf.h"
 #include "err.h"
+#include "testlib.h"
 
 static void
 test_parses_keys_comments_blank_lines(void **state)
@@ -69,14 +64,6 @@ test_missing_file(void **state)
 	                 RW_ENOTFOUND);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_parses_keys_comments_blank_lines),
-	    cmocka_unit_test(test_errors_name_the_line),
-	    cmocka_unit_test(test_overlong_value_refused),
-	    cmocka_unit_test(test_missing_file),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+TL_MAIN("tests", NULL, NULL,
+	test_parses_keys_comments_blank_lines, test_errors_name_the_line,
+	test_overlong_value_refused, test_missing_file)

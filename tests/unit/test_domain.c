@@ -3,18 +3,12 @@
  * crossing a boundary goes through (names, tags, image references, digests,
  * JSON, UTF-8 text), the role matrix and rw_strcpy.  No I/O.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-
-#include <cmocka.h>
-
 #include <stdio.h>
 #include <string.h>
 
 #include "domain.h"
 #include "err.h"
+#include "testlib.h"
 
 /* A string of n copies of c in a static buffer (n < 4096). */
 static const char *
@@ -328,19 +322,14 @@ test_strcpy(void **state)
 /* ------------------------------------------------------------------------ */
 /* Whole structs                                                              */
 
+/* The runbook's frontend, valid in every field; the checks below spoil one at a time. */
 static rw_service_t
 good_service(void)
 {
-	rw_service_t s;
-	memset(&s, 0, sizeof s);
-	RW_STRCPY(s.name, "mr-dj-frontend");
-	RW_STRCPY(s.namespace_, "default");
-	RW_STRCPY(s.deployment, "mr-dj-frontend");
-	RW_STRCPY(s.container, "mr-dj-frontend");
-	RW_STRCPY(s.image_repo, "ghcr.io/crisisk/mr-dj-frontend");
-	RW_STRCPY(s.health_path, "/api/health");
-	RW_STRCPY(s.health_expect, "{\"status\":\"ok\"}");
-	return s;
+	return (rw_service_t){.name = "mr-dj-frontend", .namespace_ = "default",
+	                      .deployment = "mr-dj-frontend", .container = "mr-dj-frontend",
+	                      .image_repo = "ghcr.io/crisisk/mr-dj-frontend",
+	                      .health_path = "/api/health", .health_expect = "{\"status\":\"ok\"}"};
 }
 
 static void
@@ -401,17 +390,14 @@ test_env_check(void **state)
 	assert_non_null(strstr(msg, "cluster"));
 }
 
+/* A valid release of it (a hotfix, with notes); spoiled one field at a time below. */
 static rw_release_t
 good_release(void)
 {
-	rw_release_t r;
-	memset(&r, 0, sizeof r);
-	RW_STRCPY(r.service, "mr-dj-frontend");
-	RW_STRCPY(r.version, "nextjs-standalone-202611260530");
-	RW_STRCPY(r.image_ref, "ghcr.io/crisisk/mr-dj-frontend:nextjs-standalone-202611260530");
-	RW_STRCPY(r.source_commit, "9f1c2ab3");
-	RW_STRCPY(r.notes, "hotfix for the booking form \xe2\x9c\x93");
-	return r;
+	return (rw_release_t){.service = "mr-dj-frontend", .version = "nextjs-standalone-202611260530",
+	                      .image_ref = "ghcr.io/crisisk/mr-dj-frontend:nextjs-standalone-202611260530",
+	                      .source_commit = "9f1c2ab3",
+	                      .notes = "hotfix for the booking form \xe2\x9c\x93"};
 }
 
 static void
@@ -460,23 +446,7 @@ test_now(void **state)
 	assert_true(b >= a);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_names),
-		cmocka_unit_test(test_tags),
-		cmocka_unit_test(test_image_repo),
-		cmocka_unit_test(test_image_ref),
-		cmocka_unit_test(test_digests),
-		cmocka_unit_test(test_json_object),
-		cmocka_unit_test(test_text_utf8),
-		cmocka_unit_test(test_roles),
-		cmocka_unit_test(test_strcpy),
-		cmocka_unit_test(test_service_check),
-		cmocka_unit_test(test_env_check),
-		cmocka_unit_test(test_release_check),
-		cmocka_unit_test(test_now),
-	};
-	return cmocka_run_group_tests_name("domain", tests, NULL, NULL);
-}
+TL_MAIN("domain", NULL, NULL,
+	test_names, test_tags, test_image_repo, test_image_ref, test_digests, test_json_object,
+	test_text_utf8, test_roles, test_strcpy, test_service_check, test_env_check,
+	test_release_check, test_now)

@@ -6,19 +6,14 @@
  * query checks, result tables, the AuditQuery/AuditTable wire round trip,
  * and XML escaping of the timeline.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <cmocka.h>
-
 #include "auditq.h"
 #include "err.h"
 #include "ledger.h"
+#include "testlib.h"
 #include "timeline.h"
 #include "wire.h"
 
@@ -391,17 +386,8 @@ test_table_bounds(void **state)
 	free(big);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_canon_vector),   cmocka_unit_test(test_hash_vectors),
-	    cmocka_unit_test(test_head_digest),    cmocka_unit_test(test_chain_intact),
-	    cmocka_unit_test(test_chain_changed),  cmocka_unit_test(test_chain_deleted),
-	    cmocka_unit_test(test_chain_inserted), cmocka_unit_test(test_chain_relinked),
-	    cmocka_unit_test(test_chain_heads),    cmocka_unit_test(test_xml_escape),
-	    cmocka_unit_test(test_timeline_render), cmocka_unit_test(test_auditq_check),
-	    cmocka_unit_test(test_wire_roundtrip), cmocka_unit_test(test_table_bounds),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+TL_MAIN("tests", NULL, NULL,
+	test_canon_vector, test_hash_vectors, test_head_digest, test_chain_intact,
+	test_chain_changed, test_chain_deleted, test_chain_inserted, test_chain_relinked,
+	test_chain_heads, test_xml_escape, test_timeline_render, test_auditq_check,
+	test_wire_roundtrip, test_table_bounds)

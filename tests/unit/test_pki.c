@@ -4,23 +4,16 @@
  * (foreign CA, expired, not yet valid, tampering, garbage input), plus the
  * certificate contents peers depend on (subject, SANs, file modes).
  *
- * Each test works in its own mkdtemp directory under TMPDIR (or /tmp) and
+ * Each test works in its own temporary directory (tests/lib/testpki.h) and
  * removes it afterwards.  TLS interop with NNG lives in test_pki_nng.c.
  */
 #include <dirent.h>
-#include <errno.h>
 #include <pthread.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <cmocka.h>
 
 #include <mbedtls/asn1.h>
 #include <mbedtls/oid.h>
@@ -29,87 +22,8 @@
 #include "domain.h"
 #include "err.h"
 #include "pki.h"
-
-struct fx {
-	char root[256];   /* mkdtemp directory */
-	char pki[300];    /* root/pki, holds the CA */
-	char msg[512];
-};
-
-static void
-path_in(char *out, size_t outsz, const struct fx *f, const char *name)
-{
-	snprintf(out, outsz, "%s/%s", f->root, name);
-}
-
-static void
-pki_file(char *out, size_t outsz, const struct fx *f, const char *name)
-{
-	snprintf(out, outsz, "%s/%s", f->pki, name);
-}
-
-static void
-rm_tree(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	char p[1024];
-
-	if (d == NULL)
-		return;
-	while ((e = readdir(d)) != NULL) {
-		struct stat st;
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
-		if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
-			rm_tree(p);
-		else
-			unlink(p);
-	}
-	closedir(d);
-	rmdir(dir);
-}
-
-static int
-setup_dir(void **state)
-{
-	struct fx *f = calloc(1, sizeof(*f));
-	const char *tmp = getenv("TMPDIR");
-
-	if (f == NULL)
-		return -1;
-	snprintf(f->root, sizeof(f->root), "%s/rewind-pki-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (mkdtemp(f->root) == NULL) {
-		free(f);
-		return -1;
-	}
-	snprintf(f->pki, sizeof(f->pki), "%s/pki", f->root);
-	*state = f;
-	return 0;
-}
-
-/* A directory with a fresh CA in f->pki. */
-static int
-setup_ca(void **state)
-{
-	struct fx *f;
-
-	if (setup_dir(state) != 0)
-		return -1;
-	f = *state;
-	return pki_init(f->pki, NULL, 0, f->msg, sizeof(f->msg)) == 0 ? 0 : -1;
-}
-
-static int
-teardown(void **state)
-{
-	struct fx *f = *state;
-
-	rm_tree(f->root);
-	free(f);
-	return 0;
-}
+#include "testlib.h"
+#include "testpki.h"
 
 static mode_t
 mode_of(const char *path)
@@ -119,27 +33,9 @@ mode_of(const char *path)
 	return st.st_mode & 07777;
 }
 
-/* Issues NAME/ROLE into root/<stem>.key|.crt; asserts success. */
-static void
-issue(struct fx *f, const char *role, const char *name, int days, int64_t offset,
-      const char *stem, char *key, char *crt, size_t sz)
-{
-	char k[64], c[64];
-	int rv;
-
-	snprintf(k, sizeof(k), "%s.key", stem);
-	snprintf(c, sizeof(c), "%s.crt", stem);
-	path_in(key, sz, f, k);
-	path_in(crt, sz, f, c);
-	rv = pki_issue(f->pki, role, name, days, offset, key, crt, f->msg, sizeof(f->msg));
-	if (rv != 0)
-		print_error("pki_issue(%s, %s): %s\n", role, name, f->msg);
-	assert_int_equal(rv, 0);
-}
-
 /* Signs a fresh nonce with KEY and verifies it with CRT against f's CA. */
 static int
-prove(struct fx *f, const char *key, const char *crt, rw_actor_t *who)
+prove(struct tpki *f, const char *key, const char *crt, rw_actor_t *who)
 {
 	uint8_t nonce[RW_NONCE_LEN], sig[RW_SIG_MAX];
 	size_t sig_len = 0, crt_len = 0;
@@ -147,7 +43,7 @@ prove(struct fx *f, const char *key, const char *crt, rw_actor_t *who)
 	char ca[512], *pem = NULL;
 	int rv;
 
-	pki_file(ca, sizeof(ca), f, "ca.crt");
+	tl_path(ca, sizeof(ca), f->pki, "ca.crt");
 	assert_int_equal(pki_verifier_new(ca, &v), 0);
 	assert_int_equal(pki_random(nonce, sizeof(nonce)), 0);
 	assert_int_equal(pki_sign_nonce(key, nonce, sizeof(nonce), sig, &sig_len), 0);
@@ -159,24 +55,42 @@ prove(struct fx *f, const char *key, const char *crt, rw_actor_t *who)
 	return rv;
 }
 
+/*
+ * Issues ROLE/NAME (files NAME.key and NAME.crt) and readies checking its
+ * proofs: the key's path goes to key, a verifier for f's CA to *v and the
+ * certificate's PEM (the caller frees it) and length to *pem and *len.
+ */
+static void
+verify_setup(struct tpki *f, const char *role, const char *name, char *key, size_t keysz,
+             pki_verifier_t **v, char **pem, size_t *len)
+{
+	char crt[512], ca[512];
+
+	assert_true(keysz <= sizeof(crt));
+	tpki_issue(f, f->pki, role, name, 0, 0, name, key, crt, keysz);
+	tl_path(ca, sizeof(ca), f->pki, "ca.crt");
+	assert_int_equal(pki_verifier_new(ca, v), 0);
+	assert_int_equal(pki_read_file(crt, RW_CERT_PEM_MAX, pem, len), 0);
+}
+
 /* ------------------------------------------------------------------------ */
 
 static void
 test_init_creates_files(void **state)
 {
-	struct fx *f = *state;
+	struct tpki *f = *state;
 	const char *sans[] = {"rewind.example.com", "10.1.2.3"};
 	char p[512];
 
 	assert_int_equal(pki_init(f->pki, sans, 2, f->msg, sizeof(f->msg)), 0);
 	assert_int_equal(mode_of(f->pki), 0700);
-	pki_file(p, sizeof(p), f, "ca.key");
+	tl_path(p, sizeof(p), f->pki, "ca.key");
 	assert_int_equal(mode_of(p), 0600);
-	pki_file(p, sizeof(p), f, "server.key");
+	tl_path(p, sizeof(p), f->pki, "server.key");
 	assert_int_equal(mode_of(p), 0600);
-	pki_file(p, sizeof(p), f, "ca.crt");
+	tl_path(p, sizeof(p), f->pki, "ca.crt");
 	assert_int_equal(mode_of(p), 0644);
-	pki_file(p, sizeof(p), f, "server.crt");
+	tl_path(p, sizeof(p), f->pki, "server.crt");
 	assert_int_equal(mode_of(p), 0644);
 
 	/* Nothing but the four files: no temporaries left behind. */
@@ -192,7 +106,7 @@ test_init_creates_files(void **state)
 
 	/* The key is PEM and carries no certificate. */
 	char *pem = NULL;
-	pki_file(p, sizeof(p), f, "ca.key");
+	tl_path(p, sizeof(p), f->pki, "ca.key");
 	assert_int_equal(pki_read_file(p, 4096, &pem, NULL), 0);
 	assert_non_null(strstr(pem, "-----BEGIN EC PRIVATE KEY-----"));
 	free(pem);
@@ -201,10 +115,10 @@ test_init_creates_files(void **state)
 static void
 test_init_twice_refused(void **state)
 {
-	struct fx *f = *state;
+	struct tpki *f = *state;
 	char p[512], *before = NULL, *after = NULL;
 
-	pki_file(p, sizeof(p), f, "ca.crt");
+	tl_path(p, sizeof(p), f->pki, "ca.crt");
 	assert_int_equal(pki_read_file(p, 65536, &before, NULL), 0);
 	assert_int_equal(pki_init(f->pki, NULL, 0, f->msg, sizeof(f->msg)), RW_EEXIST);
 	assert_non_null(strstr(f->msg, "already holds a CA"));
@@ -217,10 +131,10 @@ test_init_twice_refused(void **state)
 static void
 test_init_missing_parent(void **state)
 {
-	struct fx *f = *state;
+	struct tpki *f = *state;
 	char p[512];
 
-	path_in(p, sizeof(p), f, "no/such/dir");
+	tl_path(p, sizeof(p), f->root, "no/such/dir");
 	assert_int_equal(pki_init(p, NULL, 0, f->msg, sizeof(f->msg)), RW_ENOTFOUND);
 	assert_non_null(strstr(f->msg, "parent directory does not exist"));
 }
@@ -228,15 +142,15 @@ test_init_missing_parent(void **state)
 static void
 test_init_bad_san(void **state)
 {
-	struct fx *f = *state;
+	struct tpki *f = *state;
 	const char *sans[] = {"ok.example.com", "bad name"};
 	char p[512];
 
 	assert_int_equal(pki_init(f->pki, sans, 2, f->msg, sizeof(f->msg)), RW_EINVAL);
 	assert_non_null(strstr(f->msg, "bad name"));
-	pki_file(p, sizeof(p), f, "ca.key");
+	tl_path(p, sizeof(p), f->pki, "ca.key");
 	assert_int_equal(access(p, F_OK), -1);   /* nothing written */
-	pki_file(p, sizeof(p), f, "server.key");
+	tl_path(p, sizeof(p), f->pki, "server.key");
 	assert_int_equal(access(p, F_OK), -1);
 	/* ...so a corrected retry works. */
 	assert_int_equal(pki_init(f->pki, sans, 1, f->msg, sizeof(f->msg)), 0);
@@ -245,13 +159,13 @@ test_init_bad_san(void **state)
 static void
 test_issue_each_role(void **state)
 {
-	struct fx *f = *state;
+	struct tpki *f = *state;
 	const char *roles[] = {"viewer", "operator", "admin", "agent", "server"};
 	char key[512], crt[512], dn[512], want[256];
 
 	for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++) {
 		mbedtls_x509_crt c;
-		issue(f, roles[i], "alice", 0, 0, roles[i], key, crt, sizeof(key));
+		tpki_issue(f, f->pki, roles[i], "alice", 0, 0, roles[i], key, crt, sizeof(key));
 		assert_int_equal(mode_of(key), 0600);
 		assert_int_equal(mode_of(crt), 0644);
 		mbedtls_x509_crt_init(&c);
@@ -269,11 +183,11 @@ test_issue_each_role(void **state)
 static void
 test_issue_refuses_overwrite_and_bad_input(void **state)
 {
-	struct fx *f = *state;
+	struct tpki *f = *state;
 	char key[512], crt[512], other[512];
 
-	issue(f, "viewer", "bob", 0, 0, "bob", key, crt, sizeof(key));
-	path_in(other, sizeof(other), f, "bob2.crt");
+	tpki_issue(f, f->pki, "viewer", "bob", 0, 0, "bob", key, crt, sizeof(key));
+	tl_path(other, sizeof(other), f->root, "bob2.crt");
 	assert_int_equal(pki_issue(f->pki, "viewer", "bob", 0, 0, key, other, f->msg, sizeof(f->msg)),
 	                 RW_EEXIST);
 	assert_int_equal(access(other, F_OK), -1);   /* all or nothing */
@@ -284,7 +198,7 @@ test_issue_refuses_overwrite_and_bad_input(void **state)
 	assert_int_equal(pki_issue(f->pki, "viewer", "bob", 100000, 0, key, other, f->msg,
 	                           sizeof(f->msg)),
 	                 RW_EINVAL);
-	path_in(other, sizeof(other), f, "nopki");
+	tl_path(other, sizeof(other), f->root, "nopki");
 	assert_int_equal(pki_issue(other, "viewer", "bob", 0, 0, "/dev/null/x", "/dev/null/y", f->msg,
 	                           sizeof(f->msg)),
 	                 RW_ENOTFOUND);
@@ -293,7 +207,7 @@ test_issue_refuses_overwrite_and_bad_input(void **state)
 static void
 test_roundtrip_each_role(void **state)
 {
-	struct fx *f = *state;
+	struct tpki *f = *state;
 	struct { const char *role, *name; enum rw_role want; } cases[] = {
 		{"viewer", "vera", RW_ROLE_VIEWER},
 		{"operator", "otto.ops", RW_ROLE_OPERATOR},
@@ -305,7 +219,7 @@ test_roundtrip_each_role(void **state)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		rw_actor_t who;
 		snprintf(stem, sizeof(stem), "c%zu", i);
-		issue(f, cases[i].role, cases[i].name, 30, 0, stem, key, crt, sizeof(key));
+		tpki_issue(f, f->pki, cases[i].role, cases[i].name, 30, 0, stem, key, crt, sizeof(key));
 		assert_int_equal(prove(f, key, crt, &who), 0);
 		assert_string_equal(who.name, cases[i].name);
 		assert_int_equal(who.role, cases[i].want);
@@ -316,17 +230,14 @@ test_roundtrip_each_role(void **state)
 static void
 test_tampered_proof(void **state)
 {
-	struct fx *f = *state;
+	struct tpki *f = *state;
 	uint8_t nonce[RW_NONCE_LEN], sig[RW_SIG_MAX];
 	size_t sig_len = 0, len = 0;
-	char key[512], crt[512], ca[512], *pem = NULL;
+	char key[512], *pem = NULL;
 	pki_verifier_t *v = NULL;
 	rw_actor_t who;
 
-	issue(f, "operator", "otto", 0, 0, "otto", key, crt, sizeof(key));
-	pki_file(ca, sizeof(ca), f, "ca.crt");
-	assert_int_equal(pki_verifier_new(ca, &v), 0);
-	assert_int_equal(pki_read_file(crt, RW_CERT_PEM_MAX, &pem, &len), 0);
+	verify_setup(f, "operator", "otto", key, sizeof(key), &v, &pem, &len);
 	assert_int_equal(pki_random(nonce, sizeof(nonce)), 0);
 	assert_int_equal(pki_sign_nonce(key, nonce, sizeof(nonce), sig, &sig_len), 0);
 	assert_true(sig_len > 0 && sig_len <= 72);
@@ -364,7 +275,7 @@ test_tampered_proof(void **state)
 
 	/* A proof signed with someone else's key for this certificate. */
 	char key2[512], crt2[512];
-	issue(f, "operator", "mallory", 0, 0, "mallory", key2, crt2, sizeof(key2));
+	tpki_issue(f, f->pki, "operator", "mallory", 0, 0, "mallory", key2, crt2, sizeof(key2));
 	assert_int_equal(pki_sign_nonce(key2, nonce, sizeof(nonce), sig, &sig_len), 0);
 	assert_int_equal(pki_verify_proof(v, pem, len, nonce, sizeof(nonce), sig, sig_len, &who,
 	                                  f->msg, sizeof(f->msg)),
@@ -377,15 +288,15 @@ test_tampered_proof(void **state)
 static void
 test_foreign_ca(void **state)
 {
-	struct fx *f = *state;
-	struct fx other = *f;
+	struct tpki *f = *state;
+	struct tpki other = *f;
 	char key[512], crt[512];
 	rw_actor_t who;
 
 	/* A second, independent CA in root/pki2 issues a certificate with a valid-looking subject. */
 	snprintf(other.pki, sizeof(other.pki), "%s/pki2", f->root);
 	assert_int_equal(pki_init(other.pki, NULL, 0, f->msg, sizeof(f->msg)), 0);
-	issue(&other, "admin", "eve", 0, 0, "eve", key, crt, sizeof(key));
+	tpki_issue(&other, other.pki, "admin", "eve", 0, 0, "eve", key, crt, sizeof(key));
 	assert_int_equal(prove(&other, key, crt, &who), 0);   /* fine for its own CA */
 	assert_int_equal(prove(f, key, crt, &who), RW_EAUTH);
 	assert_string_equal(f->msg, "certificate not issued by the fleet CA");
@@ -395,15 +306,15 @@ test_foreign_ca(void **state)
 static void
 test_expired_and_future(void **state)
 {
-	struct fx *f = *state;
+	struct tpki *f = *state;
 	char key[512], crt[512];
 	rw_actor_t who;
 
-	issue(f, "viewer", "old", 30, -(int64_t)(30 + 2) * 86400, "old", key, crt, sizeof(key));
+	tpki_issue(f, f->pki, "viewer", "old", 30, -(int64_t)(30 + 2) * 86400, "old", key, crt, sizeof(key));
 	assert_int_equal(prove(f, key, crt, &who), RW_EAUTH);
 	assert_string_equal(f->msg, "certificate expired");
 
-	issue(f, "viewer", "early", 30, 2 * 86400, "early", key, crt, sizeof(key));
+	tpki_issue(f, f->pki, "viewer", "early", 30, 2 * 86400, "early", key, crt, sizeof(key));
 	assert_int_equal(prove(f, key, crt, &who), RW_EAUTH);
 	assert_string_equal(f->msg, "certificate not yet valid");
 }
@@ -411,17 +322,17 @@ test_expired_and_future(void **state)
 static void
 test_server_and_ca_certs_are_not_identities(void **state)
 {
-	struct fx *f = *state;
+	struct tpki *f = *state;
 	char key[512], crt[512];
 	rw_actor_t who;
 
-	pki_file(key, sizeof(key), f, "server.key");
-	pki_file(crt, sizeof(crt), f, "server.crt");
+	tl_path(key, sizeof(key), f->pki, "server.key");
+	tl_path(crt, sizeof(crt), f->pki, "server.crt");
 	assert_int_equal(prove(f, key, crt, &who), RW_EAUTH);
 	assert_string_equal(f->msg, "certificate has no Rewind role");
 
-	pki_file(key, sizeof(key), f, "ca.key");
-	pki_file(crt, sizeof(crt), f, "ca.crt");
+	tl_path(key, sizeof(key), f->pki, "ca.key");
+	tl_path(crt, sizeof(crt), f->pki, "ca.crt");
 	assert_int_equal(prove(f, key, crt, &who), RW_EAUTH);
 	assert_string_equal(f->msg, "certificate not valid for client authentication");
 }
@@ -429,18 +340,15 @@ test_server_and_ca_certs_are_not_identities(void **state)
 static void
 test_garbage_certificates(void **state)
 {
-	struct fx *f = *state;
+	struct tpki *f = *state;
 	uint8_t nonce[RW_NONCE_LEN] = {1}, sig[RW_SIG_MAX];
 	size_t sig_len = 0, len = 0;
-	char key[512], crt[512], ca[512], *pem = NULL;
+	char key[512], *pem = NULL;
 	pki_verifier_t *v = NULL;
 	rw_actor_t who;
 
-	issue(f, "viewer", "gary", 0, 0, "gary", key, crt, sizeof(key));
-	pki_file(ca, sizeof(ca), f, "ca.crt");
-	assert_int_equal(pki_verifier_new(ca, &v), 0);
+	verify_setup(f, "viewer", "gary", key, sizeof(key), &v, &pem, &len);
 	assert_int_equal(pki_sign_nonce(key, nonce, sizeof(nonce), sig, &sig_len), 0);
-	assert_int_equal(pki_read_file(crt, RW_CERT_PEM_MAX, &pem, &len), 0);
 
 #define VERIFY(p, l) \
 	pki_verify_proof(v, (p), (l), nonce, sizeof(nonce), sig, sig_len, &who, f->msg, sizeof(f->msg))
@@ -521,14 +429,14 @@ test_names(void **state)
 static void
 test_long_name_roundtrip(void **state)
 {
-	struct fx *f = *state;
+	struct tpki *f = *state;
 	char name[RW_ACTOR_MAX + 1], key[512], crt[512];
 	rw_actor_t who;
 
 	memset(name, 'n', RW_ACTOR_MAX);
 	name[RW_ACTOR_MAX] = '\0';
 	name[40] = '/';
-	issue(f, "agent", name, 0, 0, "long", key, crt, sizeof(key));
+	tpki_issue(f, f->pki, "agent", name, 0, 0, "long", key, crt, sizeof(key));
 	assert_int_equal(prove(f, key, crt, &who), 0);
 	assert_string_equal(who.name, name);
 	assert_int_equal(who.role, RW_ROLE_AGENT);
@@ -568,7 +476,7 @@ struct san_seen {
 static void
 test_server_san(void **state)
 {
-	struct fx *f = *state;
+	struct tpki *f = *state;
 	const char *sans[] = {"rewind.example.com", "10.1.2.3", "::1", "localhost"};
 	static const unsigned char v6[16] = {[15] = 1};
 	struct san_seen s = {0};
@@ -579,7 +487,7 @@ test_server_san(void **state)
 	size_t len;
 
 	assert_int_equal(pki_init(f->pki, sans, 4, f->msg, sizeof(f->msg)), 0);
-	pki_file(crt, sizeof(crt), f, "server.crt");
+	tl_path(crt, sizeof(crt), f->pki, "server.crt");
 	mbedtls_x509_crt_init(&c);
 	assert_int_equal(mbedtls_x509_crt_parse_file(&c, crt), 0);
 	assert_int_equal(find_san(&c, &p, &end), 0);
@@ -610,7 +518,7 @@ test_server_san(void **state)
 	uint32_t flags = 0;
 	mbedtls_x509_crt ca;
 	char cap[512];
-	pki_file(cap, sizeof(cap), f, "ca.crt");
+	tl_path(cap, sizeof(cap), f->pki, "ca.crt");
 	mbedtls_x509_crt_init(&ca);
 	assert_int_equal(mbedtls_x509_crt_parse_file(&ca, cap), 0);
 	assert_int_equal(mbedtls_x509_crt_verify(&c, &ca, NULL, "localhost", &flags, NULL, NULL), 0);
@@ -636,11 +544,11 @@ test_server_san(void **state)
 static void
 test_client_cert_has_no_server_auth(void **state)
 {
-	struct fx *f = *state;
+	struct tpki *f = *state;
 	char key[512], crt[512];
 	mbedtls_x509_crt c;
 
-	issue(f, "admin", "ada", 0, 0, "ada", key, crt, sizeof(key));
+	tpki_issue(f, f->pki, "admin", "ada", 0, 0, "ada", key, crt, sizeof(key));
 	mbedtls_x509_crt_init(&c);
 	assert_int_equal(mbedtls_x509_crt_parse_file(&c, crt), 0);
 	assert_int_equal(mbedtls_x509_crt_check_extended_key_usage(
@@ -655,31 +563,23 @@ test_client_cert_has_no_server_auth(void **state)
 static void
 test_read_file(void **state)
 {
-	struct fx *f = *state;
+	struct tpki *f = *state;
 	char p[512], *buf = (char *)1;
 	size_t len = 99;
-	FILE *fp;
 
-	path_in(p, sizeof(p), f, "missing");
+	tl_path(p, sizeof(p), f->root, "missing");
 	assert_int_equal(pki_read_file(p, 100, &buf, &len), RW_ENOTFOUND);
 	assert_null(buf);
 	assert_int_equal(pki_read_file(f->root, 100, &buf, &len), RW_EIO);   /* a directory */
 
-	path_in(p, sizeof(p), f, "ten");
-	fp = fopen(p, "w");
-	assert_non_null(fp);
-	fputs("0123456789", fp);
-	fclose(fp);
+	tl_write(tl_path(p, sizeof(p), f->root, "ten"), "0123456789");
 	assert_int_equal(pki_read_file(p, 9, &buf, &len), RW_ETOOBIG);
 	assert_int_equal(pki_read_file(p, 10, &buf, &len), 0);
 	assert_int_equal(len, 10);
 	assert_string_equal(buf, "0123456789");
 	free(buf);
 
-	path_in(p, sizeof(p), f, "empty");
-	fp = fopen(p, "w");
-	assert_non_null(fp);
-	fclose(fp);
+	tl_write(tl_path(p, sizeof(p), f->root, "empty"), "");
 	assert_int_equal(pki_read_file(p, 10, &buf, &len), 0);
 	assert_int_equal(len, 0);
 	assert_string_equal(buf, "");
@@ -689,25 +589,25 @@ test_read_file(void **state)
 static void
 test_sign_and_verifier_errors(void **state)
 {
-	struct fx *f = *state;
+	struct tpki *f = *state;
 	uint8_t nonce[RW_NONCE_LEN] = {0}, sig[RW_SIG_MAX];
 	size_t sig_len;
 	pki_verifier_t *v = (pki_verifier_t *)1;
 	char p[512];
 
-	path_in(p, sizeof(p), f, "missing.key");
+	tl_path(p, sizeof(p), f->root, "missing.key");
 	assert_int_equal(pki_sign_nonce(p, nonce, sizeof(nonce), sig, &sig_len), RW_ENOTFOUND);
-	pki_file(p, sizeof(p), f, "ca.crt");   /* not a key */
+	tl_path(p, sizeof(p), f->pki, "ca.crt");   /* not a key */
 	assert_int_equal(pki_sign_nonce(p, nonce, sizeof(nonce), sig, &sig_len), RW_EINVAL);
-	pki_file(p, sizeof(p), f, "ca.key");
+	tl_path(p, sizeof(p), f->pki, "ca.key");
 	assert_int_equal(pki_sign_nonce(p, nonce, 0, sig, &sig_len), RW_EINVAL);
 
-	path_in(p, sizeof(p), f, "missing.crt");
+	tl_path(p, sizeof(p), f->root, "missing.crt");
 	assert_int_equal(pki_verifier_new(p, &v), RW_ENOTFOUND);
 	assert_null(v);
-	pki_file(p, sizeof(p), f, "server.crt");   /* not a CA */
+	tl_path(p, sizeof(p), f->pki, "server.crt");   /* not a CA */
 	assert_int_equal(pki_verifier_new(p, &v), RW_EINVAL);
-	pki_file(p, sizeof(p), f, "ca.key");
+	tl_path(p, sizeof(p), f->pki, "ca.key");
 	assert_int_equal(pki_verifier_new(p, &v), RW_EINVAL);
 	pki_verifier_free(NULL);
 }
@@ -766,17 +666,14 @@ worker_main(void *arg)
 static void
 test_concurrent_verify(void **state)
 {
-	struct fx *f = *state;
-	char key[512], crt[512], ca[512], *pem = NULL;
+	struct tpki *f = *state;
+	char key[512], *pem = NULL;
 	size_t len = 0;
 	pki_verifier_t *v = NULL;
 	pthread_t th[4];
 	struct worker w[4];
 
-	issue(f, "operator", "worker", 0, 0, "worker", key, crt, sizeof(key));
-	pki_file(ca, sizeof(ca), f, "ca.crt");
-	assert_int_equal(pki_verifier_new(ca, &v), 0);
-	assert_int_equal(pki_read_file(crt, RW_CERT_PEM_MAX, &pem, &len), 0);
+	verify_setup(f, "operator", "worker", key, sizeof(key), &v, &pem, &len);
 	for (int i = 0; i < 4; i++) {
 		w[i] = (struct worker){v, pem, len, key, 0};
 		assert_int_equal(pthread_create(&th[i], NULL, worker_main, &w[i]), 0);
@@ -789,32 +686,25 @@ test_concurrent_verify(void **state)
 	pki_verifier_free(v);
 }
 
+/* The set-ups: a temporary directory, with or without the fleet CA. */
+#define IN_DIR(t) cmocka_unit_test_setup_teardown(t, tpki_setup_dir, tpki_teardown)
+#define WITH_CA(t) cmocka_unit_test_setup_teardown(t, tpki_setup_ca, tpki_teardown)
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_init_creates_files, setup_dir, teardown),
-		cmocka_unit_test_setup_teardown(test_init_twice_refused, setup_ca, teardown),
-		cmocka_unit_test_setup_teardown(test_init_missing_parent, setup_dir, teardown),
-		cmocka_unit_test_setup_teardown(test_init_bad_san, setup_dir, teardown),
-		cmocka_unit_test_setup_teardown(test_issue_each_role, setup_ca, teardown),
-		cmocka_unit_test_setup_teardown(test_issue_refuses_overwrite_and_bad_input, setup_ca,
-		                                teardown),
-		cmocka_unit_test_setup_teardown(test_roundtrip_each_role, setup_ca, teardown),
-		cmocka_unit_test_setup_teardown(test_tampered_proof, setup_ca, teardown),
-		cmocka_unit_test_setup_teardown(test_foreign_ca, setup_ca, teardown),
-		cmocka_unit_test_setup_teardown(test_expired_and_future, setup_ca, teardown),
-		cmocka_unit_test_setup_teardown(test_server_and_ca_certs_are_not_identities, setup_ca,
-		                                teardown),
-		cmocka_unit_test_setup_teardown(test_garbage_certificates, setup_ca, teardown),
-		cmocka_unit_test(test_names),
-		cmocka_unit_test_setup_teardown(test_long_name_roundtrip, setup_ca, teardown),
-		cmocka_unit_test_setup_teardown(test_server_san, setup_dir, teardown),
-		cmocka_unit_test_setup_teardown(test_client_cert_has_no_server_auth, setup_ca, teardown),
-		cmocka_unit_test_setup_teardown(test_read_file, setup_dir, teardown),
-		cmocka_unit_test_setup_teardown(test_sign_and_verifier_errors, setup_ca, teardown),
-		cmocka_unit_test(test_random),
-		cmocka_unit_test_setup_teardown(test_concurrent_verify, setup_ca, teardown),
+		IN_DIR(test_init_creates_files), WITH_CA(test_init_twice_refused),
+		IN_DIR(test_init_missing_parent), IN_DIR(test_init_bad_san),
+		WITH_CA(test_issue_each_role), WITH_CA(test_issue_refuses_overwrite_and_bad_input),
+		WITH_CA(test_roundtrip_each_role), WITH_CA(test_tampered_proof),
+		WITH_CA(test_foreign_ca), WITH_CA(test_expired_and_future),
+		WITH_CA(test_server_and_ca_certs_are_not_identities),
+		WITH_CA(test_garbage_certificates), cmocka_unit_test(test_names),
+		WITH_CA(test_long_name_roundtrip), IN_DIR(test_server_san),
+		WITH_CA(test_client_cert_has_no_server_auth), IN_DIR(test_read_file),
+		WITH_CA(test_sign_and_verifier_errors), cmocka_unit_test(test_random),
+		WITH_CA(test_concurrent_verify),
 	};
 
 	umask(022);

@@ -9,18 +9,9 @@
  * expects another host name, and a listener wearing a client-only
  * certificate are all refused.  Everything stays on 127.0.0.1.
  */
-#include <dirent.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cmocka.h>
 
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/rep.h>
@@ -29,54 +20,16 @@
 
 #include "err.h"
 #include "pki.h"
+#include "testlib.h"
+#include "testpki.h"
 
 #define TIMEOUT_MS 1500
 
 struct fx {
-	char root[256];
-	char pki[300];    /* the fleet CA */
-	char other[300];  /* an unrelated CA */
-	char msg[512];
+	struct tpki ca;   /* the fleet CA in ca.pki, an unrelated one in ca.other */
 	nng_socket rep;
 	char url[64];
 };
-
-static void
-rm_tree(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	char p[1024];
-
-	if (d == NULL)
-		return;
-	while ((e = readdir(d)) != NULL) {
-		struct stat st;
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
-		if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
-			rm_tree(p);
-		else
-			unlink(p);
-	}
-	closedir(d);
-	rmdir(dir);
-}
-
-static char *
-slurp(const char *path)
-{
-	char *buf = NULL;
-	assert_int_equal(pki_read_file(path, 65536, &buf, NULL), 0);
-	return buf;
-}
-
-static void
-in(char *out, size_t sz, const char *dir, const char *name)
-{
-	snprintf(out, sz, "%s/%s", dir, name);
-}
 
 /* A TLS config with our own certificate (if any) and the CA at CA_DIR. */
 static nng_tls_config *
@@ -89,12 +42,11 @@ tls_config(nng_tls_mode mode, const char *ca_dir, const char *crt, const char *k
 	assert_int_equal(nng_tls_config_alloc(&cfg, mode), 0);
 	/* As shared/link.c configures it: NNG's mbedTLS 2.28 engine caps 1.3 to 1.2. */
 	assert_int_equal(nng_tls_config_version(cfg, NNG_TLS_1_2, NNG_TLS_1_3), 0);
-	in(p, sizeof(p), ca_dir, "ca.crt");
-	char *ca = slurp(p);
+	char *ca = tl_read(tl_path(p, sizeof(p), ca_dir, "ca.crt"), NULL);
 	assert_int_equal(nng_tls_config_ca_chain(cfg, ca, NULL), 0);
 	free(ca);
 	if (crt != NULL) {
-		char *c = slurp(crt), *k = slurp(key);
+		char *c = tl_read(crt, NULL), *k = tl_read(key, NULL);
 		int rv = nng_tls_config_own_cert(cfg, c, k, NULL);
 		if (rv != 0)
 			print_error("own_cert: %s\n", nng_strerror(rv));
@@ -117,7 +69,7 @@ tls_config(nng_tls_mode mode, const char *ca_dir, const char *crt, const char *k
 static void
 listen_tls(struct fx *f, const char *crt, const char *key)
 {
-	nng_tls_config *cfg = tls_config(NNG_TLS_MODE_SERVER, f->pki, crt, key, NULL);
+	nng_tls_config *cfg = tls_config(NNG_TLS_MODE_SERVER, f->ca.pki, crt, key, NULL);
 	nng_listener l;
 	uint8_t r[2];
 	int rv = -1, port = 0;
@@ -207,18 +159,14 @@ static int
 setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
-	const char *tmp = getenv("TMPDIR");
 
 	if (f == NULL)
 		return -1;
-	snprintf(f->root, sizeof(f->root), "%s/rewind-pkinng-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (mkdtemp(f->root) == NULL)
+	if (tpki_open(&f->ca, "rewind-pkinng", 2) != 0) {
+		tpki_close(&f->ca);
+		free(f);
 		return -1;
-	snprintf(f->pki, sizeof(f->pki), "%s/pki", f->root);
-	snprintf(f->other, sizeof(f->other), "%s/other", f->root);
-	if (pki_init(f->pki, NULL, 0, f->msg, sizeof(f->msg)) != 0 ||
-	    pki_init(f->other, NULL, 0, f->msg, sizeof(f->msg)) != 0)
-		return -1;
+	}
 	*state = f;
 	return 0;
 }
@@ -229,29 +177,24 @@ teardown(void **state)
 	struct fx *f = *state;
 
 	nng_close(f->rep);
-	rm_tree(f->root);
+	tpki_close(&f->ca);
 	free(f);
 	return 0;
 }
 
-/* Issues ROLE/NAME from CA_DIR into root/<stem>.{key,crt}. */
+/* Issues ROLE/NAME from CA_DIR into the fixture's directory, as <stem>.{key,crt}. */
 static void
 issue(struct fx *f, const char *ca_dir, const char *role, const char *name, const char *stem,
       char *key, char *crt, size_t sz)
 {
-	snprintf(key, sz, "%s/%s.key", f->root, stem);
-	snprintf(crt, sz, "%s/%s.crt", f->root, stem);
-	int rv = pki_issue(ca_dir, role, name, 0, 0, key, crt, f->msg, sizeof(f->msg));
-	if (rv != 0)
-		print_error("pki_issue: %s\n", f->msg);
-	assert_int_equal(rv, 0);
+	tpki_issue(&f->ca, ca_dir, role, name, 0, 0, stem, key, crt, sz);
 }
 
 static void
 server_files(struct fx *f, char *key, char *crt, size_t sz)
 {
-	in(key, sz, f->pki, "server.key");
-	in(crt, sz, f->pki, "server.crt");
+	tl_path(key, sz, f->ca.pki, "server.key");
+	tl_path(crt, sz, f->ca.pki, "server.crt");
 }
 
 static void
@@ -266,8 +209,8 @@ test_roundtrip(void **state)
 	listen_tls(f, scrt, skey);
 
 	/* An operator console, dialing by IP with no explicit server name. */
-	issue(f, f->pki, "operator", "otto", "otto", key, crt, sizeof(key));
-	s = dial_tls(f, f->pki, crt, key, NULL, NULL);
+	issue(f, f->ca.pki, "operator", "otto", "otto", key, crt, sizeof(key));
+	s = dial_tls(f, f->ca.pki, crt, key, NULL, NULL);
 	rv = exchange(f, s);
 	if (rv != 0)
 		print_error("exchange: %s\n", nng_strerror(rv));
@@ -275,7 +218,7 @@ test_roundtrip(void **state)
 	nng_close(s);
 
 	/* Explicit server name = the IP: mbedTLS 2.28 needs the dNSName twin of the iPAddress SAN. */
-	s = dial_tls(f, f->pki, crt, key, "127.0.0.1", NULL);
+	s = dial_tls(f, f->ca.pki, crt, key, "127.0.0.1", NULL);
 	rv = exchange(f, s);
 	if (rv != 0)
 		print_error("exchange with server name 127.0.0.1: %s\n", nng_strerror(rv));
@@ -283,9 +226,9 @@ test_roundtrip(void **state)
 	nng_close(s);
 
 	/* An agent whose name has a '/', dialing "localhost". */
-	issue(f, f->pki, "agent", "prod/node-1", "agent", key, crt, sizeof(key));
+	issue(f, f->ca.pki, "agent", "prod/node-1", "agent", key, crt, sizeof(key));
 	snprintf(url, sizeof(url), "tls+tcp://localhost:%s", strrchr(f->url, ':') + 1);
-	s = dial_tls(f, f->pki, crt, key, NULL, url);
+	s = dial_tls(f, f->ca.pki, crt, key, NULL, url);
 	rv = exchange(f, s);
 	if (rv != 0)
 		print_error("exchange via localhost: %s\n", nng_strerror(rv));
@@ -303,8 +246,8 @@ test_foreign_client_refused(void **state)
 	server_files(f, skey, scrt, sizeof(skey));
 	listen_tls(f, scrt, skey);
 	/* Trusts our CA (so the server looks fine to it) but holds another CA's cert. */
-	issue(f, f->other, "admin", "eve", "eve", key, crt, sizeof(key));
-	s = dial_tls(f, f->pki, crt, key, NULL, NULL);
+	issue(f, f->ca.other, "admin", "eve", "eve", key, crt, sizeof(key));
+	s = dial_tls(f, f->ca.pki, crt, key, NULL, NULL);
 	assert_int_not_equal(exchange(f, s), 0);
 	nng_close(s);
 }
@@ -318,7 +261,7 @@ test_client_without_cert_refused(void **state)
 
 	server_files(f, skey, scrt, sizeof(skey));
 	listen_tls(f, scrt, skey);
-	s = dial_tls(f, f->pki, NULL, NULL, NULL, NULL);
+	s = dial_tls(f, f->ca.pki, NULL, NULL, NULL, NULL);
 	assert_int_not_equal(exchange(f, s), 0);
 	nng_close(s);
 }
@@ -332,13 +275,13 @@ test_wrong_server_name_refused(void **state)
 
 	server_files(f, skey, scrt, sizeof(skey));
 	listen_tls(f, scrt, skey);
-	issue(f, f->pki, "viewer", "vera", "vera", key, crt, sizeof(key));
-	s = dial_tls(f, f->pki, crt, key, "rewind.elsewhere.example", NULL);
+	issue(f, f->ca.pki, "viewer", "vera", "vera", key, crt, sizeof(key));
+	s = dial_tls(f, f->ca.pki, crt, key, "rewind.elsewhere.example", NULL);
 	assert_int_not_equal(exchange(f, s), 0);
 	nng_close(s);
 
 	/* The same client with the right name gets through. */
-	s = dial_tls(f, f->pki, crt, key, "localhost", NULL);
+	s = dial_tls(f, f->ca.pki, crt, key, "localhost", NULL);
 	assert_int_equal(exchange(f, s), 0);
 	nng_close(s);
 }
@@ -351,10 +294,10 @@ test_client_cert_cannot_serve(void **state)
 	nng_socket s;
 
 	/* A listener wearing a console certificate (clientAuth only, no SANs). */
-	issue(f, f->pki, "admin", "localhost", "fake-server", key, crt, sizeof(key));
+	issue(f, f->ca.pki, "admin", "localhost", "fake-server", key, crt, sizeof(key));
 	listen_tls(f, crt, key);
-	issue(f, f->pki, "viewer", "vera", "vera", ckey, ccrt, sizeof(ckey));
-	s = dial_tls(f, f->pki, ccrt, ckey, "localhost", NULL);
+	issue(f, f->ca.pki, "viewer", "vera", "vera", ckey, ccrt, sizeof(ckey));
+	s = dial_tls(f, f->ca.pki, ccrt, ckey, "localhost", NULL);
 	assert_int_not_equal(exchange(f, s), 0);
 	nng_close(s);
 }
@@ -367,24 +310,24 @@ test_issued_server_cert_serves(void **state)
 	nng_socket s;
 
 	/* pki_issue role "server" (e.g. a replacement server certificate). */
-	issue(f, f->pki, "server", "rewind.example.com", "srv2", key, crt, sizeof(key));
+	issue(f, f->ca.pki, "server", "rewind.example.com", "srv2", key, crt, sizeof(key));
 	listen_tls(f, crt, key);
-	issue(f, f->pki, "admin", "ada", "ada", ckey, ccrt, sizeof(ckey));
-	s = dial_tls(f, f->pki, ccrt, ckey, "rewind.example.com", NULL);
+	issue(f, f->ca.pki, "admin", "ada", "ada", ckey, ccrt, sizeof(ckey));
+	s = dial_tls(f, f->ca.pki, ccrt, ckey, "rewind.example.com", NULL);
 	assert_int_equal(exchange(f, s), 0);
 	nng_close(s);
 }
+
+/* Every test gets both CAs and a REP socket to listen on. */
+#define FX(t) cmocka_unit_test_setup_teardown(t, setup, teardown)
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_roundtrip, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_foreign_client_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_client_without_cert_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_wrong_server_name_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_client_cert_cannot_serve, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_issued_server_cert_serves, setup, teardown),
+		FX(test_roundtrip), FX(test_foreign_client_refused), FX(test_client_without_cert_refused),
+		FX(test_wrong_server_name_refused), FX(test_client_cert_cannot_serve),
+		FX(test_issued_server_cert_serves),
 	};
 
 	return cmocka_run_group_tests_name("pki_nng", tests, NULL, NULL);

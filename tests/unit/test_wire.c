@@ -2,17 +2,12 @@
  * test_wire — the wire boundary: round trips of every message shape, and
  * refusal of malformed, oversized, wrong-version and unknown messages.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <cmocka.h>
-
 #include "err.h"
+#include "testlib.h"
 #include "wire.h"
 
 static wire_msg_t *
@@ -203,20 +198,8 @@ test_auth_bounds(void **state)
 	wire_msg_free(m);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_release_record_roundtrip),
-	    cmocka_unit_test(test_list_roundtrip),
-	    cmocka_unit_test(test_empty_list_roundtrip),
-	    cmocka_unit_test(test_error_roundtrip),
-	    cmocka_unit_test(test_garbage_refused),
-	    cmocka_unit_test(test_version_refused),
-	    cmocka_unit_test(test_unknown_and_empty_body_refused),
-	    cmocka_unit_test(test_oversize_refused),
-	    cmocka_unit_test(test_request_fields_validated),
-	    cmocka_unit_test(test_auth_bounds),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+TL_MAIN("tests", NULL, NULL,
+	test_release_record_roundtrip, test_list_roundtrip, test_empty_list_roundtrip,
+	test_error_roundtrip, test_garbage_refused, test_version_refused,
+	test_unknown_and_empty_body_refused, test_oversize_refused, test_request_fields_validated,
+	test_auth_bounds)
