@@ -7,13 +7,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <curl/curl.h>
 #include <jansson.h>
 
 #include "err.h"
 #include "log.h"
+#include "stopflag.h"
 
 #define NOTIFY_MAX_ATTEMPTS 5
 
@@ -51,9 +51,7 @@ notify_event(store_t *st, const struct store_env_cfg *env, int64_t incident_id, 
 
 struct notifier {
 	pthread_t thread;
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	bool stopping;
+	struct stopflag stop;
 	bool started;
 	store_t *st;
 	int timeout_s;
@@ -106,19 +104,6 @@ post(const char *url, const char *body, int timeout_s, char *err, size_t errsz)
 	return 0;
 }
 
-static bool
-notifier_sleep(struct notifier *n, int ms)
-{
-	struct timespec ts = rw_deadline(CLOCK_REALTIME, ms);
-	bool stop;
-	pthread_mutex_lock(&n->lock);
-	if (!n->stopping)
-		pthread_cond_timedwait(&n->cond, &n->lock, &ts);
-	stop = n->stopping;
-	pthread_mutex_unlock(&n->lock);
-	return !stop;
-}
-
 static void
 send_one(struct notifier *n, struct store_notification *m)
 {
@@ -152,7 +137,7 @@ notifier_main(void *arg)
 			free(m.payload);
 			continue;
 		}
-		if (!notifier_sleep(n, 300))
+		if (!stopflag_sleep(&n->stop, 300))
 			break;
 	}
 	return NULL;
@@ -167,8 +152,7 @@ notifier_start(const char *conninfo, int timeout_s, notifier_t **out, char *msg,
 	*out = NULL;
 	if (!n)
 		return RW_ENOMEM;
-	pthread_mutex_init(&n->lock, NULL);
-	pthread_cond_init(&n->cond, NULL);
+	stopflag_init(&n->stop);
 	n->timeout_s = timeout_s > 0 ? timeout_s : 5;
 	if ((rv = store_open(conninfo, &n->st, msg, msgsz)) != 0) {
 		notifier_stop(n);
@@ -176,8 +160,7 @@ notifier_start(const char *conninfo, int timeout_s, notifier_t **out, char *msg,
 	}
 	if (pthread_create(&n->thread, NULL, notifier_main, n) != 0) {
 		notifier_stop(n);
-		snprintf(msg, msgsz, "cannot start the notification thread");
-		return RW_ENOMEM;
+		return rw_fail(RW_ENOMEM, msg, msgsz, "cannot start the notification thread");
 	}
 	n->started = true;
 	*out = n;
@@ -189,14 +172,10 @@ notifier_stop(notifier_t *n)
 {
 	if (!n)
 		return;
-	pthread_mutex_lock(&n->lock);
-	n->stopping = true;
-	pthread_cond_broadcast(&n->cond);
-	pthread_mutex_unlock(&n->lock);
+	stopflag_raise(&n->stop);
 	if (n->started)
 		pthread_join(n->thread, NULL);
 	store_close(n->st);
-	pthread_cond_destroy(&n->cond);
-	pthread_mutex_destroy(&n->lock);
+	stopflag_destroy(&n->stop);
 	free(n);
 }
