@@ -22,6 +22,9 @@
 #define IMAGE "ghcr.io/acme/web@sha256:aaaa"
 #define URL "https://shop.example/health"
 
+/* Fills a fixed buffer (cut to fit). */
+#define SET(dst, s) snprintf((dst), sizeof(dst), "%s", (s))
+
 struct world {
 	rw_service_t svc;
 	rw_pod_state_t pods[3];
@@ -34,11 +37,11 @@ static void
 pod(rw_pod_state_t *p, const char *name, const char *image, bool ready)
 {
 	memset(p, 0, sizeof(*p));
-	snprintf(p->name, sizeof(p->name), "%s", name);
+	SET(p->name, name);
 	p->ready = ready;
 	p->ncontainers = 1;
-	snprintf(p->containers[0].name, sizeof(p->containers[0].name), "web");
-	snprintf(p->containers[0].image, sizeof(p->containers[0].image), "%s", image);
+	SET(p->containers[0].name, "web");
+	SET(p->containers[0].image, image);
 	p->containers[0].ready = ready;
 }
 
@@ -57,7 +60,7 @@ probe_failed(struct health_probe *p, int http_status, const char *error)
 	memset(p, 0, sizeof(*p));
 	p->found = true;
 	p->result.http_status = http_status;
-	snprintf(p->result.error, sizeof(p->result.error), "%s", error);
+	SET(p->result.error, error);
 }
 
 /* Two ready pods on the new image, probes answered OK, the URL too. */
@@ -66,10 +69,10 @@ healthy(void)
 {
 	static struct world w;
 	memset(&w, 0, sizeof(w));
-	snprintf(w.svc.name, sizeof(w.svc.name), "web");
-	snprintf(w.svc.namespace_, sizeof(w.svc.namespace_), "shop");
-	snprintf(w.svc.deployment, sizeof(w.svc.deployment), "web");
-	snprintf(w.svc.container, sizeof(w.svc.container), "web");
+	SET(w.svc.name, "web");
+	SET(w.svc.namespace_, "shop");
+	SET(w.svc.deployment, "web");
+	SET(w.svc.container, "web");
 	w.f.deploy.replicas = 2;
 	w.f.deploy.updated = 2;
 	w.f.deploy.available = 2;
@@ -85,28 +88,40 @@ healthy(void)
 }
 
 static int
+setup(void **state)
+{
+	*state = healthy();
+	return 0;
+}
+
+static int
 judge(struct world *w, const char *url)
 {
 	return health_judge(&w->f, &w->svc, IMAGE, "sha256:aaaa", url, &w->v);
 }
 
+/* The verdict on w (public URL url) is state, said as text. */
+static void
+verdict(struct world *w, const char *url, enum health_state state, const char *text)
+{
+	assert_int_equal(judge(w, url), 0);
+	assert_int_equal(w->v.state, state);
+	assert_string_equal(w->v.text, text);
+}
+
 static void
 test_no_report_yet(void **state)
 {
-	struct world *w = healthy();
-	(void)state;
+	struct world *w = *state;
 
 	w->f.deploy_rv = RW_ENOTFOUND;
-	assert_int_equal(judge(w, NULL), 0);
-	assert_int_equal(w->v.state, HEALTH_PENDING);
-	assert_string_equal(w->v.text, "no agent has reported deployment shop/web yet");
+	verdict(w, NULL, HEALTH_PENDING, "no agent has reported deployment shop/web yet");
 }
 
 static void
 test_read_errors(void **state)
 {
-	struct world *w = healthy();
-	(void)state;
+	struct world *w = *state;
 
 	w->f.deploy_rv = RW_EDB;
 	assert_int_equal(judge(w, NULL), RW_EDB);
@@ -118,14 +133,11 @@ test_read_errors(void **state)
 static void
 test_ok_without_probes(void **state)
 {
-	struct world *w = healthy();
-	(void)state;
+	struct world *w = *state;
 
 	/* No health path: the probes are not looked at. */
 	w->f.probes = NULL;
-	assert_int_equal(judge(w, NULL), 0);
-	assert_int_equal(w->v.state, HEALTH_OK);
-	assert_string_equal(w->v.text, "2/2 pods ready, health ok");
+	verdict(w, NULL, HEALTH_OK, "2/2 pods ready, health ok");
 	assert_int_equal(w->v.ready_pods, 2);
 	assert_int_equal(w->v.replicas, 2);
 	assert_int_equal(w->v.updated, 2);
@@ -135,13 +147,10 @@ test_ok_without_probes(void **state)
 static void
 test_ok_with_probes_and_url(void **state)
 {
-	struct world *w = healthy();
-	(void)state;
+	struct world *w = *state;
 
-	snprintf(w->svc.health_path, sizeof(w->svc.health_path), "/health");
-	assert_int_equal(judge(w, URL), 0);
-	assert_int_equal(w->v.state, HEALTH_OK);
-	assert_string_equal(w->v.text, "2/2 pods ready, health ok, public URL ok");
+	SET(w->svc.health_path, "/health");
+	verdict(w, URL, HEALTH_OK, "2/2 pods ready, health ok, public URL ok");
 	/* An empty URL is no URL. */
 	assert_int_equal(judge(w, ""), 0);
 	assert_string_equal(w->v.text, "2/2 pods ready, health ok");
@@ -150,16 +159,12 @@ test_ok_with_probes_and_url(void **state)
 static void
 test_image_matched_by_digest(void **state)
 {
-	struct world *w = healthy();
-	(void)state;
+	struct world *w = *state;
 
 	/* The reference differs; the digest reported (or the one in the image sent) matches. */
-	snprintf(w->pods[0].containers[0].image, sizeof(w->pods[0].containers[0].image),
-	         "ghcr.io/acme/web:v2");
-	snprintf(w->pods[0].containers[0].image_digest,
-	         sizeof(w->pods[0].containers[0].image_digest), "sha256:aaaa");
-	snprintf(w->pods[1].containers[0].image, sizeof(w->pods[1].containers[0].image),
-	         "docker.io/ghcr.io/acme/web@sha256:aaaa");
+	SET(w->pods[0].containers[0].image, "ghcr.io/acme/web:v2");
+	SET(w->pods[0].containers[0].image_digest, "sha256:aaaa");
+	SET(w->pods[1].containers[0].image, "docker.io/ghcr.io/acme/web@sha256:aaaa");
 	assert_int_equal(health_judge(&w->f, &w->svc, IMAGE, NULL, NULL, &w->v), 0);
 	assert_int_equal(w->v.state, HEALTH_OK);
 }
@@ -167,33 +172,24 @@ test_image_matched_by_digest(void **state)
 static void
 test_wrong_image_pending(void **state)
 {
-	struct world *w = healthy();
-	(void)state;
+	struct world *w = *state;
 
-	snprintf(w->pods[1].containers[0].image, sizeof(w->pods[1].containers[0].image),
-	         "ghcr.io/acme/web:v1");
-	assert_int_equal(judge(w, URL), 0);
-	assert_int_equal(w->v.state, HEALTH_PENDING);
-	assert_string_equal(w->v.text, "1/2 pods ready on the new image, 1 old");
+	SET(w->pods[1].containers[0].image, "ghcr.io/acme/web:v1");
+	verdict(w, URL, HEALTH_PENDING, "1/2 pods ready on the new image, 1 old");
 }
 
 static void
 test_not_ready_pending(void **state)
 {
-	struct world *w = healthy();
-	(void)state;
+	struct world *w = *state;
 
 	w->pods[0].containers[0].ready = false;
-	assert_int_equal(judge(w, URL), 0);
-	assert_int_equal(w->v.state, HEALTH_PENDING);
-	assert_string_equal(w->v.text, "1/2 pods ready on the new image, 0 old");
+	verdict(w, URL, HEALTH_PENDING, "1/2 pods ready on the new image, 0 old");
 
 	/* Fewer pods than replicas. */
 	w = healthy();
 	w->f.npods = 1;
-	assert_int_equal(judge(w, URL), 0);
-	assert_int_equal(w->v.state, HEALTH_PENDING);
-	assert_string_equal(w->v.text, "1/2 pods ready on the new image, 0 old");
+	verdict(w, URL, HEALTH_PENDING, "1/2 pods ready on the new image, 0 old");
 }
 
 static void
@@ -206,7 +202,7 @@ test_crash_looping_failed(void **state)
 	for (size_t i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++) {
 		struct world *w = healthy();
 		rw_container_state_t *c = &w->pods[1].containers[0];
-		snprintf(c->waiting_reason, sizeof(c->waiting_reason), "%s", reasons[i]);
+		SET(c->waiting_reason, reasons[i]);
 		c->restarts = 5;
 		c->ready = false;
 		assert_int_equal(judge(w, URL), 0);
@@ -220,39 +216,33 @@ test_crash_looping_failed(void **state)
 static void
 test_crash_loop_of_old_pod_ignored(void **state)
 {
-	struct world *w = healthy();
+	struct world *w = *state;
 	rw_container_state_t *c = &w->pods[2].containers[0];
-	(void)state;
 
 	/* A third pod, still on the old image, crash-looping: pending, not failed. */
 	pod(&w->pods[2], "web-0", "ghcr.io/acme/web:v1", false);
-	snprintf(c->waiting_reason, sizeof(c->waiting_reason), "CrashLoopBackOff");
+	SET(c->waiting_reason, "CrashLoopBackOff");
 	w->f.npods = 3;
-	assert_int_equal(judge(w, URL), 0);
-	assert_int_equal(w->v.state, HEALTH_PENDING);
-	assert_string_equal(w->v.text, "2/2 pods ready on the new image, 1 old");
+	verdict(w, URL, HEALTH_PENDING, "2/2 pods ready on the new image, 1 old");
 }
 
 static void
 test_container_chosen_by_name(void **state)
 {
-	struct world *w = healthy();
+	struct world *w = *state;
 	rw_pod_state_t *p = &w->pods[0];
-	(void)state;
 
 	/* A sidecar first: the service's container is found by name. */
 	p->containers[1] = p->containers[0];
-	snprintf(p->containers[0].name, sizeof(p->containers[0].name), "proxy");
-	snprintf(p->containers[0].image, sizeof(p->containers[0].image), "envoy:1");
+	SET(p->containers[0].name, "proxy");
+	SET(p->containers[0].image, "envoy:1");
 	p->ncontainers = 2;
 	assert_int_equal(judge(w, NULL), 0);
 	assert_int_equal(w->v.state, HEALTH_OK);
 
 	/* No container of that name: the first one counts. */
-	snprintf(p->containers[1].name, sizeof(p->containers[1].name), "other");
-	assert_int_equal(judge(w, NULL), 0);
-	assert_int_equal(w->v.state, HEALTH_PENDING);
-	assert_string_equal(w->v.text, "1/2 pods ready on the new image, 1 old");
+	SET(p->containers[1].name, "other");
+	verdict(w, NULL, HEALTH_PENDING, "1/2 pods ready on the new image, 1 old");
 
 	/* No containers at all: the pod is not counted either way. */
 	p->ncontainers = 0;
@@ -263,51 +253,38 @@ test_container_chosen_by_name(void **state)
 static void
 test_pod_probe_failed(void **state)
 {
-	struct world *w = healthy();
-	(void)state;
+	struct world *w = *state;
 
-	snprintf(w->svc.health_path, sizeof(w->svc.health_path), "/health");
+	SET(w->svc.health_path, "/health");
 	probe_failed(&w->probes[1], 503, "unexpected body");
-	assert_int_equal(judge(w, URL), 0);
-	assert_int_equal(w->v.state, HEALTH_FAILED);
-	assert_string_equal(w->v.text, "health of pod web-2: HTTP 503 unexpected body");
+	verdict(w, URL, HEALTH_FAILED, "health of pod web-2: HTTP 503 unexpected body");
 
 	probe_failed(&w->probes[0], 0, "connection refused");
-	assert_int_equal(judge(w, URL), 0);
-	assert_int_equal(w->v.state, HEALTH_FAILED);
-	assert_string_equal(w->v.text, "health of pod web-1 failed: connection refused");
+	verdict(w, URL, HEALTH_FAILED, "health of pod web-1 failed: connection refused");
 }
 
 static void
 test_stale_probe_pending(void **state)
 {
-	struct world *w = healthy();
-	(void)state;
+	struct world *w = *state;
 
 	/* Only results older than the step are there: none found since. */
-	snprintf(w->svc.health_path, sizeof(w->svc.health_path), "/health");
+	SET(w->svc.health_path, "/health");
 	w->probes[0].found = false;
-	assert_int_equal(judge(w, URL), 0);
-	assert_int_equal(w->v.state, HEALTH_PENDING);
-	assert_string_equal(w->v.text, "waiting for a health probe of pod web-1");
+	verdict(w, URL, HEALTH_PENDING, "waiting for a health probe of pod web-1");
 
 	w = healthy();
 	w->f.url.found = false;
-	assert_int_equal(judge(w, URL), 0);
-	assert_int_equal(w->v.state, HEALTH_PENDING);
-	assert_string_equal(w->v.text, "waiting for a health probe of public URL " URL);
+	verdict(w, URL, HEALTH_PENDING, "waiting for a health probe of public URL " URL);
 }
 
 static void
 test_public_url_failed(void **state)
 {
-	struct world *w = healthy();
-	(void)state;
+	struct world *w = *state;
 
 	probe_failed(&w->f.url, 500, "Internal Server Error");
-	assert_int_equal(judge(w, URL), 0);
-	assert_int_equal(w->v.state, HEALTH_FAILED);
-	assert_string_equal(w->v.text, "health of public URL " URL ": HTTP 500 Internal Server Error");
+	verdict(w, URL, HEALTH_FAILED, "health of public URL " URL ": HTTP 500 Internal Server Error");
 
 	/* Not checked without a URL. */
 	assert_int_equal(judge(w, NULL), 0);
@@ -317,11 +294,10 @@ test_public_url_failed(void **state)
 static void
 test_probe_read_errors(void **state)
 {
-	struct world *w = healthy();
-	(void)state;
+	struct world *w = *state;
 
 	/* A probe read that failed matters only when the verdict gets to it. */
-	snprintf(w->svc.health_path, sizeof(w->svc.health_path), "/health");
+	SET(w->svc.health_path, "/health");
 	w->probes[1].rv = RW_EDB;
 	assert_int_equal(judge(w, URL), RW_EDB);
 	probe_failed(&w->probes[0], 0, "timeout");
@@ -341,20 +317,20 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_no_report_yet),
-		cmocka_unit_test(test_read_errors),
-		cmocka_unit_test(test_ok_without_probes),
-		cmocka_unit_test(test_ok_with_probes_and_url),
-		cmocka_unit_test(test_image_matched_by_digest),
-		cmocka_unit_test(test_wrong_image_pending),
-		cmocka_unit_test(test_not_ready_pending),
-		cmocka_unit_test(test_crash_looping_failed),
-		cmocka_unit_test(test_crash_loop_of_old_pod_ignored),
-		cmocka_unit_test(test_container_chosen_by_name),
-		cmocka_unit_test(test_pod_probe_failed),
-		cmocka_unit_test(test_stale_probe_pending),
-		cmocka_unit_test(test_public_url_failed),
-		cmocka_unit_test(test_probe_read_errors),
+		cmocka_unit_test_setup(test_no_report_yet, setup),
+		cmocka_unit_test_setup(test_read_errors, setup),
+		cmocka_unit_test_setup(test_ok_without_probes, setup),
+		cmocka_unit_test_setup(test_ok_with_probes_and_url, setup),
+		cmocka_unit_test_setup(test_image_matched_by_digest, setup),
+		cmocka_unit_test_setup(test_wrong_image_pending, setup),
+		cmocka_unit_test_setup(test_not_ready_pending, setup),
+		cmocka_unit_test_setup(test_crash_looping_failed, setup),
+		cmocka_unit_test_setup(test_crash_loop_of_old_pod_ignored, setup),
+		cmocka_unit_test_setup(test_container_chosen_by_name, setup),
+		cmocka_unit_test_setup(test_pod_probe_failed, setup),
+		cmocka_unit_test_setup(test_stale_probe_pending, setup),
+		cmocka_unit_test_setup(test_public_url_failed, setup),
+		cmocka_unit_test_setup(test_probe_read_errors, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

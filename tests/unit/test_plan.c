@@ -115,10 +115,26 @@ rollback(void)
 	F.backup.verified = true;
 }
 
+/* A rollback of web from cur_v (release 12) to good_v (11), the backup verified. */
+static struct plan_target *
+rollback_web(const char *cur_v, const char *good_v)
+{
+	rollback();
+	return target(1, "web", 12, cur_v, good_v);
+}
+
 static int
 make(void)
 {
 	return plan_make(&F, &R, &D, msg, sizeof(msg));
+}
+
+/* The request is refused with code and why. */
+static void
+refused(int code, const char *why)
+{
+	assert_int_equal(make(), code);
+	assert_string_equal(msg, why);
 }
 
 static void
@@ -127,25 +143,21 @@ test_env_and_incident_not_found(void **state)
 	(void)state;
 	R.kind = RW_OP_DEPLOY;
 	F.env_rv = RW_ENOTFOUND;
-	assert_int_equal(make(), RW_ENOTFOUND);
-	assert_string_equal(msg, "environment \"prod\" not found");
+	refused(RW_ENOTFOUND, "environment \"prod\" not found");
 
 	msg[0] = '\0';
 	F.env_rv = RW_EDB;
-	assert_int_equal(make(), RW_EDB);
-	assert_string_equal(msg, "");
+	refused(RW_EDB, "");
 
 	F.env_rv = 0;
 	R.incident_id = 5;
 	F.incident_rv = RW_ENOTFOUND;
-	assert_int_equal(make(), RW_ENOTFOUND);
-	assert_string_equal(msg, "incident 5 not found");
+	refused(RW_ENOTFOUND, "incident 5 not found");
 }
 
 static void
 test_deploy_in_deploy_order(void **state)
 {
-	const struct store_plan *p = &D.plan;
 	(void)state;
 
 	R.kind = RW_OP_DEPLOY;
@@ -154,19 +166,19 @@ test_deploy_in_deploy_order(void **state)
 	ref(20, "db", 2, "v5", 1);
 	ref(30, "api", 3, "v3", 2);
 	assert_int_equal(make(), 0);
-	assert_int_equal(p->nsteps, 3);
+	assert_int_equal(D.plan.nsteps, 3);
 	/* By deploy order, then in the order requested. */
-	assert_string_equal(p->steps[0].service.name, "db");
-	assert_string_equal(p->steps[1].service.name, "web");
-	assert_string_equal(p->steps[2].service.name, "api");
-	assert_string_equal(p->steps[1].image, "ghcr.io/acme/web@sha256:0010");
-	assert_int_equal(p->steps[1].release.id, 10);
-	assert_string_equal(p->dep_kind, "deploy");
-	assert_int_equal(p->kind, RW_OP_DEPLOY);
-	assert_int_equal(p->env_id, 1);
-	assert_string_equal(p->reason, "release day");
-	assert_string_equal(p->warnings, "");
-	assert_null(p->spec_json);
+	assert_string_equal(D.plan.steps[0].service.name, "db");
+	assert_string_equal(D.plan.steps[1].service.name, "web");
+	assert_string_equal(D.plan.steps[2].service.name, "api");
+	assert_string_equal(D.plan.steps[1].image, "ghcr.io/acme/web@sha256:0010");
+	assert_int_equal(D.plan.steps[1].release.id, 10);
+	assert_string_equal(D.plan.dep_kind, "deploy");
+	assert_int_equal(D.plan.kind, RW_OP_DEPLOY);
+	assert_int_equal(D.plan.env_id, 1);
+	assert_string_equal(D.plan.reason, "release day");
+	assert_string_equal(D.plan.warnings, "");
+	assert_null(D.plan.spec_json);
 
 	memset(&D, 0, sizeof(D));
 	R.hotfix = true;
@@ -195,13 +207,11 @@ test_deploy_refusals(void **state)
 	R.kind = RW_OP_DEPLOY;
 	ref(10, "web", 1, "v2", 1);
 	ref(11, "web", 1, "v3", 1);
-	assert_int_equal(make(), RW_EINVAL);
-	assert_string_equal(msg, "two releases of service web in one operation");
+	refused(RW_EINVAL, "two releases of service web in one operation");
 
 	memset(&D, 0, sizeof(D));
 	F.refs[1].rv = RW_ENOTFOUND;
-	assert_int_equal(make(), RW_ENOTFOUND);
-	assert_string_equal(msg, "release web:v3 not found (rewindctl release list)");
+	refused(RW_ENOTFOUND, "release web:v3 not found (rewindctl release list)");
 
 	memset(&D, 0, sizeof(D));
 	F.refs[1].rv = 0;
@@ -218,9 +228,8 @@ test_promote_known_good_gate(void **state)
 	snprintf(F.from.env.name, sizeof(F.from.env.name), "staging");
 	ref(10, "web", 1, "v2", 1);
 	ref(20, "api", 2, "v3", 1)->good = false;
-	assert_int_equal(make(), RW_ECONFLICT);
-	assert_string_equal(msg, "refused: api:v3 is not known-good on staging (deploy it there and "
-	                         "let it stay healthy through the observation window first)");
+	refused(RW_ECONFLICT, "refused: api:v3 is not known-good on staging (deploy it there and "
+	                      "let it stay healthy through the observation window first)");
 
 	memset(&D, 0, sizeof(D));
 	F.refs[1].good = true;
@@ -240,35 +249,30 @@ test_promote_source(void **state)
 	R.kind = RW_OP_PROMOTE;
 	ref(10, "web", 1, "v2", 1);
 	F.from_rv = RW_ENOTFOUND;
-	assert_int_equal(make(), RW_ENOTFOUND);
-	assert_string_equal(msg, "environment \"staging\" (where releases are proven) not found");
+	refused(RW_ENOTFOUND, "environment \"staging\" (where releases are proven) not found");
 
 	snprintf(R.from_env, sizeof(R.from_env), "qa");
-	assert_int_equal(make(), RW_ENOTFOUND);
-	assert_string_equal(msg, "environment \"qa\" (where releases are proven) not found");
+	refused(RW_ENOTFOUND, "environment \"qa\" (where releases are proven) not found");
 
 	F.from_rv = 0;
 	F.from = F.env;
 	snprintf(R.from_env, sizeof(R.from_env), "prod");
-	assert_int_equal(make(), RW_EINVAL);
-	assert_string_equal(msg, "cannot promote from prod to itself");
+	refused(RW_EINVAL, "cannot promote from prod to itself");
 }
 
 static void
 test_rollback_to_known_good(void **state)
 {
-	const struct store_plan *p = &D.plan;
 	(void)state;
 
-	rollback();
-	target(1, "web", 12, "v2", "v1");
+	rollback_web("v2", "v1");
 	target(2, "api", 22, "v7", "v6")->cur.release.migrations_compat[0] = '\0';
 	assert_int_equal(make(), 0);
-	assert_string_equal(p->dep_kind, "rollback");
-	assert_int_equal(p->nsteps, 2);
-	assert_string_equal(p->steps[0].service.name, "web");
-	assert_string_equal(p->steps[0].image, "ghcr.io/acme/web@sha256:0011");
-	assert_string_equal(p->steps[1].release.version, "v6");
+	assert_string_equal(D.plan.dep_kind, "rollback");
+	assert_int_equal(D.plan.nsteps, 2);
+	assert_string_equal(D.plan.steps[0].service.name, "web");
+	assert_string_equal(D.plan.steps[0].image, "ghcr.io/acme/web@sha256:0011");
+	assert_string_equal(D.plan.steps[1].release.version, "v6");
 	assert_string_equal(D.warnings,
 	                    "api:v7 does not say whether its migrations are backwards compatible");
 }
@@ -277,8 +281,7 @@ static void
 test_rollback_to_named_release(void **state)
 {
 	(void)state;
-	rollback();
-	target(1, "web", 12, "v3", "v2");
+	rollback_web("v3", "v2");
 	ref(9, "web", 1, "v1", 1);
 	assert_int_equal(make(), 0);
 	assert_int_equal(D.plan.nsteps, 1);
@@ -290,41 +293,35 @@ test_rollback_to_named_release(void **state)
 	F.nrefs = 0;
 	ref(9, "api", 2, "v1", 1)->rv = RW_ENOTFOUND;
 	ref(10, "web", 1, "v1", 1);
-	assert_int_equal(make(), RW_ENOTFOUND);
-	assert_string_equal(msg, "release api:v1 not found (rewindctl release list)");
+	refused(RW_ENOTFOUND, "release api:v1 not found (rewindctl release list)");
 }
 
 static void
 test_rollback_release_of_another_service(void **state)
 {
 	(void)state;
-	rollback();
-	target(1, "web", 12, "v2", "v1");
+	rollback_web("v2", "v1");
 	ref(30, "api", 2, "v1", 1);
-	assert_int_equal(make(), RW_EINVAL);
-	assert_string_equal(msg,
-	                    "release api:v1 belongs to service api, which this rollback does not touch");
+	refused(RW_EINVAL, "release api:v1 belongs to service api, which this rollback does not "
+	                   "touch");
 }
 
 static void
 test_backup_gate(void **state)
 {
 	(void)state;
-	rollback();
-	target(1, "web", 12, "v2", "v1");
+	rollback_web("v2", "v1");
 	F.nbackups = 0;
-	assert_int_equal(make(), RW_ECONFLICT);
-	assert_string_equal(msg, "refused by the backup gate: environment prod has no backup — run "
-	                         "`rewindctl backup run --env prod` and `backup verify`, or give "
-	                         "--override-gate REASON");
+	refused(RW_ECONFLICT, "refused by the backup gate: environment prod has no backup — run "
+	                      "`rewindctl backup run --env prod` and `backup verify`, or give "
+	                      "--override-gate REASON");
 
 	F.nbackups = 1;
 	F.backup.verified = false;
 	snprintf(F.backup.result, sizeof(F.backup.result), "restore failed");
-	assert_int_equal(make(), RW_ECONFLICT);
-	assert_string_equal(msg, "refused by the backup gate: the latest backup of prod (#7) is not "
-	                         "verified: restore failed — run `rewindctl backup run --env prod` "
-	                         "and `backup verify`, or give --override-gate REASON");
+	refused(RW_ECONFLICT, "refused by the backup gate: the latest backup of prod (#7) is not "
+	                      "verified: restore failed — run `rewindctl backup run --env prod` "
+	                      "and `backup verify`, or give --override-gate REASON");
 
 	F.backup.result[0] = '\0';
 	snprintf(R.override_gate, sizeof(R.override_gate), "db is read-only");
@@ -344,13 +341,11 @@ test_migrations_gate(void **state)
 	struct plan_target *t;
 	(void)state;
 
-	rollback();
-	t = target(1, "web", 12, "v2", "v1");
+	t = rollback_web("v2", "v1");
 	snprintf(t->cur.release.migrations_compat, sizeof(t->cur.release.migrations_compat), "no");
-	assert_int_equal(make(), RW_ECONFLICT);
-	assert_string_equal(msg, "refused by the migration gate: web:v2 ran migrations that are not "
-	                         "backwards compatible; the older image may fail on the new schema "
-	                         "(see the backend runbook), or give --override-gate REASON");
+	refused(RW_ECONFLICT, "refused by the migration gate: web:v2 ran migrations that are not "
+	                      "backwards compatible; the older image may fail on the new schema "
+	                      "(see the backend runbook), or give --override-gate REASON");
 
 	snprintf(R.override_gate, sizeof(R.override_gate), "restored by hand");
 	assert_int_equal(make(), 0);
@@ -365,13 +360,11 @@ test_rollback_nothing_to_do(void **state)
 	(void)state;
 
 	rollback();
-	assert_int_equal(make(), RW_ENOTFOUND);
-	assert_string_equal(msg, "nothing was ever deployed to prod: nothing to roll back");
+	refused(RW_ENOTFOUND, "nothing was ever deployed to prod: nothing to roll back");
 
 	t = target(1, "web", 12, "v2", "v1");
 	t->good = t->cur.release;
-	assert_int_equal(make(), RW_EINVAL);
-	assert_string_equal(msg, "web is already running web:v2 in prod");
+	refused(RW_EINVAL, "web is already running web:v2 in prod");
 
 	/* Unless the current deployment failed: then rolling "back" to it redeploys it. */
 	snprintf(t->cur.outcome, sizeof(t->cur.outcome), "failed");
@@ -379,14 +372,12 @@ test_rollback_nothing_to_do(void **state)
 
 	memset(&D, 0, sizeof(D));
 	t->good_rv = RW_ENOTFOUND;
-	assert_int_equal(make(), RW_ECONFLICT);
-	assert_string_equal(msg, "no known-good release of web in prod to roll back to (none passed "
-	                         "its observation window there); name one with --to "
-	                         "SERVICE:VERSION");
+	refused(RW_ECONFLICT, "no known-good release of web in prod to roll back to (none passed "
+	                      "its observation window there); name one with --to "
+	                      "SERVICE:VERSION");
 
 	t->cur_rv = RW_ENOTFOUND;
-	assert_int_equal(make(), RW_ENOTFOUND);
-	assert_string_equal(msg, "service web was never deployed to prod: nothing to roll back");
+	refused(RW_ENOTFOUND, "service web was never deployed to prod: nothing to roll back");
 }
 
 static void
@@ -399,8 +390,7 @@ test_rollback_services_named(void **state)
 	snprintf(R.services[1], sizeof(R.services[1]), "api");
 	F.services_rv = RW_ENOTFOUND;
 	F.services_missing = 1;
-	assert_int_equal(make(), RW_ENOTFOUND);
-	assert_string_equal(msg, "service api not found");
+	refused(RW_ENOTFOUND, "service api not found");
 }
 
 static void
@@ -414,20 +404,17 @@ test_rollback_too_many_services(void **state)
 		snprintf(name, sizeof(name), "svc%d", i);
 		target(i + 1, name, 100 + 2 * i, "v2", "v1");
 	}
-	assert_int_equal(make(), RW_ETOOBIG);
-	assert_string_equal(msg, "at most 16 services per operation");
+	refused(RW_ETOOBIG, "at most 16 services per operation");
 }
 
 static void
 test_busy(void **state)
 {
 	(void)state;
-	rollback();
-	target(1, "web", 12, "v2", "v1");
+	rollback_web("v2", "v1");
 	T[0].busy = 12;
-	assert_int_equal(make(), RW_EBUSY);
-	assert_string_equal(msg, "refused: a change to web is already in flight in prod (operation "
-	                         "#12); one at a time per service and environment");
+	refused(RW_EBUSY, "refused: a change to web is already in flight in prod (operation "
+	                  "#12); one at a time per service and environment");
 
 	T[0].busy = 0;
 	T[0].busy_rv = RW_EDB;
@@ -479,8 +466,7 @@ test_config_revert(void **state)
 	free(D.spec);
 	memset(&D, 0, sizeof(D));
 	snprintf(OLD.previous, sizeof(OLD.previous), "{\"B\":null}");
-	assert_int_equal(make(), RW_EINVAL);
-	assert_string_equal(msg, "nothing to restore: every key was new");
+	refused(RW_EINVAL, "nothing to restore: every key was new");
 }
 
 static void
@@ -490,8 +476,7 @@ test_config_revert_not_found(void **state)
 	R.kind = RW_OP_CONFIG_REVERT;
 	F.revert = &OLD;
 	F.revert_rv = RW_ENOTFOUND;
-	assert_int_equal(make(), RW_ENOTFOUND);
-	assert_string_equal(msg, "no applied config set in prod to revert");
+	refused(RW_ENOTFOUND, "no applied config set in prod to revert");
 
 	/* Named, but of another environment, another kind or without previous values. */
 	F.revert_rv = 0;
@@ -499,8 +484,7 @@ test_config_revert_not_found(void **state)
 	OLD.kind = RW_OP_CONFIG_SET;
 	snprintf(OLD.env, sizeof(OLD.env), "staging");
 	snprintf(OLD.previous, sizeof(OLD.previous), "{\"A\":\"0\"}");
-	assert_int_equal(make(), RW_ENOTFOUND);
-	assert_string_equal(msg, "no applied config set in prod to revert with that id");
+	refused(RW_ENOTFOUND, "no applied config set in prod to revert with that id");
 	snprintf(OLD.env, sizeof(OLD.env), "prod");
 	OLD.kind = RW_OP_DEPLOY;
 	assert_int_equal(make(), RW_ENOTFOUND);
