@@ -9,11 +9,11 @@
  */
 #include "coord.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "dbthread.h"
 #include "err.h"
 #include "hold.h"
 #include "observer.h"
@@ -27,9 +27,8 @@ struct coord;
 
 struct worker {
 	struct coord *c;
-	pthread_t thread;
-	bool started;
-	struct hold hold;           /* hold.st is the thread's own connection */
+	struct dbthread t;
+	struct hold hold;           /* runners: hold.st is t.st */
 };
 
 struct coord {
@@ -45,6 +44,7 @@ static void *
 runner_main(void *arg)
 {
 	struct worker *w = arg;
+	w->hold.st = w->t.st;
 	runner_loop(&w->hold, w->c->o.stale_s);
 	return NULL;
 }
@@ -53,24 +53,31 @@ static void *
 observer_main(void *arg)
 {
 	struct worker *w = arg;
-	observer_loop(w->hold.st, &w->c->stop);
+	observer_loop(w->t.st, &w->c->stop);
 	return NULL;
 }
 
 static int
 worker_start(struct coord *c, struct worker *w, void *(*fn)(void *), char *msg, size_t msgsz)
 {
-	int rv;
 	w->c = c;
 	w->hold.stop = &c->stop;
 	w->hold.tick_ms = c->o.tick_ms;
 	w->hold.instance = c->instance;
-	if ((rv = store_open(c->o.conninfo, &w->hold.st, msg, msgsz)) != 0)
-		return rv;
-	if (pthread_create(&w->thread, NULL, fn, w) != 0)
-		return rw_fail(RW_ENOMEM, msg, msgsz, "cannot start a coordinator thread");
-	w->started = true;
-	return 0;
+	return dbthread_start(&w->t, c->o.conninfo, fn, w, "a coordinator thread", msg, msgsz);
+}
+
+void
+coord_stop(coord_t *c)
+{
+	if (!c)
+		return;
+	stopflag_raise(&c->stop);
+	for (int i = 0; i < c->nrunners; i++)
+		dbthread_join(&c->runners[i].t);
+	dbthread_join(&c->observer.t);
+	stopflag_destroy(&c->stop);
+	free(c);
 }
 
 int
@@ -100,25 +107,4 @@ coord_start(const struct coord_opts *o, coord_t **out, char *msg, size_t msgsz)
 	}
 	*out = c;
 	return 0;
-}
-
-static void
-worker_stop(struct worker *w)
-{
-	if (w->started)
-		pthread_join(w->thread, NULL);
-	store_close(w->hold.st);
-}
-
-void
-coord_stop(coord_t *c)
-{
-	if (!c)
-		return;
-	stopflag_raise(&c->stop);
-	for (int i = 0; i < c->nrunners; i++)
-		worker_stop(&c->runners[i]);
-	worker_stop(&c->observer);
-	stopflag_destroy(&c->stop);
-	free(c);
 }

@@ -3,7 +3,6 @@
  */
 #include "notify.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +10,7 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
+#include "dbthread.h"
 #include "err.h"
 #include "log.h"
 #include "stopflag.h"
@@ -50,10 +50,8 @@ notify_event(store_t *st, const struct store_env_cfg *env, int64_t incident_id, 
 }
 
 struct notifier {
-	pthread_t thread;
+	struct dbthread t;          /* t.st: the sender's connection */
 	struct stopflag stop;
-	bool started;
-	store_t *st;
 	int timeout_s;
 };
 
@@ -117,8 +115,8 @@ send_one(struct notifier *n, struct store_notification *m)
 	else
 		log_warn("notify.failed", "id=%lld event=%s attempt=%d give_up=%d error=\"%s\"",
 		         (long long)m->id, m->event, m->attempts, give_up, err);
-	if (store_notify_done(n->st, m->id, rv == 0, err, retry, give_up) != 0)
-		log_warn("notify.db", "id=%lld error=\"%s\"", (long long)m->id, store_errmsg(n->st));
+	if (store_notify_done(n->t.st, m->id, rv == 0, err, retry, give_up) != 0)
+		log_warn("notify.db", "id=%lld error=\"%s\"", (long long)m->id, store_errmsg(n->t.st));
 }
 
 static void *
@@ -128,8 +126,8 @@ notifier_main(void *arg)
 	for (;;) {
 		struct store_notification m;
 		bool found = false;
-		if (store_notify_claim(n->st, &m, &found) != 0) {
-			(void)store_ping(n->st);
+		if (store_notify_claim(n->t.st, &m, &found) != 0) {
+			(void)store_ping(n->t.st);
 			found = false;
 		}
 		if (found) {
@@ -143,6 +141,17 @@ notifier_main(void *arg)
 	return NULL;
 }
 
+void
+notifier_stop(notifier_t *n)
+{
+	if (!n)
+		return;
+	stopflag_raise(&n->stop);
+	dbthread_join(&n->t);
+	stopflag_destroy(&n->stop);
+	free(n);
+}
+
 int
 notifier_start(const char *conninfo, int timeout_s, notifier_t **out, char *msg, size_t msgsz)
 {
@@ -154,28 +163,11 @@ notifier_start(const char *conninfo, int timeout_s, notifier_t **out, char *msg,
 		return RW_ENOMEM;
 	stopflag_init(&n->stop);
 	n->timeout_s = timeout_s > 0 ? timeout_s : 5;
-	if ((rv = store_open(conninfo, &n->st, msg, msgsz)) != 0) {
+	if ((rv = dbthread_start(&n->t, conninfo, notifier_main, n, "the notification thread", msg,
+	                         msgsz)) != 0) {
 		notifier_stop(n);
 		return rv;
 	}
-	if (pthread_create(&n->thread, NULL, notifier_main, n) != 0) {
-		notifier_stop(n);
-		return rw_fail(RW_ENOMEM, msg, msgsz, "cannot start the notification thread");
-	}
-	n->started = true;
 	*out = n;
 	return 0;
-}
-
-void
-notifier_stop(notifier_t *n)
-{
-	if (!n)
-		return;
-	stopflag_raise(&n->stop);
-	if (n->started)
-		pthread_join(n->thread, NULL);
-	store_close(n->st);
-	stopflag_destroy(&n->stop);
-	free(n);
 }
