@@ -65,28 +65,95 @@ check_pods(const rw_pod_state_t *pods, size_t n, const rw_service_t *svc, const 
 	}
 }
 
+/* A probe's answer into the verdict: PENDING when none came, FAILED when not OK. */
 static int
-check_probe(store_t *st, const char *cluster, const char *subject, int64_t since_us,
-            const char *what, struct health_verdict *v)
+judge_probe(const struct health_probe *p, const char *subject, const char *what,
+            struct health_verdict *v)
 {
-	rw_probe_result_t p;
-	bool found = false;
-	int rv = store_probe_latest(st, cluster, subject, since_us, &p, &found);
-	if (rv)
-		return rv;
-	if (!found) {
+	if (p->rv)
+		return p->rv;
+	if (!p->found) {
 		v->state = HEALTH_PENDING;
 		snprintf(v->text, sizeof(v->text), "waiting for a health probe of %s %.120s", what,
 		         subject);
-	} else if (!p.ok) {
+	} else if (!p->result.ok) {
 		v->state = HEALTH_FAILED;
-		if (p.http_status)
+		if (p->result.http_status)
 			snprintf(v->text, sizeof(v->text), "health of %s %.100s: HTTP %d %.80s", what,
-			         subject, p.http_status, p.error);
+			         subject, p->result.http_status, p->result.error);
 		else
 			snprintf(v->text, sizeof(v->text), "health of %s %.100s failed: %.100s", what,
-			         subject, p.error);
+			         subject, p->result.error);
 	}
+	return 0;
+}
+
+int
+health_judge(const struct health_facts *f, const rw_service_t *svc, const char *image,
+             const char *digest, const char *health_url, struct health_verdict *v)
+{
+	const rw_deploy_state_t *d = &f->deploy;
+	bool url = health_url && *health_url;
+	int old = 0, rv;
+
+	memset(v, 0, sizeof(*v));
+	if (f->deploy_rv == RW_ENOTFOUND) {
+		snprintf(v->text, sizeof(v->text), "no agent has reported deployment %s/%s yet",
+		         svc->namespace_, svc->deployment);
+		return 0;
+	}
+	if (f->deploy_rv || f->pods_rv)
+		return f->deploy_rv ? f->deploy_rv : f->pods_rv;
+	v->replicas = d->replicas;
+	v->updated = d->updated;
+	v->available = d->available;
+	v->state = HEALTH_OK;
+	check_pods(f->pods, f->npods, svc, image, digest, v, &old);
+	if (v->state == HEALTH_FAILED)
+		return 0;
+	if (v->ready_pods < d->replicas || old > 0) {
+		v->state = HEALTH_PENDING;
+		snprintf(v->text, sizeof(v->text), "%d/%d pods ready on the new image, %d old", v->ready_pods,
+		         d->replicas, old);
+		return 0;
+	}
+	for (size_t i = 0; svc->health_path[0] && i < f->npods && v->state == HEALTH_OK; i++)
+		if ((rv = judge_probe(&f->probes[i], f->pods[i].name, "pod", v)))
+			return rv;
+	if (v->state == HEALTH_OK && url && (rv = judge_probe(&f->url, health_url, "public URL", v)))
+		return rv;
+	if (v->state == HEALTH_OK)
+		snprintf(v->text, sizeof(v->text), "%d/%d pods ready, health ok%s", v->ready_pods,
+		         d->replicas, url ? ", public URL ok" : "");
+	return 0;
+}
+
+static void
+gather_probe(store_t *st, const char *cluster, const char *subject, int64_t since_us,
+             struct health_probe *p)
+{
+	p->rv = store_probe_latest(st, cluster, subject, since_us, &p->result, &p->found);
+}
+
+/* Reads what health_judge() may consult into f (zeroed by the caller); free f->pods, f->probes. */
+static int
+gather(store_t *st, const char *cluster, const rw_service_t *svc, const char *health_url,
+       int64_t since_us, struct health_facts *f)
+{
+	f->deploy_rv = store_deploy_state(st, cluster, svc->namespace_, svc->deployment, &f->deploy);
+	if (f->deploy_rv)
+		return 0;
+	f->pods_rv = store_pods_of(st, cluster, svc->namespace_, svc->deployment, &f->pods, &f->npods);
+	if (f->pods_rv)
+		return 0;
+	if (svc->health_path[0] && f->npods) {
+		if (!(f->probes = calloc(f->npods, sizeof(*f->probes))))
+			return RW_ENOMEM;
+		for (size_t i = 0; i < f->npods; i++)
+			gather_probe(st, cluster, f->pods[i].name, since_us, &f->probes[i]);
+	}
+	if (health_url && *health_url)
+		gather_probe(st, cluster, health_url, since_us, &f->url);
 	return 0;
 }
 
@@ -95,44 +162,14 @@ health_check(store_t *st, const char *cluster, const rw_service_t *svc, const ch
              const char *digest, const char *health_url, int64_t since_us,
              struct health_verdict *v)
 {
-	rw_pod_state_t *pods = NULL;
-	rw_deploy_state_t d;
-	size_t n = 0;
-	int old = 0, rv;
+	struct health_facts f;
+	int rv;
 
+	memset(&f, 0, sizeof(f));
 	memset(v, 0, sizeof(*v));
-	memset(&d, 0, sizeof(d));
-	rv = store_deploy_state(st, cluster, svc->namespace_, svc->deployment, &d);
-	if (rv == RW_ENOTFOUND) {
-		snprintf(v->text, sizeof(v->text), "no agent has reported deployment %s/%s yet",
-		         svc->namespace_, svc->deployment);
-		return 0;
-	}
-	if (rv || (rv = store_pods_of(st, cluster, svc->namespace_, svc->deployment, &pods, &n)))
-		return rv;
-	v->replicas = d.replicas;
-	v->updated = d.updated;
-	v->available = d.available;
-	v->state = HEALTH_OK;
-	check_pods(pods, n, svc, image, digest, v, &old);
-	if (v->state == HEALTH_FAILED)
-		goto out;
-	if (v->ready_pods < d.replicas || old > 0) {
-		v->state = HEALTH_PENDING;
-		snprintf(v->text, sizeof(v->text), "%d/%d pods ready on the new image, %d old", v->ready_pods,
-		         d.replicas, old);
-		goto out;
-	}
-	for (size_t i = 0; svc->health_path[0] && i < n && v->state == HEALTH_OK; i++)
-		if ((rv = check_probe(st, cluster, pods[i].name, since_us, "pod", v)))
-			goto out;
-	if (v->state == HEALTH_OK && health_url && *health_url &&
-	    (rv = check_probe(st, cluster, health_url, since_us, "public URL", v)))
-		goto out;
-	if (v->state == HEALTH_OK)
-		snprintf(v->text, sizeof(v->text), "%d/%d pods ready, health ok%s", v->ready_pods,
-		         d.replicas, health_url && *health_url ? ", public URL ok" : "");
-out:
-	free(pods);
+	if ((rv = gather(st, cluster, svc, health_url, since_us, &f)) == 0)
+		rv = health_judge(&f, svc, image, digest, health_url, v);
+	free(f.pods);
+	free(f.probes);
 	return rv;
 }

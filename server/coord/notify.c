@@ -3,17 +3,17 @@
  */
 #include "notify.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <curl/curl.h>
 #include <jansson.h>
 
+#include "dbthread.h"
 #include "err.h"
 #include "log.h"
+#include "stopflag.h"
 
 #define NOTIFY_MAX_ATTEMPTS 5
 
@@ -50,12 +50,8 @@ notify_event(store_t *st, const struct store_env_cfg *env, int64_t incident_id, 
 }
 
 struct notifier {
-	pthread_t thread;
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	bool stopping;
-	bool started;
-	store_t *st;
+	struct dbthread t;          /* t.st: the sender's connection */
+	struct stopflag stop;
 	int timeout_s;
 };
 
@@ -106,19 +102,6 @@ post(const char *url, const char *body, int timeout_s, char *err, size_t errsz)
 	return 0;
 }
 
-static bool
-notifier_sleep(struct notifier *n, int ms)
-{
-	struct timespec ts = rw_deadline(CLOCK_REALTIME, ms);
-	bool stop;
-	pthread_mutex_lock(&n->lock);
-	if (!n->stopping)
-		pthread_cond_timedwait(&n->cond, &n->lock, &ts);
-	stop = n->stopping;
-	pthread_mutex_unlock(&n->lock);
-	return !stop;
-}
-
 static void
 send_one(struct notifier *n, struct store_notification *m)
 {
@@ -132,8 +115,8 @@ send_one(struct notifier *n, struct store_notification *m)
 	else
 		log_warn("notify.failed", "id=%lld event=%s attempt=%d give_up=%d error=\"%s\"",
 		         (long long)m->id, m->event, m->attempts, give_up, err);
-	if (store_notify_done(n->st, m->id, rv == 0, err, retry, give_up) != 0)
-		log_warn("notify.db", "id=%lld error=\"%s\"", (long long)m->id, store_errmsg(n->st));
+	if (store_notify_done(n->t.st, m->id, rv == 0, err, retry, give_up) != 0)
+		log_warn("notify.db", "id=%lld error=\"%s\"", (long long)m->id, store_errmsg(n->t.st));
 }
 
 static void *
@@ -143,8 +126,8 @@ notifier_main(void *arg)
 	for (;;) {
 		struct store_notification m;
 		bool found = false;
-		if (store_notify_claim(n->st, &m, &found) != 0) {
-			(void)store_ping(n->st);
+		if (store_notify_claim(n->t.st, &m, &found) != 0) {
+			(void)store_ping(n->t.st);
 			found = false;
 		}
 		if (found) {
@@ -152,10 +135,21 @@ notifier_main(void *arg)
 			free(m.payload);
 			continue;
 		}
-		if (!notifier_sleep(n, 300))
+		if (!stopflag_sleep(&n->stop, 300))
 			break;
 	}
 	return NULL;
+}
+
+void
+notifier_stop(notifier_t *n)
+{
+	if (!n)
+		return;
+	stopflag_raise(&n->stop);
+	dbthread_join(&n->t);
+	stopflag_destroy(&n->stop);
+	free(n);
 }
 
 int
@@ -167,36 +161,13 @@ notifier_start(const char *conninfo, int timeout_s, notifier_t **out, char *msg,
 	*out = NULL;
 	if (!n)
 		return RW_ENOMEM;
-	pthread_mutex_init(&n->lock, NULL);
-	pthread_cond_init(&n->cond, NULL);
+	stopflag_init(&n->stop);
 	n->timeout_s = timeout_s > 0 ? timeout_s : 5;
-	if ((rv = store_open(conninfo, &n->st, msg, msgsz)) != 0) {
+	if ((rv = dbthread_start(&n->t, conninfo, notifier_main, n, "the notification thread", msg,
+	                         msgsz)) != 0) {
 		notifier_stop(n);
 		return rv;
 	}
-	if (pthread_create(&n->thread, NULL, notifier_main, n) != 0) {
-		notifier_stop(n);
-		snprintf(msg, msgsz, "cannot start the notification thread");
-		return RW_ENOMEM;
-	}
-	n->started = true;
 	*out = n;
 	return 0;
-}
-
-void
-notifier_stop(notifier_t *n)
-{
-	if (!n)
-		return;
-	pthread_mutex_lock(&n->lock);
-	n->stopping = true;
-	pthread_cond_broadcast(&n->cond);
-	pthread_mutex_unlock(&n->lock);
-	if (n->started)
-		pthread_join(n->thread, NULL);
-	store_close(n->st);
-	pthread_cond_destroy(&n->cond);
-	pthread_mutex_destroy(&n->lock);
-	free(n);
 }

@@ -6,7 +6,8 @@
  * the source environment; latest backup verified; migrations backwards
  * compatible), and the operation stored with one deployments row per
  * service.  Runs on handler workers and the coordinator; never waits for
- * the cluster (coord.c runs the plan).
+ * the cluster (runner.c runs the plan).  The reads are plan.c's, the
+ * decisions planner.c's.
  */
 #ifndef REWIND_PLAN_H
 #define REWIND_PLAN_H

@@ -141,53 +141,40 @@ decision(struct buf *b, const rw_incident_t *inc)
 }
 
 static void
-artifacts_of(struct buf *b, store_t *st, int64_t release_id)
+artifacts_of(struct buf *b, const struct report_release *r)
 {
-	rw_artifact_t *a = NULL;
-	size_t n = 0;
-	if (store_artifact_list(st, release_id, 0, &a, &n) != 0)
-		return;
-	for (size_t i = 0; i < n; i++)
-		put(b, "  - artifact `%s` (%s): sha256 `%s`, %lld bytes, last check %s\n", a[i].name,
-		    a[i].kind, a[i].sha256, (long long)a[i].size, a[i].outcome);
-	free(a);
+	for (size_t i = 0; i < r->nartifacts; i++) {
+		const rw_artifact_t *a = &r->artifacts[i];
+		put(b, "  - artifact `%s` (%s): sha256 `%s`, %lld bytes, last check %s\n", a->name,
+		    a->kind, a->sha256, (long long)a->size, a->outcome);
+	}
 }
 
 /* Releases of the operations, each once: image, digest, commit, artifacts, migrations. */
 static void
-releases(struct buf *b, store_t *st, const rw_operation_t *ops, size_t n)
+releases(struct buf *b, const struct report_facts *f)
 {
-	int64_t seen[64];
-	size_t nseen = 0;
 	put(b, "\n## Artifacts and digests\n\n");
-	for (size_t i = 0; i < n; i++)
-		for (uint32_t k = 0; k < ops[i].nsteps; k++) {
-			rw_release_t r;
-			bool dup = false;
-			for (size_t j = 0; j < nseen; j++)
-				dup |= seen[j] == ops[i].steps[k].release_id;
-			if (dup || nseen >= 64 || store_release_get(st, ops[i].steps[k].release_id, &r))
-				continue;
-			seen[nseen++] = r.id;
-			put(b, "- **%s:%s** — `%s`, digest `%s`, commit `%s`\n", r.service, r.version,
-			    r.image_ref, r.digest[0] ? r.digest : "(not pinned)",
-			    r.source_commit[0] ? r.source_commit : "-");
-			artifacts_of(b, st, r.id);
-		}
-	put(b, "\n## Migration decisions\n\n");
-	for (size_t j = 0; j < nseen; j++) {
-		rw_release_t r;
-		if (store_release_get(st, seen[j], &r) == 0)
-			put(b, "- %s:%s — migrations backwards compatible: %s\n", r.service, r.version,
-			    !strcmp(r.migrations_compat, "yes")  ? "yes"
-			    : !strcmp(r.migrations_compat, "no") ? "**no** (rolling back past it needs the "
-			                                           "backend runbook)"
-			                                         : "not stated");
+	for (size_t i = 0; i < f->nreleases; i++) {
+		const rw_release_t *r = &f->releases[i].rel;
+		put(b, "- **%s:%s** — `%s`, digest `%s`, commit `%s`\n", r->service, r->version,
+		    r->image_ref, r->digest[0] ? r->digest : "(not pinned)",
+		    r->source_commit[0] ? r->source_commit : "-");
+		artifacts_of(b, &f->releases[i]);
 	}
-	for (size_t i = 0; i < n; i++)
-		if (ops[i].override_gate[0])
-			put(b, "- operation #%lld overrode a gate: %s\n", (long long)ops[i].id,
-			    ops[i].override_gate);
+	put(b, "\n## Migration decisions\n\n");
+	for (size_t i = 0; i < f->nreleases; i++) {
+		const rw_release_t *r = &f->releases[i].rel;
+		put(b, "- %s:%s — migrations backwards compatible: %s\n", r->service, r->version,
+		    !strcmp(r->migrations_compat, "yes")  ? "yes"
+		    : !strcmp(r->migrations_compat, "no") ? "**no** (rolling back past it needs the "
+		                                            "backend runbook)"
+		                                          : "not stated");
+	}
+	for (size_t i = 0; i < f->nops; i++)
+		if (f->ops[i].override_gate[0])
+			put(b, "- operation #%lld overrode a gate: %s\n", (long long)f->ops[i].id,
+			    f->ops[i].override_gate);
 }
 
 static void
@@ -226,6 +213,30 @@ retro(struct buf *b, const rw_incident_t *inc)
 	put(b, "### Action items\n\n- [ ] _To be written._\n");
 }
 
+int
+report_render(const struct report_facts *f, char **md)
+{
+	struct buf b = {0};
+
+	*md = NULL;
+	if (!(b.s = malloc(b.cap = 16384)))
+		return RW_ENOMEM;
+	header(&b, &f->inc, f->cause);
+	timeline(&b, &f->inc);
+	decision(&b, &f->inc);
+	operations(&b, f->ops, f->nops);
+	releases(&b, f);
+	retro(&b, &f->inc);
+	if (b.err) {
+		free(b.s);
+		return b.err;
+	}
+	*md = b.s;
+	return 0;
+}
+
+/* --- gathering ------------------------------------------------------------------ */
+
 /* The incident's operations plus the failed deploy that caused it (newest first). */
 static int
 load_ops(store_t *st, const rw_incident_t *inc, rw_operation_t **ops, size_t *n,
@@ -262,41 +273,54 @@ load_ops(store_t *st, const rw_incident_t *inc, rw_operation_t **ops, size_t *n,
 	return 0;
 }
 
+/* The releases of the operations' steps, each once, with their artifacts. */
+static int
+load_releases(store_t *st, struct report_facts *f)
+{
+	if (!(f->releases = calloc(REPORT_RELEASES_MAX, sizeof(*f->releases))))
+		return RW_ENOMEM;
+	for (size_t i = 0; i < f->nops; i++)
+		for (uint32_t k = 0; k < f->ops[i].nsteps; k++) {
+			int64_t id = f->ops[i].steps[k].release_id;
+			struct report_release *r = &f->releases[f->nreleases];
+			bool dup = false;
+			for (size_t j = 0; j < f->nreleases; j++)
+				dup |= f->releases[j].rel.id == id;
+			if (dup || f->nreleases >= REPORT_RELEASES_MAX || store_release_get(st, id, &r->rel))
+				continue;
+			f->nreleases++;
+			if (store_artifact_list(st, r->rel.id, 0, &r->artifacts, &r->nartifacts) != 0) {
+				r->artifacts = NULL;
+				r->nartifacts = 0;
+			}
+		}
+	return 0;
+}
+
+static void
+facts_clear(struct report_facts *f)
+{
+	for (size_t i = 0; i < f->nreleases; i++)
+		free(f->releases[i].artifacts);
+	free(f->releases);
+	free(f->inc.timeline);
+	free(f->ops);
+}
+
 int
 report_incident(store_t *st, int64_t id, char **md)
 {
-	struct buf b = {0};
-	rw_incident_t inc;
-	rw_operation_t *ops = NULL;
-	const rw_operation_t *cause = NULL;
-	size_t n = 0;
+	struct report_facts *f = calloc(1, sizeof(*f));
 	int rv;
 
 	*md = NULL;
-	memset(&inc, 0, sizeof(inc));
-	if ((rv = store_incident_get(st, id, &inc)))
-		return rv;
-	if ((rv = load_ops(st, &inc, &ops, &n, &cause))) {
-		free(inc.timeline);
-		return rv;
-	}
-	if (!(b.s = malloc(b.cap = 16384))) {
-		free(inc.timeline);
-		free(ops);
+	if (!f)
 		return RW_ENOMEM;
-	}
-	header(&b, &inc, cause);
-	timeline(&b, &inc);
-	decision(&b, &inc);
-	operations(&b, ops, n);
-	releases(&b, st, ops, n);
-	retro(&b, &inc);
-	free(inc.timeline);
-	free(ops);
-	if (b.err) {
-		free(b.s);
-		return b.err;
-	}
-	*md = b.s;
-	return 0;
+	if ((rv = store_incident_get(st, id, &f->inc)) == 0 &&
+	    (rv = load_ops(st, &f->inc, &f->ops, &f->nops, &f->cause)) == 0 &&
+	    (rv = load_releases(st, f)) == 0)
+		rv = report_render(f, md);
+	facts_clear(f);
+	free(f);
+	return rv;
 }
