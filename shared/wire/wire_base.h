@@ -1,0 +1,169 @@
+/*
+ * wire_base — what every message family of the wire module is built from:
+ * the decoding context and its refusals, the encoding arena, and the field
+ * tables that say, once for both directions, where each field of a domain
+ * struct stands in its protobuf message.
+ *
+ * wire_dec_item() copies a protobuf message into a domain struct by its
+ * table (refusing, never truncating, a string too long and a repeated field
+ * with too many entries); wire_enc_item() points a protobuf message at a
+ * domain struct's fields for the duration of one pack.  This module knows no
+ * message kind and no envelope: wire.c dispatches, the family files
+ * (wire_session.c ... wire_audit.c) hold the tables.  Internal to
+ * shared/wire: protobuf-c types appear here.
+ */
+#ifndef REWIND_WIRE_BASE_H
+#define REWIND_WIRE_BASE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "domain.h"
+#include "rewind.pb-c.h"
+
+typedef Rewind__V1__Envelope pb_env_t;
+
+/* Decoding context: where to write the human reason. */
+struct dec {
+	char *msg;
+	size_t msgsz;
+};
+
+/* Writes "field: why" (or only why when field is NULL) as the reason; returns err. */
+int wire_dec_fail(struct dec *d, int err, const char *field, const char *why);
+/* Bounded copy of a wire string: refuses (RW_ETOOBIG) rather than truncates. */
+int wire_dec_str(struct dec *d, char *dst, size_t cap, const char *src, const char *field);
+#define DEC_STR(d, dst, src, field) wire_dec_str((d), (dst), sizeof(dst), (src), (field))
+
+/*
+ * Everything allocated while encoding one message; freed after packing.
+ * wire_arena_alloc() returns zeroed memory (n = 0 still gives one element).
+ */
+struct wire_arena {
+	void **blocks;
+	size_t n, cap;
+};
+void *wire_arena_alloc(struct wire_arena *a, size_t n, size_t sz);
+/* A protobuf message of the given type, initialised to its defaults; NULL when out of memory. */
+void *wire_arena_msg(struct wire_arena *a, const ProtobufCMessageDescriptor *desc);
+void wire_arena_free(struct wire_arena *a);
+
+/* Protobuf-c wants char * where we hold const buffers; packing only reads them. */
+#define S(x) ((char *)(x))
+
+enum wire_ftype {
+	WIRE_F_STR,     /* char[size] <-> char * */
+	WIRE_F_NUM,     /* integers of the same width on both sides */
+	WIRE_F_BOOL,    /* bool <-> protobuf_c_boolean */
+	WIRE_F_MSG,     /* an embedded struct <-> a sub-message (item) */
+	WIRE_F_ARRAY,   /* T[max] and its count <-> a repeated sub-message or string */
+	WIRE_F_LIST,    /* a malloc'd T[] and its size_t count <-> a repeated sub-message */
+};
+
+struct wire_item;
+
+/* One field of a table: where it stands in the domain struct and in the protobuf message. */
+struct wire_field {
+	enum wire_ftype type;
+	const char *name;               /* a refused string (each element of a string ARRAY) */
+	size_t dom, pb;                 /* offsets in the domain struct and the protobuf message */
+	size_t size;                    /* STR, string ARRAY: buffer capacity; NUM: width */
+	const struct wire_item *item;   /* MSG, ARRAY, LIST: the element; NULL: strings */
+	size_t count, pbcount;          /* ARRAY, LIST: offsets of the two element counts */
+	size_t countsize;               /* ARRAY, LIST: width of the domain count */
+	size_t stride;                  /* ARRAY: distance between domain elements */
+	size_t max;                     /* ARRAY, LIST: most elements accepted */
+	const char *what, *why;         /* ARRAY, LIST: the refusal when there are more */
+	bool early;                     /* ARRAY: the count is checked before any field */
+};
+
+/*
+ * A protobuf message and the domain struct it maps to: the table, plus hooks
+ * for what a table cannot say (enum names, owned buffers, fixed-length
+ * bytes).  Decoding runs the early counts, dec_first, the table in order,
+ * then dec_rest (so a refusal names the same field as it always has);
+ * encoding runs the table, then enc_rest.  Any hook may be NULL.
+ */
+struct wire_item {
+	const char *name;                               /* "env: missing" when absent */
+	const ProtobufCMessageDescriptor *pb;
+	size_t size;                                    /* of the domain struct */
+	const struct wire_field *fields;
+	size_t nfields;
+	int (*dec_first)(struct dec *d, const void *pb, void *dom);
+	int (*dec_rest)(struct dec *d, const void *pb, void *dom);
+	int (*enc_rest)(struct wire_arena *a, void *pb, const void *dom);
+	void (*free)(void *dom);                        /* what dom owns beyond its LIST fields */
+};
+
+int wire_dec_item(struct dec *d, const struct wire_item *it, const void *pb, void *dom);
+/* Fills pb, already initialised, from dom; it points into dom, so dom must outlive the pack. */
+int wire_enc_item(struct wire_arena *a, const struct wire_item *it, void *pb, const void *dom);
+/* Frees what dom owns (its LIST arrays, and what the free hook names); not dom itself. */
+void wire_free_item(const struct wire_item *it, void *dom);
+
+#define WIRE_NFIELDS(t) (sizeof(t) / sizeof((t)[0]))
+/*
+ * An item: its name, the protobuf message (rewind__v1__env for Env), the
+ * domain type, its table, and hooks by designator after them.
+ */
+#define WIRE_ITEM(nm, pbname, D, t, ...)                                                  \
+	{ .name = (nm), .pb = &pbname##__descriptor, .size = sizeof(D), .fields = (t),        \
+	  .nfields = WIRE_NFIELDS(t), __VA_ARGS__ }
+
+/*
+ * Table entries.  T is a pair "domain type, protobuf type" (a macro of the
+ * family file); f a member named alike on both sides, df/pf when not.
+ */
+#define WIRE_MSIZE(T, f) sizeof(((T *)0)->f)
+/* 0, or a build failure when the two members differ in width. */
+#define WIRE_SAME_WIDTH(D, df, P, pf) (0 * sizeof(char[WIRE_MSIZE(D, df) == WIRE_MSIZE(P, pf) ? 1 : -1]))
+
+#define WIRE_STR_AS_(D, P, df, pf, nm)                                                    \
+	{ .type = WIRE_F_STR, .name = (nm), .dom = offsetof(D, df), .pb = offsetof(P, pf),    \
+	  .size = WIRE_MSIZE(D, df) }
+#define WIRE_NUM_AS_(D, P, df, pf)                                                        \
+	{ .type = WIRE_F_NUM, .dom = offsetof(D, df), .pb = offsetof(P, pf),                  \
+	  .size = WIRE_MSIZE(D, df) + WIRE_SAME_WIDTH(D, df, P, pf) }
+#define WIRE_BOOL_AS_(D, P, df, pf)                                                       \
+	{ .type = WIRE_F_BOOL, .dom = offsetof(D, df), .pb = offsetof(P, pf) }
+#define WIRE_MSG_AS_(D, P, df, pf, it)                                                    \
+	{ .type = WIRE_F_MSG, .dom = offsetof(D, df), .pb = offsetof(P, pf), .item = (it) }
+#define WIRE_ARRAY_(D, P, df, dn, pf, it, nm, wh, wy, erly)                               \
+	{ .type = WIRE_F_ARRAY, .name = (nm), .dom = offsetof(D, df), .pb = offsetof(P, pf),  \
+	  .size = WIRE_MSIZE(D, df[0]), .item = (it), .count = offsetof(D, dn),               \
+	  .pbcount = offsetof(P, n_##pf), .countsize = WIRE_MSIZE(D, dn),                      \
+	  .stride = WIRE_MSIZE(D, df[0]), .max = WIRE_MSIZE(D, df) / WIRE_MSIZE(D, df[0]),    \
+	  .what = (wh), .why = (wy), .early = (erly) }
+#define WIRE_LIST_(D, P, df, dn, pf, it, mx, wh, wy)                                      \
+	{ .type = WIRE_F_LIST, .dom = offsetof(D, df), .pb = offsetof(P, pf), .item = (it),    \
+	  .count = offsetof(D, dn), .pbcount = offsetof(P, n_##pf),                           \
+	  .countsize = WIRE_MSIZE(D, dn), .max = (mx), .what = (wh), .why = (wy) }
+
+/* Variadic so that T may be a pair macro or the two types written out. */
+#define WIRE_SAME1_(M, D, P, f, ...) M(D, P, f, f, ##__VA_ARGS__)
+#define WIRE_STR(...) WIRE_SAME1_(WIRE_STR_AS_, __VA_ARGS__)
+#define WIRE_STR_AS(...) WIRE_STR_AS_(__VA_ARGS__)
+#define WIRE_NUM(...) WIRE_SAME1_(WIRE_NUM_AS_, __VA_ARGS__)
+#define WIRE_NUM_AS(...) WIRE_NUM_AS_(__VA_ARGS__)
+#define WIRE_BOOL(...) WIRE_SAME1_(WIRE_BOOL_AS_, __VA_ARGS__)
+#define WIRE_BOOL_AS(...) WIRE_BOOL_AS_(__VA_ARGS__)
+#define WIRE_MSG(...) WIRE_MSG_AS_(__VA_ARGS__)
+/* A fixed array of sub-messages (it) or strings (it NULL, each refused as nm). */
+#define WIRE_ARRAY(...) WIRE_ARRAY_(__VA_ARGS__)
+#define WIRE_LIST(...) WIRE_LIST_(__VA_ARGS__)
+/* The list of a *_LIST_OK reply: items/n of wire_msg_t's list. */
+#define WIRE_ITEMS(...) WIRE_ITEMS_(__VA_ARGS__)
+#define WIRE_ITEMS_(D, P, it, mx) WIRE_LIST_(D, P, u.list.items, u.list.n, items, it, mx, "list", "too many items")
+
+/* Items more than one family sends. */
+extern const struct wire_item wire_empty_item;  /* a body without fields */
+extern const struct wire_item wire_env_item;    /* rw_env_t */
+extern const struct wire_item wire_kv_item;     /* rw_kv_t */
+/* The data of an action or an operation: at most RW_KV_MAX rw_kv_t. */
+#define WIRE_KVS(...) WIRE_KVS_(__VA_ARGS__)
+#define WIRE_KVS_(D, P, df, dn, pf, erly)                                                  \
+	WIRE_ARRAY_(D, P, df, dn, pf, &wire_kv_item, NULL, "data", "too many keys (at most 16)", erly)
+
+#endif

@@ -1,0 +1,176 @@
+/*
+ * wire_releases — the releases family: recording and finding releases, a
+ * service's deploy history, and the audit log.  Tables, the enum hooks and
+ * the domain checks of its requests; what a release may be is domain.c's to
+ * say, not this file's.
+ */
+#include <stddef.h>
+#include <string.h>
+
+#include "err.h"
+#include "wire.h"
+#include "wire_base.h"
+#include "wire_family.h"
+
+/* Lists of records, as wire.c has always bounded them. */
+#define LIST_MAX (RW_LIST_MAX * 10)
+
+#define RELEASE_T rw_release_t, Rewind__V1__Release
+static const struct wire_field release_fields[] = {
+	WIRE_NUM(RELEASE_T, id), WIRE_NUM(RELEASE_T, created_at),
+	WIRE_STR(RELEASE_T, service, "service"), WIRE_STR(RELEASE_T, version, "version"),
+	WIRE_STR(RELEASE_T, image_ref, "image"), WIRE_STR(RELEASE_T, digest, "digest"),
+	WIRE_STR(RELEASE_T, source_commit, "commit"), WIRE_STR(RELEASE_T, notes, "notes"),
+	WIRE_STR(RELEASE_T, created_by, "created-by"),
+	WIRE_STR(RELEASE_T, migrations_compat, "migrations-backward-compatible"),
+};
+static const struct wire_item release =
+	WIRE_ITEM("release", rewind__v1__release, rw_release_t, release_fields);
+
+static enum rw_outcome
+outcome_parse(const char *s)
+{
+	for (int o = RW_OUTCOME_PENDING; o <= RW_OUTCOME_ROLLED_BACK; o++)
+		if (s && strcmp(s, rw_outcome_name((enum rw_outcome)o)) == 0)
+			return (enum rw_outcome)o;
+	return RW_OUTCOME_PENDING;
+}
+
+static int
+dec_outcome(struct dec *d, const void *pb, void *dom)
+{
+	(void)d;
+	((rw_history_row_t *)dom)->outcome = outcome_parse(((const Rewind__V1__HistoryRow *)pb)->outcome);
+	return 0;
+}
+
+static int
+enc_outcome(struct wire_arena *a, void *pb, const void *dom)
+{
+	(void)a;
+	((Rewind__V1__HistoryRow *)pb)->outcome =
+		S(rw_outcome_name(((const rw_history_row_t *)dom)->outcome));
+	return 0;
+}
+
+#define HISTORY_T rw_history_row_t, Rewind__V1__HistoryRow
+static const struct wire_field history_fields[] = {
+	WIRE_MSG(HISTORY_T, release, release, &release), WIRE_NUM(HISTORY_T, deployment_id),
+	WIRE_NUM(HISTORY_T, started_at), WIRE_NUM(HISTORY_T, finished_at),
+	WIRE_BOOL(HISTORY_T, known_good), WIRE_STR(HISTORY_T, env, "env"),
+};
+static const struct wire_item history_row =
+	WIRE_ITEM(NULL, rewind__v1__history_row, rw_history_row_t, history_fields,
+	          .dec_rest = dec_outcome, .enc_rest = enc_outcome);
+
+static int
+dec_role(struct dec *d, const void *pb, void *dom)
+{
+	(void)d;
+	((rw_audit_t *)dom)->role = rw_role_parse(((const Rewind__V1__AuditEntry *)pb)->role);
+	return 0;
+}
+
+static int
+enc_role(struct wire_arena *a, void *pb, const void *dom)
+{
+	(void)a;
+	((Rewind__V1__AuditEntry *)pb)->role = S(rw_role_name(((const rw_audit_t *)dom)->role));
+	return 0;
+}
+
+#define AUDIT_T rw_audit_t, Rewind__V1__AuditEntry
+static const struct wire_field audit_fields[] = {
+	WIRE_NUM(AUDIT_T, id), WIRE_NUM(AUDIT_T, at), WIRE_STR(AUDIT_T, actor, "actor"),
+	WIRE_STR(AUDIT_T, action, "action"), WIRE_STR(AUDIT_T, target, "target"),
+	WIRE_STR(AUDIT_T, detail, "detail"), WIRE_STR(AUDIT_T, reason, "reason"),
+};
+static const struct wire_item audit_entry =
+	WIRE_ITEM(NULL, rewind__v1__audit_entry, rw_audit_t, audit_fields, .dec_rest = dec_role,
+	          .enc_rest = enc_role);
+
+/* The requests and the list replies: fields of wire_msg_t. */
+#define RECORD_T wire_msg_t, Rewind__V1__ReleaseRecord
+#define GET_T wire_msg_t, Rewind__V1__ReleaseGet
+#define LIST_T wire_msg_t, Rewind__V1__ReleaseList
+#define HIST_T wire_msg_t, Rewind__V1__History
+#define LOG_T wire_msg_t, Rewind__V1__AuditLog
+static const struct wire_field record_fields[] = {WIRE_MSG(RECORD_T, u.release, release, &release)};
+static const struct wire_field get_fields[] = {
+	WIRE_NUM_AS(GET_T, u.query.id, id), WIRE_STR_AS(GET_T, u.query.service, service, "service"),
+	WIRE_STR_AS(GET_T, u.query.version, version, "version"),
+};
+static const struct wire_field list_fields[] = {
+	WIRE_NUM_AS(LIST_T, u.query.limit, limit), WIRE_STR_AS(LIST_T, u.query.service, service, "service"),
+};
+static const struct wire_field hist_fields[] = {
+	WIRE_NUM_AS(HIST_T, u.query.limit, limit), WIRE_STR_AS(HIST_T, u.query.service, service, "service"),
+	WIRE_STR_AS(HIST_T, u.query.env, env, "env"),
+};
+static const struct wire_field log_fields[] = {
+	WIRE_NUM_AS(LOG_T, u.audit.since, since), WIRE_NUM_AS(LOG_T, u.audit.until, until),
+	WIRE_NUM_AS(LOG_T, u.audit.limit, limit), WIRE_STR_AS(LOG_T, u.audit.actor, actor, "actor"),
+	WIRE_STR_AS(LOG_T, u.audit.action_prefix, action_prefix, "action"),
+};
+static const struct wire_field list_ok_fields[] = {
+	WIRE_ITEMS(wire_msg_t, Rewind__V1__ReleaseListOk, &release, LIST_MAX)};
+static const struct wire_field hist_ok_fields[] = {
+	WIRE_ITEMS(wire_msg_t, Rewind__V1__HistoryOk, &history_row, LIST_MAX)};
+static const struct wire_field log_ok_fields[] = {
+	WIRE_ITEMS(wire_msg_t, Rewind__V1__AuditLogOk, &audit_entry, LIST_MAX)};
+
+static const struct wire_item record = WIRE_ITEM(NULL, rewind__v1__release_record, wire_msg_t, record_fields);
+static const struct wire_item get = WIRE_ITEM(NULL, rewind__v1__release_get, wire_msg_t, get_fields);
+static const struct wire_item list = WIRE_ITEM(NULL, rewind__v1__release_list, wire_msg_t, list_fields);
+static const struct wire_item hist = WIRE_ITEM(NULL, rewind__v1__history, wire_msg_t, hist_fields);
+static const struct wire_item log_ = WIRE_ITEM(NULL, rewind__v1__audit_log, wire_msg_t, log_fields);
+static const struct wire_item list_ok =
+	WIRE_ITEM(NULL, rewind__v1__release_list_ok, wire_msg_t, list_ok_fields);
+static const struct wire_item hist_ok = WIRE_ITEM(NULL, rewind__v1__history_ok, wire_msg_t, hist_ok_fields);
+static const struct wire_item log_ok = WIRE_ITEM(NULL, rewind__v1__audit_log_ok, wire_msg_t, log_ok_fields);
+
+/* A release is named by its id, or by its service and version. */
+static int
+validate_get(struct dec *d, const struct wire_query *q)
+{
+	if (q->id > 0)
+		return 0;
+	if (!q->service[0] || !q->version[0])
+		return wire_dec_fail(d, RW_EINVAL, NULL, "release: give an id, or a service and a version");
+	return rw_check_name("service", q->service, d->msg, d->msgsz) ?:
+	       rw_check_tag("version", q->version, d->msg, d->msgsz);
+}
+
+static int
+validate(struct dec *d, const wire_msg_t *m)
+{
+	const struct wire_query *q = &m->u.query;
+	switch (m->kind) {
+	case WIRE_RELEASE_RECORD:
+		return rw_release_check(&m->u.release, d->msg, d->msgsz);
+	case WIRE_RELEASE_GET:
+		return validate_get(d, q);
+	case WIRE_RELEASE_LIST:
+		return q->service[0] ? rw_check_name("service", q->service, d->msg, d->msgsz) : 0;
+	case WIRE_HISTORY:
+		if (q->env[0] && rw_check_name("env", q->env, d->msg, d->msgsz))
+			return RW_EINVAL;
+		return rw_check_name("service", q->service, d->msg, d->msgsz);
+	case WIRE_AUDIT_LOG:
+		return rw_check_text("actor", m->u.audit.actor, RW_ACTOR_MAX, d->msg, d->msgsz) ?:
+		       rw_check_text("action", m->u.audit.action_prefix, RW_NAME_MAX, d->msg, d->msgsz);
+	default:
+		return 0;
+	}
+}
+
+static const struct wire_form forms[] = {
+	WIRE_FORM(WIRE_RELEASE_RECORD, &record), WIRE_FORM_AT(WIRE_RELEASE, &release, u.release),
+	WIRE_FORM(WIRE_RELEASE_GET, &get), WIRE_FORM(WIRE_RELEASE_LIST, &list),
+	WIRE_FORM(WIRE_RELEASE_LIST_OK, &list_ok), WIRE_FORM(WIRE_HISTORY, &hist),
+	WIRE_FORM(WIRE_HISTORY_OK, &hist_ok), WIRE_FORM(WIRE_AUDIT_LOG, &log_),
+	WIRE_FORM(WIRE_AUDIT_LOG_OK, &log_ok),
+};
+
+const struct wire_family wire_releases =
+	WIRE_FAMILY("releases", WIRE_RELEASE_RECORD, WIRE_AUDIT_LOG_OK, forms, validate);

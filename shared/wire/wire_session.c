@@ -1,0 +1,164 @@
+/*
+ * wire_session — the session family: HELLO, CHALLENGE, AUTH (the
+ * certificate and the proof), AUTH_OK and ERROR.  Tables and hooks only
+ * (wire_base.h); the proof itself is checked by the caller (shared/net/pki),
+ * not here.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "wire.h"
+#include "wire_base.h"
+#include "wire_family.h"
+
+#define HELLO_T wire_msg_t, Rewind__V1__Hello
+static const struct wire_field hello_fields[] = {
+	WIRE_STR_AS(HELLO_T, u.hello.client, client, "client"),
+};
+static const struct wire_item hello = WIRE_ITEM(NULL, rewind__v1__hello, wire_msg_t, hello_fields);
+
+/* The nonce has one length; it is taken before the server's name, as always. */
+static int
+dec_nonce(struct dec *d, const void *pb, void *dom)
+{
+	const Rewind__V1__Challenge *p = pb;
+	wire_msg_t *m = dom;
+	if (p->nonce.len != RW_NONCE_LEN)
+		return wire_dec_fail(d, RW_EPROTO, "nonce", "wrong length");
+	memcpy(m->u.challenge.nonce, p->nonce.data, RW_NONCE_LEN);
+	return 0;
+}
+
+static int
+enc_nonce(struct wire_arena *a, void *pb, const void *dom)
+{
+	Rewind__V1__Challenge *p = pb;
+	const wire_msg_t *m = dom;
+	(void)a;
+	p->nonce.data = (uint8_t *)m->u.challenge.nonce;
+	p->nonce.len = RW_NONCE_LEN;
+	return 0;
+}
+
+#define CHALLENGE_T wire_msg_t, Rewind__V1__Challenge
+static const struct wire_field challenge_fields[] = {
+	WIRE_STR_AS(CHALLENGE_T, u.challenge.server, server, "server"),
+};
+static const struct wire_item challenge =
+	WIRE_ITEM(NULL, rewind__v1__challenge, wire_msg_t, challenge_fields,
+	          .dec_first = dec_nonce, .enc_rest = enc_nonce);
+
+static int
+dec_auth(struct dec *d, const void *pb, void *dom)
+{
+	const Rewind__V1__Auth *p = pb;
+	wire_msg_t *m = dom;
+	size_t len = strlen(p->certificate_pem);
+	if (len == 0)
+		return wire_dec_fail(d, RW_EINVAL, "certificate", "missing");
+	if (len > RW_CERT_PEM_MAX)
+		return wire_dec_fail(d, RW_ETOOBIG, "certificate", "too long");
+	if (p->signature.len == 0 || p->signature.len > RW_SIG_MAX)
+		return wire_dec_fail(d, RW_EINVAL, "signature", "missing or too long");
+	m->u.auth.cert_pem = strdup(p->certificate_pem);
+	if (!m->u.auth.cert_pem)
+		return RW_ENOMEM;
+	m->u.auth.cert_len = len;
+	memcpy(m->u.auth.sig, p->signature.data, p->signature.len);
+	m->u.auth.sig_len = p->signature.len;
+	return 0;
+}
+
+static int
+enc_auth(struct wire_arena *a, void *pb, const void *dom)
+{
+	Rewind__V1__Auth *p = pb;
+	const wire_msg_t *m = dom;
+	(void)a;
+	p->certificate_pem = m->u.auth.cert_pem ? m->u.auth.cert_pem : S("");
+	p->signature.data = (uint8_t *)m->u.auth.sig;
+	p->signature.len = m->u.auth.sig_len;
+	return 0;
+}
+
+static void
+free_auth(void *dom)
+{
+	wire_msg_t *m = dom;
+	free(m->u.auth.cert_pem);
+	m->u.auth.cert_pem = NULL;
+}
+
+/* The certificate is owned and unbounded by a buffer: no table. */
+static const struct wire_item auth = {
+	.pb = &rewind__v1__auth__descriptor,
+	.dec_rest = dec_auth,
+	.enc_rest = enc_auth,
+	.free = free_auth,
+};
+
+static int
+dec_role(struct dec *d, const void *pb, void *dom)
+{
+	(void)d;
+	((wire_msg_t *)dom)->u.auth_ok.role = rw_role_parse(((const Rewind__V1__AuthOk *)pb)->role);
+	return 0;
+}
+
+static int
+enc_role(struct wire_arena *a, void *pb, const void *dom)
+{
+	(void)a;
+	((Rewind__V1__AuthOk *)pb)->role = S(rw_role_name(((const wire_msg_t *)dom)->u.auth_ok.role));
+	return 0;
+}
+
+#define AUTH_OK_T wire_msg_t, Rewind__V1__AuthOk
+static const struct wire_field auth_ok_fields[] = {
+	WIRE_STR_AS(AUTH_OK_T, u.auth_ok.name, name, "name"),
+};
+static const struct wire_item auth_ok =
+	WIRE_ITEM(NULL, rewind__v1__auth_ok, wire_msg_t, auth_ok_fields, .dec_rest = dec_role,
+	          .enc_rest = enc_role);
+
+/* An error's text is the peer's to choose: truncated to fit, never refused. */
+static int
+dec_error_text(struct dec *d, const void *pb, void *dom)
+{
+	wire_msg_t *m = dom;
+	(void)d;
+	snprintf(m->u.error.message, sizeof(m->u.error.message), "%s",
+	         ((const Rewind__V1__Error *)pb)->message);
+	return 0;
+}
+
+static int
+enc_error_text(struct wire_arena *a, void *pb, const void *dom)
+{
+	Rewind__V1__Error *p = pb;
+	const wire_msg_t *m = dom;
+	(void)a;
+	p->name = S(rw_errname(m->u.error.code));
+	p->message = S(m->u.error.message);
+	return 0;
+}
+
+#define ERROR_T wire_msg_t, Rewind__V1__Error
+static const struct wire_field error_fields[] = {
+	WIRE_NUM_AS(ERROR_T, u.error.code, code),
+};
+static const struct wire_item error =
+	WIRE_ITEM(NULL, rewind__v1__error, wire_msg_t, error_fields, .dec_rest = dec_error_text,
+	          .enc_rest = enc_error_text);
+
+static const struct wire_form forms[] = {
+	WIRE_FORM(WIRE_HELLO, &hello),
+	WIRE_FORM(WIRE_CHALLENGE, &challenge),
+	WIRE_FORM(WIRE_AUTH, &auth),
+	WIRE_FORM(WIRE_AUTH_OK, &auth_ok),
+	WIRE_FORM(WIRE_ERROR, &error),
+};
+
+const struct wire_family wire_session = WIRE_FAMILY("session", WIRE_HELLO, WIRE_ERROR, forms, NULL);
