@@ -82,41 +82,19 @@ static const struct wire_field agent_fields[] = {
 static const struct wire_item agent_info =
 	WIRE_ITEM(NULL, rewind__v1__agent_info, rw_agent_info_t, agent_fields);
 
-static int
-dec_action_enums(struct dec *d, const void *pb, void *dom)
-{
-	const Rewind__V1__Action *p = pb;
-	rw_action_t *a = dom;
-	(void)d;
-	a->kind = rw_action_kind_parse(p->kind);
-	a->state = rw_action_state_parse(p->state);
-	return 0;
-}
-
-static int
-enc_action_enums(struct wire_arena *x, void *pb, const void *dom)
-{
-	Rewind__V1__Action *p = pb;
-	const rw_action_t *a = dom;
-	(void)x;
-	p->kind = S(rw_action_kind_name(a->kind));
-	p->state = S(rw_action_state_name(a->state));
-	return 0;
-}
-
 #define ACTION_T rw_action_t, Rewind__V1__Action
 static const struct wire_field action_fields[] = {
 	WIRE_NUM(ACTION_T, id), WIRE_NUM(ACTION_T, deadline), WIRE_NUM(ACTION_T, attempts),
 	WIRE_NUM(ACTION_T, created_at), WIRE_NUM(ACTION_T, finished_at),
+	WIRE_ENUM(ACTION_T, kind, rw_action_kind_parse, rw_action_kind_name),
+	WIRE_ENUM(ACTION_T, state, rw_action_state_parse, rw_action_state_name),
 	WIRE_STR(ACTION_T, cluster, "cluster"), WIRE_STR(ACTION_T, namespace_, "namespace"),
 	WIRE_STR(ACTION_T, name, "name"), WIRE_STR(ACTION_T, container, "container"),
 	WIRE_STR(ACTION_T, image, "image"), WIRE_STR(ACTION_T, owner, "owner"),
 	WIRE_STR(ACTION_T, result, "result"), WIRE_STR(ACTION_T, previous, "previous"),
 	WIRE_STR(ACTION_T, created_by, "created-by"), WIRE_KVS(ACTION_T, kv, nkv, data, true),
 };
-static const struct wire_item action =
-	WIRE_ITEM("action", rewind__v1__action, rw_action_t, action_fields,
-	          .dec_rest = dec_action_enums, .enc_rest = enc_action_enums);
+static const struct wire_item action = WIRE_ITEM("action", rewind__v1__action, rw_action_t, action_fields);
 
 /* A node's report and the status reply: lists of the items above. */
 #define STATE_LIST(T, df, dn, pf, it) WIRE_LIST(T, df, dn, pf, it, WIRE_ITEMS_MAX, "list", "too many items")

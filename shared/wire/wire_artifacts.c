@@ -67,24 +67,15 @@ enc_data(struct wire_arena *a, void *pb, const void *dom)
 	return 0;
 }
 
-static void
-free_data(void *dom)
-{
-	wire_msg_t *m = dom;
-	free(m->u.upload.data);
-	m->u.upload.data = NULL;
-}
-
 #define ADD_T wire_msg_t, Rewind__V1__ArtifactAdd
 static const struct wire_field add_fields[] = {
 	WIRE_NUM_AS(ADD_T, u.upload.meta.release_id, release_id),
 	WIRE_STR_AS(ADD_T, u.upload.meta.kind, kind, "kind"),
 	WIRE_STR_AS(ADD_T, u.upload.meta.name, name, "name"),
-	WIRE_STR_AS(ADD_T, u.upload.meta.sha256, sha256, "sha256"),
+	WIRE_STR_AS(ADD_T, u.upload.meta.sha256, sha256, "sha256"), WIRE_OWNED(ADD_T, u.upload.data),
 };
 static const struct wire_item add = WIRE_ITEM(NULL, rewind__v1__artifact_add, wire_msg_t, add_fields,
-                                              .dec_rest = dec_data, .enc_rest = enc_data,
-                                              .free = free_data);
+                                              .dec_rest = dec_data, .enc_rest = enc_data);
 
 /* EnvDbSet and EnvDb share their fields; EnvDb adds when they were set. */
 #define SANITY(T)                                                                         \

@@ -12,31 +12,14 @@
 #include "wire_base.h"
 #include "wire_family.h"
 
-static int
-dec_what(struct dec *d, const void *pb, void *dom)
-{
-	(void)d;
-	((rw_auditq_t *)dom)->kind = rw_auditq_parse(((const Rewind__V1__AuditQuery *)pb)->what);
-	return 0;
-}
-
-static int
-enc_what(struct wire_arena *a, void *pb, const void *dom)
-{
-	(void)a;
-	((Rewind__V1__AuditQuery *)pb)->what = S(rw_auditq_name(((const rw_auditq_t *)dom)->kind));
-	return 0;
-}
-
 #define QUERY_T rw_auditq_t, Rewind__V1__AuditQuery
 static const struct wire_field query_fields[] = {
-	WIRE_NUM(QUERY_T, release_id), WIRE_NUM(QUERY_T, at), WIRE_NUM(QUERY_T, since),
+	WIRE_ENUM_AS(QUERY_T, kind, what, rw_auditq_parse, rw_auditq_name), WIRE_NUM(QUERY_T, release_id), WIRE_NUM(QUERY_T, at), WIRE_NUM(QUERY_T, since),
 	WIRE_NUM(QUERY_T, until), WIRE_NUM(QUERY_T, limit), WIRE_STR(QUERY_T, env, "env"),
 	WIRE_STR(QUERY_T, service, "service"), WIRE_STR(QUERY_T, actor, "actor"),
 	WIRE_STR_AS(QUERY_T, action_kind, kind, "kind"), WIRE_STR(QUERY_T, version, "version"),
 };
-static const struct wire_item query = WIRE_ITEM(NULL, rewind__v1__audit_query, rw_auditq_t, query_fields,
-                                                .dec_rest = dec_what, .enc_rest = enc_what);
+static const struct wire_item query = WIRE_ITEM(NULL, rewind__v1__audit_query, rw_auditq_t, query_fields);
 
 /* The table's cells are checked and copied by rw_table_add(), not by a field table. */
 static int

@@ -167,6 +167,11 @@ dec_field(struct dec *d, const struct wire_field *f, const void *pb, void *dom)
 		return dec_array(d, f, pb, dom);
 	case WIRE_F_LIST:
 		return dec_list(d, f, pb, dom);
+	case WIRE_F_ENUM:
+		*(unsigned *)AT(dom, f->dom) = f->parse(*(char *const *)CAT(pb, f->pb));
+		return 0;
+	case WIRE_F_OWNED:
+		return 0;
 	}
 	return RW_EINTERNAL;
 }
@@ -248,6 +253,11 @@ enc_field(struct wire_arena *a, const struct wire_field *f, void *pb, const void
 		n = items ? get_count(dom, f->count, f->countsize) : 0;
 		return enc_repeated(a, f, pb, items, n, f->item->size);
 	}
+	case WIRE_F_ENUM:
+		*(char **)AT(pb, f->pb) = S(f->ename(*(const unsigned *)CAT(dom, f->dom)));
+		return 0;
+	case WIRE_F_OWNED:
+		return 0;
 	}
 	return RW_EINTERNAL;
 }
@@ -270,17 +280,15 @@ wire_free_item(const struct wire_item *it, void *dom)
 {
 	for (size_t i = 0; i < it->nfields; i++) {
 		const struct wire_field *f = &it->fields[i];
-		char **items = (char **)AT(dom, f->dom);
-		if (f->type != WIRE_F_LIST)
+		char **owned = (char **)AT(dom, f->dom);
+		if (f->type != WIRE_F_LIST && f->type != WIRE_F_OWNED)
 			continue;
-		/* Elements own nothing of their own (lists nest no lists today), but say so. */
-		if (*items && (f->item->free || f->item->nfields)) {
-			size_t n = get_count(dom, f->count, f->countsize);
-			for (size_t k = 0; k < n; k++)
-				wire_free_item(f->item, *items + k * f->item->size);
-		}
-		free(*items);
-		*items = NULL;
+		/* A list's elements may own lists of their own. */
+		for (size_t k = 0; f->type == WIRE_F_LIST && *owned &&
+		                   k < get_count(dom, f->count, f->countsize); k++)
+			wire_free_item(f->item, *owned + k * f->item->size);
+		free(*owned);
+		*owned = NULL;
 	}
 	if (it->free)
 		it->free(dom);

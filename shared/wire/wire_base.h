@@ -59,6 +59,8 @@ enum wire_ftype {
 	WIRE_F_MSG,     /* an embedded struct <-> a sub-message (item) */
 	WIRE_F_ARRAY,   /* T[max] and its count <-> a repeated sub-message or string */
 	WIRE_F_LIST,    /* a malloc'd T[] and its size_t count <-> a repeated sub-message */
+	WIRE_F_ENUM,    /* a domain enum <-> its name (parse and ename) */
+	WIRE_F_OWNED,   /* a malloc'd buffer the domain struct owns: only freed here */
 };
 
 struct wire_item;
@@ -76,6 +78,8 @@ struct wire_field {
 	size_t max;                     /* ARRAY, LIST: most elements accepted */
 	const char *what, *why;         /* ARRAY, LIST: the refusal when there are more */
 	bool early;                     /* ARRAY: the count is checked before any field */
+	unsigned (*parse)(const char *);   /* ENUM: name to value (unknown: the default) */
+	const char *(*ename)(unsigned);     /* ENUM: value to name */
 };
 
 /*
@@ -94,7 +98,7 @@ struct wire_item {
 	int (*dec_first)(struct dec *d, const void *pb, void *dom);
 	int (*dec_rest)(struct dec *d, const void *pb, void *dom);
 	int (*enc_rest)(struct wire_arena *a, void *pb, const void *dom);
-	void (*free)(void *dom);                        /* what dom owns beyond its LIST fields */
+	void (*free)(void *dom);                        /* what dom owns beyond LIST and OWNED */
 };
 
 int wire_dec_item(struct dec *d, const struct wire_item *it, const void *pb, void *dom);
@@ -128,6 +132,17 @@ void wire_free_item(const struct wire_item *it, void *dom);
 	  .size = WIRE_MSIZE(D, df) + WIRE_SAME_WIDTH(D, df, P, pf) }
 #define WIRE_BOOL_AS_(D, P, df, pf)                                                       \
 	{ .type = WIRE_F_BOOL, .dom = offsetof(D, df), .pb = offsetof(P, pf) }
+/*
+ * An enum and its name functions (enum rw_role rw_role_parse(const char *)
+ * ...).  GCC gives an enum without negative values unsigned int as its
+ * type, so the functions are called through compatible pointers; the
+ * _Generic fails the build for any other enum.
+ */
+#define WIRE_ENUM_AS_(D, P, df, pf, prs, nam)                                             \
+	{ .type = WIRE_F_ENUM, .dom = offsetof(D, df), .pb = offsetof(P, pf), .parse = (prs),  \
+	  .ename = (nam),                                                                      \
+	  .size = sizeof(char[_Generic(((D *)0)->df, unsigned: 1, default: -1)]) }
+#define WIRE_OWNED_(D, P, df) { .type = WIRE_F_OWNED, .dom = offsetof(D, df) }
 #define WIRE_MSG_AS_(D, P, df, pf, it)                                                    \
 	{ .type = WIRE_F_MSG, .dom = offsetof(D, df), .pb = offsetof(P, pf), .item = (it) }
 #define WIRE_ARRAY_(D, P, df, dn, pf, it, nm, wh, wy, erly)                               \
@@ -150,6 +165,10 @@ void wire_free_item(const struct wire_item *it, void *dom);
 #define WIRE_BOOL(...) WIRE_SAME1_(WIRE_BOOL_AS_, __VA_ARGS__)
 #define WIRE_BOOL_AS(...) WIRE_BOOL_AS_(__VA_ARGS__)
 #define WIRE_MSG(...) WIRE_MSG_AS_(__VA_ARGS__)
+#define WIRE_ENUM(...) WIRE_SAME1_(WIRE_ENUM_AS_, __VA_ARGS__)
+#define WIRE_ENUM_AS(...) WIRE_ENUM_AS_(__VA_ARGS__)
+/* A pointer the message owns and frees (set by a hook); T's protobuf type is unused. */
+#define WIRE_OWNED(...) WIRE_OWNED_(__VA_ARGS__)
 /* A fixed array of sub-messages (it) or strings (it NULL, each refused as nm). */
 #define WIRE_ARRAY(...) WIRE_ARRAY_(__VA_ARGS__)
 #define WIRE_LIST(...) WIRE_LIST_(__VA_ARGS__)

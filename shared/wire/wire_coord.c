@@ -45,36 +45,18 @@ static const struct wire_item settings = WIRE_ITEM(NULL, rewind__v1__settings, r
 static const struct wire_item settings_get =
 	WIRE_ITEM(NULL, rewind__v1__settings_get, rw_settings_t, settings_get_fields);
 
-static int
-dec_opreq_kind(struct dec *d, const void *pb, void *dom)
-{
-	(void)d;
-	((rw_op_request_t *)dom)->kind = rw_op_kind_parse(((const Rewind__V1__OpStart *)pb)->kind);
-	return 0;
-}
-
-static int
-enc_opreq_kind(struct wire_arena *a, void *pb, const void *dom)
-{
-	(void)a;
-	((Rewind__V1__OpStart *)pb)->kind = S(rw_op_kind_name(((const rw_op_request_t *)dom)->kind));
-	return 0;
-}
-
 /* Releases and services share one bound and one refusal, checked before any field. */
 #define REFS(T, df, dn, nm) WIRE_ARRAY(T, df, dn, df, NULL, nm, "release", "at most 16 per operation", true)
 #define OPREQ_T rw_op_request_t, Rewind__V1__OpStart
 static const struct wire_field opreq_fields[] = {
-	WIRE_NUM(OPREQ_T, incident_id), WIRE_NUM(OPREQ_T, revert_id), WIRE_BOOL(OPREQ_T, hotfix),
+	WIRE_ENUM(OPREQ_T, kind, rw_op_kind_parse, rw_op_kind_name), WIRE_NUM(OPREQ_T, incident_id), WIRE_NUM(OPREQ_T, revert_id), WIRE_BOOL(OPREQ_T, hotfix),
 	WIRE_STR(OPREQ_T, env, "env"), WIRE_STR(OPREQ_T, from_env, "from"),
 	WIRE_STR(OPREQ_T, reason, "reason"), WIRE_STR(OPREQ_T, override_gate, "override-gate"),
 	WIRE_STR(OPREQ_T, configmap, "configmap"), WIRE_STR(OPREQ_T, namespace_, "namespace"),
 	WIRE_STR(OPREQ_T, branch_from, "branch-from"), REFS(OPREQ_T, releases, nreleases, "release"),
 	REFS(OPREQ_T, services, nservices, "service"), WIRE_KVS(OPREQ_T, kv, nkv, data, false),
 };
-static const struct wire_item opreq =
-	WIRE_ITEM(NULL, rewind__v1__op_start, rw_op_request_t, opreq_fields,
-	          .dec_rest = dec_opreq_kind, .enc_rest = enc_opreq_kind);
+static const struct wire_item opreq = WIRE_ITEM(NULL, rewind__v1__op_start, rw_op_request_t, opreq_fields);
 
 #define STEP_T rw_op_step_t, Rewind__V1__OpStep
 static const struct wire_field step_fields[] = {
@@ -89,25 +71,10 @@ static const struct wire_field step_fields[] = {
 };
 static const struct wire_item step = WIRE_ITEM(NULL, rewind__v1__op_step, rw_op_step_t, step_fields);
 
-static int
-dec_op_kind(struct dec *d, const void *pb, void *dom)
-{
-	(void)d;
-	((rw_operation_t *)dom)->kind = rw_op_kind_parse(((const Rewind__V1__Operation *)pb)->kind);
-	return 0;
-}
-
-static int
-enc_op_kind(struct wire_arena *a, void *pb, const void *dom)
-{
-	(void)a;
-	((Rewind__V1__Operation *)pb)->kind = S(rw_op_kind_name(((const rw_operation_t *)dom)->kind));
-	return 0;
-}
-
 #define OP_T rw_operation_t, Rewind__V1__Operation
 static const struct wire_field op_fields[] = {
-	WIRE_NUM(OP_T, id), WIRE_NUM(OP_T, incident_id), WIRE_NUM(OP_T, created_at),
+	WIRE_NUM(OP_T, id), WIRE_ENUM(OP_T, kind, rw_op_kind_parse, rw_op_kind_name),
+	WIRE_NUM(OP_T, incident_id), WIRE_NUM(OP_T, created_at),
 	WIRE_NUM(OP_T, started_at), WIRE_NUM(OP_T, finished_at), WIRE_NUM(OP_T, seq),
 	WIRE_NUM(OP_T, smoke_rc), WIRE_STR(OP_T, env, "env"), WIRE_STR(OP_T, state, "state"),
 	WIRE_STR(OP_T, reason, "reason"), WIRE_STR(OP_T, override_gate, "override-gate"),
@@ -119,8 +86,7 @@ static const struct wire_field op_fields[] = {
 	WIRE_KVS(OP_T, kv, nkv, data, false),
 };
 static const struct wire_item operation =
-	WIRE_ITEM("operation", rewind__v1__operation, rw_operation_t, op_fields,
-	          .dec_rest = dec_op_kind, .enc_rest = enc_op_kind);
+	WIRE_ITEM("operation", rewind__v1__operation, rw_operation_t, op_fields);
 
 #define TIMELINE_T rw_timeline_t, Rewind__V1__TimelineEntry
 static const struct wire_field timeline_fields[] = {
@@ -211,20 +177,9 @@ enc_report(struct wire_arena *a, void *pb, const void *dom)
 	return 0;
 }
 
-static void
-free_report(void *dom)
-{
-	wire_msg_t *m = dom;
-	free(m->u.text);
-	m->u.text = NULL;
-}
-
-static const struct wire_item report = {
-	.pb = &rewind__v1__report__descriptor,
-	.dec_rest = dec_report,
-	.enc_rest = enc_report,
-	.free = free_report,
-};
+static const struct wire_field report_fields[] = {WIRE_OWNED(wire_msg_t, Rewind__V1__Report, u.text)};
+static const struct wire_item report = WIRE_ITEM(NULL, rewind__v1__report, wire_msg_t, report_fields,
+                                                 .dec_rest = dec_report, .enc_rest = enc_report);
 
 /* The requests and the list replies: fields of wire_msg_t. */
 #define OPGET_T wire_msg_t, Rewind__V1__OpGet

@@ -36,58 +36,25 @@ outcome_parse(const char *s)
 	return RW_OUTCOME_PENDING;
 }
 
-static int
-dec_outcome(struct dec *d, const void *pb, void *dom)
-{
-	(void)d;
-	((rw_history_row_t *)dom)->outcome = outcome_parse(((const Rewind__V1__HistoryRow *)pb)->outcome);
-	return 0;
-}
-
-static int
-enc_outcome(struct wire_arena *a, void *pb, const void *dom)
-{
-	(void)a;
-	((Rewind__V1__HistoryRow *)pb)->outcome =
-		S(rw_outcome_name(((const rw_history_row_t *)dom)->outcome));
-	return 0;
-}
-
 #define HISTORY_T rw_history_row_t, Rewind__V1__HistoryRow
 static const struct wire_field history_fields[] = {
 	WIRE_MSG(HISTORY_T, release, release, &release), WIRE_NUM(HISTORY_T, deployment_id),
 	WIRE_NUM(HISTORY_T, started_at), WIRE_NUM(HISTORY_T, finished_at),
-	WIRE_BOOL(HISTORY_T, known_good), WIRE_STR(HISTORY_T, env, "env"),
+	WIRE_BOOL(HISTORY_T, known_good), WIRE_ENUM(HISTORY_T, outcome, outcome_parse, rw_outcome_name),
+	WIRE_STR(HISTORY_T, env, "env"),
 };
 static const struct wire_item history_row =
-	WIRE_ITEM(NULL, rewind__v1__history_row, rw_history_row_t, history_fields,
-	          .dec_rest = dec_outcome, .enc_rest = enc_outcome);
-
-static int
-dec_role(struct dec *d, const void *pb, void *dom)
-{
-	(void)d;
-	((rw_audit_t *)dom)->role = rw_role_parse(((const Rewind__V1__AuditEntry *)pb)->role);
-	return 0;
-}
-
-static int
-enc_role(struct wire_arena *a, void *pb, const void *dom)
-{
-	(void)a;
-	((Rewind__V1__AuditEntry *)pb)->role = S(rw_role_name(((const rw_audit_t *)dom)->role));
-	return 0;
-}
+	WIRE_ITEM(NULL, rewind__v1__history_row, rw_history_row_t, history_fields);
 
 #define AUDIT_T rw_audit_t, Rewind__V1__AuditEntry
 static const struct wire_field audit_fields[] = {
-	WIRE_NUM(AUDIT_T, id), WIRE_NUM(AUDIT_T, at), WIRE_STR(AUDIT_T, actor, "actor"),
+	WIRE_NUM(AUDIT_T, id), WIRE_NUM(AUDIT_T, at), WIRE_ENUM(AUDIT_T, role, rw_role_parse, rw_role_name),
+	WIRE_STR(AUDIT_T, actor, "actor"),
 	WIRE_STR(AUDIT_T, action, "action"), WIRE_STR(AUDIT_T, target, "target"),
 	WIRE_STR(AUDIT_T, detail, "detail"), WIRE_STR(AUDIT_T, reason, "reason"),
 };
 static const struct wire_item audit_entry =
-	WIRE_ITEM(NULL, rewind__v1__audit_entry, rw_audit_t, audit_fields, .dec_rest = dec_role,
-	          .enc_rest = enc_role);
+	WIRE_ITEM(NULL, rewind__v1__audit_entry, rw_audit_t, audit_fields);
 
 /* The requests and the list replies: fields of wire_msg_t. */
 #define RECORD_T wire_msg_t, Rewind__V1__ReleaseRecord

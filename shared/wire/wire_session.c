@@ -83,45 +83,19 @@ enc_auth(struct wire_arena *a, void *pb, const void *dom)
 	return 0;
 }
 
-static void
-free_auth(void *dom)
-{
-	wire_msg_t *m = dom;
-	free(m->u.auth.cert_pem);
-	m->u.auth.cert_pem = NULL;
-}
-
-/* The certificate is owned and unbounded by a buffer: no table. */
-static const struct wire_item auth = {
-	.pb = &rewind__v1__auth__descriptor,
-	.dec_rest = dec_auth,
-	.enc_rest = enc_auth,
-	.free = free_auth,
+/* The certificate is owned and bounded by RW_CERT_PEM_MAX, not a buffer: hooks. */
+static const struct wire_field auth_fields[] = {
+	WIRE_OWNED(wire_msg_t, Rewind__V1__Auth, u.auth.cert_pem),
 };
-
-static int
-dec_role(struct dec *d, const void *pb, void *dom)
-{
-	(void)d;
-	((wire_msg_t *)dom)->u.auth_ok.role = rw_role_parse(((const Rewind__V1__AuthOk *)pb)->role);
-	return 0;
-}
-
-static int
-enc_role(struct wire_arena *a, void *pb, const void *dom)
-{
-	(void)a;
-	((Rewind__V1__AuthOk *)pb)->role = S(rw_role_name(((const wire_msg_t *)dom)->u.auth_ok.role));
-	return 0;
-}
+static const struct wire_item auth = WIRE_ITEM(NULL, rewind__v1__auth, wire_msg_t, auth_fields,
+                                               .dec_rest = dec_auth, .enc_rest = enc_auth);
 
 #define AUTH_OK_T wire_msg_t, Rewind__V1__AuthOk
 static const struct wire_field auth_ok_fields[] = {
+	WIRE_ENUM_AS(AUTH_OK_T, u.auth_ok.role, role, rw_role_parse, rw_role_name),
 	WIRE_STR_AS(AUTH_OK_T, u.auth_ok.name, name, "name"),
 };
-static const struct wire_item auth_ok =
-	WIRE_ITEM(NULL, rewind__v1__auth_ok, wire_msg_t, auth_ok_fields, .dec_rest = dec_role,
-	          .enc_rest = enc_role);
+static const struct wire_item auth_ok = WIRE_ITEM(NULL, rewind__v1__auth_ok, wire_msg_t, auth_ok_fields);
 
 /* An error's text is the peer's to choose: truncated to fit, never refused. */
 static int
