@@ -151,61 +151,7 @@ static const struct wire_item assign = {
 #define REPORT_OK_T wire_msg_t, Rewind__V1__AgentReportOk
 #define PROGRESS_T wire_msg_t, Rewind__V1__ActionProgress
 #define RESULT_T wire_msg_t, Rewind__V1__ActionResult
-static const struct wire_field report_ok_fields[] = {
-	WIRE_BOOL_AS(REPORT_OK_T, u.list.resync, resync),
-	WIRE_NUM_AS(REPORT_OK_T, u.list.interval_ms, interval_ms),
-	WIRE_LIST(REPORT_OK_T, u.list.items, u.list.n, probes, &target, RW_PROBE_MAX, "probes",
-	          "too many probe targets"),
-};
-static const struct wire_field wait_fields[] = {
-	WIRE_NUM_AS(wire_msg_t, Rewind__V1__ActionWait, u.wait.wait_ms, wait_ms)};
-static const struct wire_field progress_fields[] = {
-	WIRE_NUM_AS(PROGRESS_T, u.progress.id, id), WIRE_NUM_AS(PROGRESS_T, u.progress.updated, updated),
-	WIRE_NUM_AS(PROGRESS_T, u.progress.available, available),
-	WIRE_NUM_AS(PROGRESS_T, u.progress.replicas, replicas),
-	WIRE_STR_AS(PROGRESS_T, u.progress.message, message, "message"),
-};
-static const struct wire_field progress_ok_fields[] = {
-	WIRE_BOOL_AS(wire_msg_t, Rewind__V1__ActionProgressOk, u.flag, cancel)};
-static const struct wire_field result_fields[] = {
-	WIRE_NUM_AS(RESULT_T, u.progress.id, id), WIRE_BOOL_AS(RESULT_T, u.progress.ok, ok),
-	WIRE_STR_AS(RESULT_T, u.progress.message, result, "result"),
-	WIRE_STR_AS(RESULT_T, u.progress.previous, previous, "previous"),
-};
-static const struct wire_field result_ok_fields[] = {
-	WIRE_BOOL_AS(wire_msg_t, Rewind__V1__ActionResultOk, u.flag, accepted)};
-static const struct wire_field create_fields[] = {
-	WIRE_MSG(wire_msg_t, Rewind__V1__ActionCreate, u.action, action, &action)};
-static const struct wire_field get_fields[] = {
-	WIRE_NUM_AS(wire_msg_t, Rewind__V1__ActionGet, u.wait.id, id),
-	WIRE_NUM_AS(wire_msg_t, Rewind__V1__ActionGet, u.wait.wait_ms, wait_ms),
-};
-static const struct wire_field list_fields[] = {
-	WIRE_NUM_AS(wire_msg_t, Rewind__V1__ActionList, u.query.limit, limit),
-	WIRE_STR_AS(wire_msg_t, Rewind__V1__ActionList, u.query.env, cluster, "cluster"),
-};
-static const struct wire_field list_ok_fields[] = {
-	WIRE_ITEMS(wire_msg_t, Rewind__V1__ActionListOk, &action, WIRE_ITEMS_MAX)};
-static const struct wire_field status_get_fields[] = {
-	WIRE_STR_AS(wire_msg_t, Rewind__V1__StatusGet, u.query.env, env, "env")};
 
-static const struct wire_item report_ok =
-	WIRE_ITEM(NULL, rewind__v1__agent_report_ok, wire_msg_t, report_ok_fields);
-static const struct wire_item wait = WIRE_ITEM(NULL, rewind__v1__action_wait, wire_msg_t, wait_fields);
-static const struct wire_item progress =
-	WIRE_ITEM(NULL, rewind__v1__action_progress, wire_msg_t, progress_fields);
-static const struct wire_item progress_ok =
-	WIRE_ITEM(NULL, rewind__v1__action_progress_ok, wire_msg_t, progress_ok_fields);
-static const struct wire_item result = WIRE_ITEM(NULL, rewind__v1__action_result, wire_msg_t, result_fields);
-static const struct wire_item result_ok =
-	WIRE_ITEM(NULL, rewind__v1__action_result_ok, wire_msg_t, result_ok_fields);
-static const struct wire_item create = WIRE_ITEM(NULL, rewind__v1__action_create, wire_msg_t, create_fields);
-static const struct wire_item get = WIRE_ITEM(NULL, rewind__v1__action_get, wire_msg_t, get_fields);
-static const struct wire_item list = WIRE_ITEM(NULL, rewind__v1__action_list, wire_msg_t, list_fields);
-static const struct wire_item list_ok =
-	WIRE_ITEM(NULL, rewind__v1__action_list_ok, wire_msg_t, list_ok_fields);
-static const struct wire_item status_get =
-	WIRE_ITEM(NULL, rewind__v1__status_get, wire_msg_t, status_get_fields);
 
 static int
 validate_report(struct dec *d, const struct wire_state *st)
@@ -255,13 +201,39 @@ validate(struct dec *d, const wire_msg_t *m)
 }
 
 static const struct wire_form forms[] = {
-	WIRE_FORM_AT(WIRE_AGENT_REPORT, &report, u.state), WIRE_FORM(WIRE_AGENT_REPORT_OK, &report_ok),
-	WIRE_FORM(WIRE_ACTION_WAIT, &wait), WIRE_FORM(WIRE_ACTION_ASSIGN, &assign),
-	WIRE_FORM(WIRE_ACTION_PROGRESS, &progress), WIRE_FORM(WIRE_ACTION_PROGRESS_OK, &progress_ok),
-	WIRE_FORM(WIRE_ACTION_RESULT, &result), WIRE_FORM(WIRE_ACTION_RESULT_OK, &result_ok),
-	WIRE_FORM(WIRE_ACTION_CREATE, &create), WIRE_FORM_AT(WIRE_ACTION, &action, u.action),
-	WIRE_FORM(WIRE_ACTION_GET, &get), WIRE_FORM(WIRE_ACTION_LIST, &list),
-	WIRE_FORM(WIRE_ACTION_LIST_OK, &list_ok), WIRE_FORM(WIRE_STATUS_GET, &status_get),
+	WIRE_FORM_AT(WIRE_AGENT_REPORT, &report, u.state),
+	WIRE_FLAT(WIRE_AGENT_REPORT_OK, WIRE_BOOL_AS(REPORT_OK_T, u.list.resync, resync),
+	          WIRE_NUM_AS(REPORT_OK_T, u.list.interval_ms, interval_ms),
+	          WIRE_LIST(REPORT_OK_T, u.list.items, u.list.n, probes, &target, RW_PROBE_MAX,
+	                    "probes", "too many probe targets")),
+	WIRE_FLAT(WIRE_ACTION_WAIT,
+	          WIRE_NUM_AS(wire_msg_t, Rewind__V1__ActionWait, u.wait.wait_ms, wait_ms)),
+	WIRE_FORM(WIRE_ACTION_ASSIGN, &assign),
+	WIRE_FLAT(WIRE_ACTION_PROGRESS, WIRE_NUM_AS(PROGRESS_T, u.progress.id, id),
+	          WIRE_NUM_AS(PROGRESS_T, u.progress.updated, updated),
+	          WIRE_NUM_AS(PROGRESS_T, u.progress.available, available),
+	          WIRE_NUM_AS(PROGRESS_T, u.progress.replicas, replicas),
+	          WIRE_STR_AS(PROGRESS_T, u.progress.message, message, "message")),
+	WIRE_FLAT(WIRE_ACTION_PROGRESS_OK,
+	          WIRE_BOOL_AS(wire_msg_t, Rewind__V1__ActionProgressOk, u.flag, cancel)),
+	WIRE_FLAT(WIRE_ACTION_RESULT, WIRE_NUM_AS(RESULT_T, u.progress.id, id),
+	          WIRE_BOOL_AS(RESULT_T, u.progress.ok, ok),
+	          WIRE_STR_AS(RESULT_T, u.progress.message, result, "result"),
+	          WIRE_STR_AS(RESULT_T, u.progress.previous, previous, "previous")),
+	WIRE_FLAT(WIRE_ACTION_RESULT_OK,
+	          WIRE_BOOL_AS(wire_msg_t, Rewind__V1__ActionResultOk, u.flag, accepted)),
+	WIRE_FLAT(WIRE_ACTION_CREATE,
+	          WIRE_MSG(wire_msg_t, Rewind__V1__ActionCreate, u.action, action, &action)),
+	WIRE_FORM_AT(WIRE_ACTION, &action, u.action),
+	WIRE_FLAT(WIRE_ACTION_GET, WIRE_NUM_AS(wire_msg_t, Rewind__V1__ActionGet, u.wait.id, id),
+	          WIRE_NUM_AS(wire_msg_t, Rewind__V1__ActionGet, u.wait.wait_ms, wait_ms)),
+	WIRE_FLAT(WIRE_ACTION_LIST,
+	          WIRE_NUM_AS(wire_msg_t, Rewind__V1__ActionList, u.query.limit, limit),
+	          WIRE_STR_AS(wire_msg_t, Rewind__V1__ActionList, u.query.env, cluster, "cluster")),
+	WIRE_FLAT(WIRE_ACTION_LIST_OK,
+	          WIRE_ITEMS(wire_msg_t, Rewind__V1__ActionListOk, &action, WIRE_ITEMS_MAX)),
+	WIRE_FLAT(WIRE_STATUS_GET,
+	          WIRE_STR_AS(wire_msg_t, Rewind__V1__StatusGet, u.query.env, env, "env")),
 	WIRE_FORM_AT(WIRE_STATUS_OK, &status, u.state),
 };
 

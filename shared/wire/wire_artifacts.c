@@ -94,38 +94,7 @@ static const struct wire_item db_set = WIRE_ITEM(NULL, rewind__v1__env_db_set, r
 static const struct wire_item db = WIRE_ITEM(NULL, rewind__v1__env_db, rw_env_db_t, db_fields);
 
 /* The requests and the list replies: fields of wire_msg_t. */
-static const struct wire_field list_fields[] = {
-	WIRE_NUM_AS(wire_msg_t, Rewind__V1__ArtifactList, u.query.id, release_id),
-	WIRE_NUM_AS(wire_msg_t, Rewind__V1__ArtifactList, u.query.limit, limit),
-};
-static const struct wire_field list_ok_fields[] = {
-	WIRE_ITEMS(wire_msg_t, Rewind__V1__ArtifactListOk, &artifact, LIST_MAX)};
-static const struct wire_field verify_ok_fields[] = {
-	WIRE_ITEMS(wire_msg_t, Rewind__V1__ArtifactVerifyOk, &artifact, LIST_MAX)};
-static const struct wire_field run_fields[] = {
-	WIRE_STR_AS(wire_msg_t, Rewind__V1__BackupRun, u.query.env, env, "env")};
-static const struct wire_field record_fields[] = {
-	WIRE_MSG(wire_msg_t, Rewind__V1__BackupRecord, u.backup, backup, &backup)};
-static const struct wire_field bverify_fields[] = {
-	WIRE_NUM_AS(wire_msg_t, Rewind__V1__BackupVerify, u.query.id, id)};
-static const struct wire_field blist_fields[] = {
-	WIRE_NUM_AS(wire_msg_t, Rewind__V1__BackupList, u.query.limit, limit),
-	WIRE_STR_AS(wire_msg_t, Rewind__V1__BackupList, u.query.env, env, "env"),
-};
-static const struct wire_field blist_ok_fields[] = {
-	WIRE_ITEMS(wire_msg_t, Rewind__V1__BackupListOk, &backup, LIST_MAX)};
 
-static const struct wire_item list = WIRE_ITEM(NULL, rewind__v1__artifact_list, wire_msg_t, list_fields);
-static const struct wire_item list_ok =
-	WIRE_ITEM(NULL, rewind__v1__artifact_list_ok, wire_msg_t, list_ok_fields);
-static const struct wire_item verify_ok =
-	WIRE_ITEM(NULL, rewind__v1__artifact_verify_ok, wire_msg_t, verify_ok_fields);
-static const struct wire_item run = WIRE_ITEM(NULL, rewind__v1__backup_run, wire_msg_t, run_fields);
-static const struct wire_item record = WIRE_ITEM(NULL, rewind__v1__backup_record, wire_msg_t, record_fields);
-static const struct wire_item bverify = WIRE_ITEM(NULL, rewind__v1__backup_verify, wire_msg_t, bverify_fields);
-static const struct wire_item blist = WIRE_ITEM(NULL, rewind__v1__backup_list, wire_msg_t, blist_fields);
-static const struct wire_item blist_ok =
-	WIRE_ITEM(NULL, rewind__v1__backup_list_ok, wire_msg_t, blist_ok_fields);
 
 static int
 validate(struct dec *d, const wire_msg_t *m)
@@ -152,14 +121,30 @@ validate(struct dec *d, const wire_msg_t *m)
 }
 
 static const struct wire_form forms[] = {
-	WIRE_FORM(WIRE_ARTIFACT_ADD, &add), WIRE_FORM_AT(WIRE_ARTIFACT, &artifact, u.artifact),
-	WIRE_FORM(WIRE_ARTIFACT_LIST, &list), WIRE_FORM(WIRE_ARTIFACT_LIST_OK, &list_ok),
+	WIRE_FORM(WIRE_ARTIFACT_ADD, &add),
+	WIRE_FORM_AT(WIRE_ARTIFACT, &artifact, u.artifact),
+	WIRE_FLAT(WIRE_ARTIFACT_LIST,
+	          WIRE_NUM_AS(wire_msg_t, Rewind__V1__ArtifactList, u.query.id, release_id),
+	          WIRE_NUM_AS(wire_msg_t, Rewind__V1__ArtifactList, u.query.limit, limit)),
+	WIRE_FLAT(WIRE_ARTIFACT_LIST_OK,
+	          WIRE_ITEMS(wire_msg_t, Rewind__V1__ArtifactListOk, &artifact, LIST_MAX)),
 	WIRE_FORM(WIRE_ARTIFACT_VERIFY, &wire_empty_item),
-	WIRE_FORM(WIRE_ARTIFACT_VERIFY_OK, &verify_ok),
-	WIRE_FORM_AT(WIRE_ENV_DB_SET, &db_set, u.env_db), WIRE_FORM_AT(WIRE_ENV_DB, &db, u.env_db),
-	WIRE_FORM(WIRE_BACKUP_RUN, &run), WIRE_FORM_AT(WIRE_BACKUP, &backup, u.backup),
-	WIRE_FORM(WIRE_BACKUP_RECORD, &record), WIRE_FORM(WIRE_BACKUP_VERIFY, &bverify),
-	WIRE_FORM(WIRE_BACKUP_LIST, &blist), WIRE_FORM(WIRE_BACKUP_LIST_OK, &blist_ok),
+	WIRE_FLAT(WIRE_ARTIFACT_VERIFY_OK,
+	          WIRE_ITEMS(wire_msg_t, Rewind__V1__ArtifactVerifyOk, &artifact, LIST_MAX)),
+	WIRE_FORM_AT(WIRE_ENV_DB_SET, &db_set, u.env_db),
+	WIRE_FORM_AT(WIRE_ENV_DB, &db, u.env_db),
+	WIRE_FLAT(WIRE_BACKUP_RUN,
+	          WIRE_STR_AS(wire_msg_t, Rewind__V1__BackupRun, u.query.env, env, "env")),
+	WIRE_FORM_AT(WIRE_BACKUP, &backup, u.backup),
+	WIRE_FLAT(WIRE_BACKUP_RECORD,
+	          WIRE_MSG(wire_msg_t, Rewind__V1__BackupRecord, u.backup, backup, &backup)),
+	WIRE_FLAT(WIRE_BACKUP_VERIFY,
+	          WIRE_NUM_AS(wire_msg_t, Rewind__V1__BackupVerify, u.query.id, id)),
+	WIRE_FLAT(WIRE_BACKUP_LIST,
+	          WIRE_NUM_AS(wire_msg_t, Rewind__V1__BackupList, u.query.limit, limit),
+	          WIRE_STR_AS(wire_msg_t, Rewind__V1__BackupList, u.query.env, env, "env")),
+	WIRE_FLAT(WIRE_BACKUP_LIST_OK,
+	          WIRE_ITEMS(wire_msg_t, Rewind__V1__BackupListOk, &backup, LIST_MAX)),
 };
 
 const struct wire_family wire_artifacts =

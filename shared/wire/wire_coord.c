@@ -185,50 +185,7 @@ static const struct wire_item report = WIRE_ITEM(NULL, rewind__v1__report, wire_
 #define OPGET_T wire_msg_t, Rewind__V1__OpGet
 #define OPEN_T wire_msg_t, Rewind__V1__IncidentOpen
 #define CLOSE_T wire_msg_t, Rewind__V1__IncidentClose
-static const struct wire_field op_get_fields[] = {
-	WIRE_NUM_AS(OPGET_T, u.opget.id, id), WIRE_NUM_AS(OPGET_T, u.opget.wait_ms, wait_ms),
-	WIRE_NUM_AS(OPGET_T, u.opget.after_seq, after_seq),
-};
-static const struct wire_field op_list_fields[] = {
-	WIRE_NUM_AS(wire_msg_t, Rewind__V1__OpList, u.query.limit, limit),
-	WIRE_STR_AS(wire_msg_t, Rewind__V1__OpList, u.query.env, env, "env"),
-};
-static const struct wire_field op_list_ok_fields[] = {
-	WIRE_ITEMS(wire_msg_t, Rewind__V1__OpListOk, &operation, RW_LIST_MAX)};
-static const struct wire_field open_fields[] = {
-	WIRE_STR_AS(OPEN_T, u.incident.env, env, "env"), WIRE_STR_AS(OPEN_T, u.incident.title, title, "title"),
-	WIRE_STR_AS(OPEN_T, u.incident.severity, severity, "severity"),
-	WIRE_STR_AS(OPEN_T, u.incident.coordinator, coordinator, "coordinator"),
-};
-static const struct wire_field inc_get_fields[] = {
-	WIRE_NUM_AS(wire_msg_t, Rewind__V1__IncidentGet, u.opget.id, id)};
-static const struct wire_field inc_list_fields[] = {
-	WIRE_NUM_AS(wire_msg_t, Rewind__V1__IncidentList, u.query.limit, limit),
-	WIRE_STR_AS(wire_msg_t, Rewind__V1__IncidentList, u.query.env, env, "env"),
-};
-static const struct wire_field inc_list_ok_fields[] = {
-	WIRE_ITEMS(wire_msg_t, Rewind__V1__IncidentListOk, &listed_incident, RW_LIST_MAX)};
-static const struct wire_field close_fields[] = {
-	WIRE_NUM_AS(CLOSE_T, u.incident.id, id),
-	WIRE_STR_AS(CLOSE_T, u.incident.summary, summary, "summary"),
-	WIRE_STR_AS(CLOSE_T, u.incident.root_cause, root_cause, "root-cause"),
-};
-static const struct wire_field inc_report_fields[] = {
-	WIRE_NUM_AS(wire_msg_t, Rewind__V1__IncidentReport, u.opget.id, id)};
 
-static const struct wire_item op_get = WIRE_ITEM(NULL, rewind__v1__op_get, wire_msg_t, op_get_fields);
-static const struct wire_item op_list = WIRE_ITEM(NULL, rewind__v1__op_list, wire_msg_t, op_list_fields);
-static const struct wire_item op_list_ok =
-	WIRE_ITEM(NULL, rewind__v1__op_list_ok, wire_msg_t, op_list_ok_fields);
-static const struct wire_item open_ = WIRE_ITEM(NULL, rewind__v1__incident_open, wire_msg_t, open_fields);
-static const struct wire_item inc_get = WIRE_ITEM(NULL, rewind__v1__incident_get, wire_msg_t, inc_get_fields);
-static const struct wire_item inc_list =
-	WIRE_ITEM(NULL, rewind__v1__incident_list, wire_msg_t, inc_list_fields);
-static const struct wire_item inc_list_ok =
-	WIRE_ITEM(NULL, rewind__v1__incident_list_ok, wire_msg_t, inc_list_ok_fields);
-static const struct wire_item close_ = WIRE_ITEM(NULL, rewind__v1__incident_close, wire_msg_t, close_fields);
-static const struct wire_item inc_report =
-	WIRE_ITEM(NULL, rewind__v1__incident_report, wire_msg_t, inc_report_fields);
 
 static int
 validate(struct dec *d, const wire_msg_t *m)
@@ -262,14 +219,35 @@ static const struct wire_form forms[] = {
 	WIRE_FORM_AT(WIRE_SETTINGS_SET, &settings_set, u.settings),
 	WIRE_FORM_AT(WIRE_SETTINGS, &settings, u.settings),
 	WIRE_FORM_AT(WIRE_SETTINGS_GET, &settings_get, u.settings),
-	WIRE_FORM_AT(WIRE_OP_START, &opreq, u.opreq), WIRE_FORM_AT(WIRE_OPERATION, &operation, u.op),
-	WIRE_FORM(WIRE_OP_GET, &op_get), WIRE_FORM(WIRE_OP_LIST, &op_list),
-	WIRE_FORM(WIRE_OP_LIST_OK, &op_list_ok), WIRE_FORM(WIRE_INCIDENT_OPEN, &open_),
-	WIRE_FORM_AT(WIRE_INCIDENT, &incident, u.incident), WIRE_FORM(WIRE_INCIDENT_GET, &inc_get),
-	WIRE_FORM(WIRE_INCIDENT_LIST, &inc_list), WIRE_FORM(WIRE_INCIDENT_LIST_OK, &inc_list_ok),
-	WIRE_FORM(WIRE_INCIDENT_CLOSE, &close_), WIRE_FORM_AT(WIRE_DECIDE, &decide, u.decide),
+	WIRE_FORM_AT(WIRE_OP_START, &opreq, u.opreq),
+	WIRE_FORM_AT(WIRE_OPERATION, &operation, u.op),
+	WIRE_FLAT(WIRE_OP_GET, WIRE_NUM_AS(OPGET_T, u.opget.id, id),
+	          WIRE_NUM_AS(OPGET_T, u.opget.wait_ms, wait_ms),
+	          WIRE_NUM_AS(OPGET_T, u.opget.after_seq, after_seq)),
+	WIRE_FLAT(WIRE_OP_LIST, WIRE_NUM_AS(wire_msg_t, Rewind__V1__OpList, u.query.limit, limit),
+	          WIRE_STR_AS(wire_msg_t, Rewind__V1__OpList, u.query.env, env, "env")),
+	WIRE_FLAT(WIRE_OP_LIST_OK,
+	          WIRE_ITEMS(wire_msg_t, Rewind__V1__OpListOk, &operation, RW_LIST_MAX)),
+	WIRE_FLAT(WIRE_INCIDENT_OPEN, WIRE_STR_AS(OPEN_T, u.incident.env, env, "env"),
+	          WIRE_STR_AS(OPEN_T, u.incident.title, title, "title"),
+	          WIRE_STR_AS(OPEN_T, u.incident.severity, severity, "severity"),
+	          WIRE_STR_AS(OPEN_T, u.incident.coordinator, coordinator, "coordinator")),
+	WIRE_FORM_AT(WIRE_INCIDENT, &incident, u.incident),
+	WIRE_FLAT(WIRE_INCIDENT_GET,
+	          WIRE_NUM_AS(wire_msg_t, Rewind__V1__IncidentGet, u.opget.id, id)),
+	WIRE_FLAT(WIRE_INCIDENT_LIST,
+	          WIRE_NUM_AS(wire_msg_t, Rewind__V1__IncidentList, u.query.limit, limit),
+	          WIRE_STR_AS(wire_msg_t, Rewind__V1__IncidentList, u.query.env, env, "env")),
+	WIRE_FLAT(WIRE_INCIDENT_LIST_OK,
+	          WIRE_ITEMS(wire_msg_t, Rewind__V1__IncidentListOk, &listed_incident, RW_LIST_MAX)),
+	WIRE_FLAT(WIRE_INCIDENT_CLOSE, WIRE_NUM_AS(CLOSE_T, u.incident.id, id),
+	          WIRE_STR_AS(CLOSE_T, u.incident.summary, summary, "summary"),
+	          WIRE_STR_AS(CLOSE_T, u.incident.root_cause, root_cause, "root-cause")),
+	WIRE_FORM_AT(WIRE_DECIDE, &decide, u.decide),
 	WIRE_FORM_AT(WIRE_DECISION, &decision, u.decision),
-	WIRE_FORM(WIRE_INCIDENT_REPORT, &inc_report), WIRE_FORM(WIRE_REPORT, &report),
+	WIRE_FLAT(WIRE_INCIDENT_REPORT,
+	          WIRE_NUM_AS(wire_msg_t, Rewind__V1__IncidentReport, u.opget.id, id)),
+	WIRE_FORM(WIRE_REPORT, &report),
 };
 
 const struct wire_family wire_coord =

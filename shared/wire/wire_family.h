@@ -35,6 +35,18 @@ struct wire_family {
 #define WIRE_FORM(k, it) { (k), (it), 0 }
 /* A form whose item maps one member of the union (u.env, u.state, ...). */
 #define WIRE_FORM_AT(k, it, member) { (k), (it), offsetof(struct wire_msg, member) }
+/*
+ * A form whose body is only fields of wire_msg_t (they name u.x.y
+ * themselves), written in place: the item and its table are compound
+ * literals, of static storage like any at file scope.
+ */
+#define WIRE_FLAT(k, ...)                                                                 \
+	{ (k),                                                                                \
+	  &(const struct wire_item){                                                          \
+		.fields = (const struct wire_field[]){__VA_ARGS__},                               \
+		.nfields = sizeof((const struct wire_field[]){__VA_ARGS__}) /                     \
+		           sizeof(struct wire_field) },                                           \
+	  0 }
 #define WIRE_FAMILY(nm, f, l, forms_, check)                                              \
 	{ .name = (nm), .first = (f), .last = (l), .forms = (forms_),                         \
 	  .nforms = sizeof(forms_) / sizeof((forms_)[0]), .validate = (check) }

@@ -62,39 +62,7 @@ static const struct wire_item audit_entry =
 #define LIST_T wire_msg_t, Rewind__V1__ReleaseList
 #define HIST_T wire_msg_t, Rewind__V1__History
 #define LOG_T wire_msg_t, Rewind__V1__AuditLog
-static const struct wire_field record_fields[] = {WIRE_MSG(RECORD_T, u.release, release, &release)};
-static const struct wire_field get_fields[] = {
-	WIRE_NUM_AS(GET_T, u.query.id, id), WIRE_STR_AS(GET_T, u.query.service, service, "service"),
-	WIRE_STR_AS(GET_T, u.query.version, version, "version"),
-};
-static const struct wire_field list_fields[] = {
-	WIRE_NUM_AS(LIST_T, u.query.limit, limit), WIRE_STR_AS(LIST_T, u.query.service, service, "service"),
-};
-static const struct wire_field hist_fields[] = {
-	WIRE_NUM_AS(HIST_T, u.query.limit, limit), WIRE_STR_AS(HIST_T, u.query.service, service, "service"),
-	WIRE_STR_AS(HIST_T, u.query.env, env, "env"),
-};
-static const struct wire_field log_fields[] = {
-	WIRE_NUM_AS(LOG_T, u.audit.since, since), WIRE_NUM_AS(LOG_T, u.audit.until, until),
-	WIRE_NUM_AS(LOG_T, u.audit.limit, limit), WIRE_STR_AS(LOG_T, u.audit.actor, actor, "actor"),
-	WIRE_STR_AS(LOG_T, u.audit.action_prefix, action_prefix, "action"),
-};
-static const struct wire_field list_ok_fields[] = {
-	WIRE_ITEMS(wire_msg_t, Rewind__V1__ReleaseListOk, &release, LIST_MAX)};
-static const struct wire_field hist_ok_fields[] = {
-	WIRE_ITEMS(wire_msg_t, Rewind__V1__HistoryOk, &history_row, LIST_MAX)};
-static const struct wire_field log_ok_fields[] = {
-	WIRE_ITEMS(wire_msg_t, Rewind__V1__AuditLogOk, &audit_entry, LIST_MAX)};
 
-static const struct wire_item record = WIRE_ITEM(NULL, rewind__v1__release_record, wire_msg_t, record_fields);
-static const struct wire_item get = WIRE_ITEM(NULL, rewind__v1__release_get, wire_msg_t, get_fields);
-static const struct wire_item list = WIRE_ITEM(NULL, rewind__v1__release_list, wire_msg_t, list_fields);
-static const struct wire_item hist = WIRE_ITEM(NULL, rewind__v1__history, wire_msg_t, hist_fields);
-static const struct wire_item log_ = WIRE_ITEM(NULL, rewind__v1__audit_log, wire_msg_t, log_fields);
-static const struct wire_item list_ok =
-	WIRE_ITEM(NULL, rewind__v1__release_list_ok, wire_msg_t, list_ok_fields);
-static const struct wire_item hist_ok = WIRE_ITEM(NULL, rewind__v1__history_ok, wire_msg_t, hist_ok_fields);
-static const struct wire_item log_ok = WIRE_ITEM(NULL, rewind__v1__audit_log_ok, wire_msg_t, log_ok_fields);
 
 /* A release is named by its id, or by its service and version. */
 static int
@@ -132,11 +100,27 @@ validate(struct dec *d, const wire_msg_t *m)
 }
 
 static const struct wire_form forms[] = {
-	WIRE_FORM(WIRE_RELEASE_RECORD, &record), WIRE_FORM_AT(WIRE_RELEASE, &release, u.release),
-	WIRE_FORM(WIRE_RELEASE_GET, &get), WIRE_FORM(WIRE_RELEASE_LIST, &list),
-	WIRE_FORM(WIRE_RELEASE_LIST_OK, &list_ok), WIRE_FORM(WIRE_HISTORY, &hist),
-	WIRE_FORM(WIRE_HISTORY_OK, &hist_ok), WIRE_FORM(WIRE_AUDIT_LOG, &log_),
-	WIRE_FORM(WIRE_AUDIT_LOG_OK, &log_ok),
+	WIRE_FLAT(WIRE_RELEASE_RECORD, WIRE_MSG(RECORD_T, u.release, release, &release)),
+	WIRE_FORM_AT(WIRE_RELEASE, &release, u.release),
+	WIRE_FLAT(WIRE_RELEASE_GET, WIRE_NUM_AS(GET_T, u.query.id, id),
+	          WIRE_STR_AS(GET_T, u.query.service, service, "service"),
+	          WIRE_STR_AS(GET_T, u.query.version, version, "version")),
+	WIRE_FLAT(WIRE_RELEASE_LIST, WIRE_NUM_AS(LIST_T, u.query.limit, limit),
+	          WIRE_STR_AS(LIST_T, u.query.service, service, "service")),
+	WIRE_FLAT(WIRE_RELEASE_LIST_OK,
+	          WIRE_ITEMS(wire_msg_t, Rewind__V1__ReleaseListOk, &release, LIST_MAX)),
+	WIRE_FLAT(WIRE_HISTORY, WIRE_NUM_AS(HIST_T, u.query.limit, limit),
+	          WIRE_STR_AS(HIST_T, u.query.service, service, "service"),
+	          WIRE_STR_AS(HIST_T, u.query.env, env, "env")),
+	WIRE_FLAT(WIRE_HISTORY_OK,
+	          WIRE_ITEMS(wire_msg_t, Rewind__V1__HistoryOk, &history_row, LIST_MAX)),
+	WIRE_FLAT(WIRE_AUDIT_LOG, WIRE_NUM_AS(LOG_T, u.audit.since, since),
+	          WIRE_NUM_AS(LOG_T, u.audit.until, until),
+	          WIRE_NUM_AS(LOG_T, u.audit.limit, limit),
+	          WIRE_STR_AS(LOG_T, u.audit.actor, actor, "actor"),
+	          WIRE_STR_AS(LOG_T, u.audit.action_prefix, action_prefix, "action")),
+	WIRE_FLAT(WIRE_AUDIT_LOG_OK,
+	          WIRE_ITEMS(wire_msg_t, Rewind__V1__AuditLogOk, &audit_entry, LIST_MAX)),
 };
 
 const struct wire_family wire_releases =

@@ -14,10 +14,6 @@
 #include "wire_family.h"
 
 #define HELLO_T wire_msg_t, Rewind__V1__Hello
-static const struct wire_field hello_fields[] = {
-	WIRE_STR_AS(HELLO_T, u.hello.client, client, "client"),
-};
-static const struct wire_item hello = WIRE_ITEM(NULL, rewind__v1__hello, wire_msg_t, hello_fields);
 
 /* The nonce has one length; it is taken before the server's name, as always. */
 static int
@@ -91,11 +87,6 @@ static const struct wire_item auth = WIRE_ITEM(NULL, rewind__v1__auth, wire_msg_
                                                .dec_rest = dec_auth, .enc_rest = enc_auth);
 
 #define AUTH_OK_T wire_msg_t, Rewind__V1__AuthOk
-static const struct wire_field auth_ok_fields[] = {
-	WIRE_ENUM_AS(AUTH_OK_T, u.auth_ok.role, role, rw_role_parse, rw_role_name),
-	WIRE_STR_AS(AUTH_OK_T, u.auth_ok.name, name, "name"),
-};
-static const struct wire_item auth_ok = WIRE_ITEM(NULL, rewind__v1__auth_ok, wire_msg_t, auth_ok_fields);
 
 /* An error's text is the peer's to choose: truncated to fit, never refused. */
 static int
@@ -128,10 +119,12 @@ static const struct wire_item error =
 	          .enc_rest = enc_error_text);
 
 static const struct wire_form forms[] = {
-	WIRE_FORM(WIRE_HELLO, &hello),
+	WIRE_FLAT(WIRE_HELLO, WIRE_STR_AS(HELLO_T, u.hello.client, client, "client")),
 	WIRE_FORM(WIRE_CHALLENGE, &challenge),
 	WIRE_FORM(WIRE_AUTH, &auth),
-	WIRE_FORM(WIRE_AUTH_OK, &auth_ok),
+	WIRE_FLAT(WIRE_AUTH_OK,
+	          WIRE_ENUM_AS(AUTH_OK_T, u.auth_ok.role, role, rw_role_parse, rw_role_name),
+	          WIRE_STR_AS(AUTH_OK_T, u.auth_ok.name, name, "name")),
 	WIRE_FORM(WIRE_ERROR, &error),
 };
 
