@@ -14,76 +14,56 @@
 #include "wire_family.h"
 
 #define CONTAINER_T rw_container_state_t, Rewind__V1__ContainerState
-static const struct wire_field container_fields[] = {
+WIRE_DEFINE(container, NULL, rewind__v1__container_state, CONTAINER_T,
 	WIRE_BOOL(CONTAINER_T, ready), WIRE_NUM(CONTAINER_T, restarts),
 	WIRE_STR(CONTAINER_T, name, "container"), WIRE_STR(CONTAINER_T, image, "image"),
 	WIRE_STR(CONTAINER_T, image_digest, "image-digest"),
-	WIRE_STR(CONTAINER_T, waiting_reason, "waiting-reason"),
-};
-static const struct wire_item container =
-	WIRE_ITEM(NULL, rewind__v1__container_state, rw_container_state_t, container_fields);
+	WIRE_STR(CONTAINER_T, waiting_reason, "waiting-reason"));
 
 #define POD_T rw_pod_state_t, Rewind__V1__PodState
-static const struct wire_field pod_fields[] = {
+WIRE_DEFINE(pod, NULL, rewind__v1__pod_state, POD_T,
 	WIRE_BOOL(POD_T, ready), WIRE_BOOL(POD_T, deleted), WIRE_NUM(POD_T, observed_at),
 	WIRE_STR(POD_T, cluster, "cluster"), WIRE_STR(POD_T, node, "node"),
 	WIRE_STR(POD_T, namespace_, "namespace"), WIRE_STR(POD_T, name, "pod"),
 	WIRE_STR(POD_T, deployment, "deployment"), WIRE_STR(POD_T, phase, "phase"),
 	WIRE_ARRAY(POD_T, containers, ncontainers, containers, &container, NULL, "pod",
-	           "too many containers", true),
-};
-static const struct wire_item pod = WIRE_ITEM(NULL, rewind__v1__pod_state, rw_pod_state_t, pod_fields);
+	           "too many containers", true));
 
 typedef typeof(((rw_deploy_state_t *)0)->containers[0]) deploy_container_t;
 #define DCONTAINER_T deploy_container_t, Rewind__V1__DeployContainer
-static const struct wire_field dcontainer_fields[] = {
-	WIRE_STR(DCONTAINER_T, name, "container"), WIRE_STR(DCONTAINER_T, image, "image"),
-};
-static const struct wire_item dcontainer =
-	WIRE_ITEM(NULL, rewind__v1__deploy_container, deploy_container_t, dcontainer_fields);
+WIRE_DEFINE(dcontainer, NULL, rewind__v1__deploy_container, DCONTAINER_T,
+	WIRE_STR(DCONTAINER_T, name, "container"), WIRE_STR(DCONTAINER_T, image, "image"));
 
 #define DEPLOY_T rw_deploy_state_t, Rewind__V1__DeployState
-static const struct wire_field deploy_fields[] = {
+WIRE_DEFINE(deploy, NULL, rewind__v1__deploy_state, DEPLOY_T,
 	WIRE_NUM(DEPLOY_T, generation), WIRE_NUM(DEPLOY_T, observed_generation),
 	WIRE_NUM(DEPLOY_T, replicas), WIRE_NUM(DEPLOY_T, updated), WIRE_NUM(DEPLOY_T, ready),
 	WIRE_NUM(DEPLOY_T, available), WIRE_NUM(DEPLOY_T, observed_at),
 	WIRE_STR(DEPLOY_T, cluster, "cluster"), WIRE_STR(DEPLOY_T, namespace_, "namespace"),
 	WIRE_STR(DEPLOY_T, name, "deployment"), WIRE_STR(DEPLOY_T, progressing_reason, "reason"),
 	WIRE_ARRAY(DEPLOY_T, containers, ncontainers, containers, &dcontainer, NULL, "deployment",
-	           "too many containers", true),
-};
-static const struct wire_item deploy =
-	WIRE_ITEM(NULL, rewind__v1__deploy_state, rw_deploy_state_t, deploy_fields);
+	           "too many containers", true));
 
 #define PROBE_T rw_probe_result_t, Rewind__V1__ProbeResult
-static const struct wire_field probe_fields[] = {
+WIRE_DEFINE(probe, NULL, rewind__v1__probe_result, PROBE_T,
 	WIRE_NUM(PROBE_T, target_id), WIRE_BOOL(PROBE_T, ok), WIRE_NUM(PROBE_T, http_status),
 	WIRE_NUM(PROBE_T, latency_ms), WIRE_NUM(PROBE_T, at), WIRE_STR(PROBE_T, subject, "subject"),
-	WIRE_STR(PROBE_T, url, "url"), WIRE_STR(PROBE_T, error, "error"),
-};
-static const struct wire_item probe =
-	WIRE_ITEM(NULL, rewind__v1__probe_result, rw_probe_result_t, probe_fields);
+	WIRE_STR(PROBE_T, url, "url"), WIRE_STR(PROBE_T, error, "error"));
 
 #define TARGET_T rw_probe_target_t, Rewind__V1__ProbeTarget
-static const struct wire_field target_fields[] = {
+WIRE_DEFINE(target, NULL, rewind__v1__probe_target, TARGET_T,
 	WIRE_NUM(TARGET_T, id), WIRE_NUM(TARGET_T, expect_status), WIRE_NUM(TARGET_T, timeout_ms),
 	WIRE_STR(TARGET_T, namespace_, "namespace"), WIRE_STR(TARGET_T, deployment, "deployment"),
 	WIRE_STR(TARGET_T, path, "path"), WIRE_STR(TARGET_T, url, "url"),
-	WIRE_STR(TARGET_T, expect, "expect"),
-};
-static const struct wire_item target =
-	WIRE_ITEM(NULL, rewind__v1__probe_target, rw_probe_target_t, target_fields);
+	WIRE_STR(TARGET_T, expect, "expect"));
 
 #define AGENT_T rw_agent_info_t, Rewind__V1__AgentInfo
-static const struct wire_field agent_fields[] = {
+WIRE_DEFINE(agent_info, NULL, rewind__v1__agent_info, AGENT_T,
 	WIRE_NUM(AGENT_T, last_seen), WIRE_BOOL(AGENT_T, connected), WIRE_STR(AGENT_T, name, "name"),
-	WIRE_STR(AGENT_T, cluster, "cluster"), WIRE_STR(AGENT_T, node, "node"),
-};
-static const struct wire_item agent_info =
-	WIRE_ITEM(NULL, rewind__v1__agent_info, rw_agent_info_t, agent_fields);
+	WIRE_STR(AGENT_T, cluster, "cluster"), WIRE_STR(AGENT_T, node, "node"));
 
 #define ACTION_T rw_action_t, Rewind__V1__Action
-static const struct wire_field action_fields[] = {
+WIRE_DEFINE(action, "action", rewind__v1__action, ACTION_T,
 	WIRE_NUM(ACTION_T, id), WIRE_NUM(ACTION_T, deadline), WIRE_NUM(ACTION_T, attempts),
 	WIRE_NUM(ACTION_T, created_at), WIRE_NUM(ACTION_T, finished_at),
 	WIRE_ENUM(ACTION_T, kind, rw_action_kind_parse, rw_action_kind_name),
@@ -92,9 +72,7 @@ static const struct wire_field action_fields[] = {
 	WIRE_STR(ACTION_T, name, "name"), WIRE_STR(ACTION_T, container, "container"),
 	WIRE_STR(ACTION_T, image, "image"), WIRE_STR(ACTION_T, owner, "owner"),
 	WIRE_STR(ACTION_T, result, "result"), WIRE_STR(ACTION_T, previous, "previous"),
-	WIRE_STR(ACTION_T, created_by, "created-by"), WIRE_KVS(ACTION_T, kv, nkv, data, true),
-};
-static const struct wire_item action = WIRE_ITEM("action", rewind__v1__action, rw_action_t, action_fields);
+	WIRE_STR(ACTION_T, created_by, "created-by"), WIRE_KVS(ACTION_T, kv, nkv, data, true));
 
 /* A node's report and the status reply: lists of the items above. */
 #define STATE_LIST(T, df, dn, pf, it) WIRE_LIST(T, df, dn, pf, it, WIRE_ITEMS_MAX, "list", "too many items")

@@ -16,27 +16,22 @@
 #define LIST_MAX (RW_LIST_MAX * 10)
 
 #define ARTIFACT_T rw_artifact_t, Rewind__V1__Artifact
-static const struct wire_field artifact_fields[] = {
+WIRE_DEFINE(artifact, "artifact", rewind__v1__artifact, ARTIFACT_T,
 	WIRE_NUM(ARTIFACT_T, id), WIRE_NUM(ARTIFACT_T, release_id), WIRE_NUM(ARTIFACT_T, size),
 	WIRE_BOOL(ARTIFACT_T, verified), WIRE_NUM(ARTIFACT_T, verified_at),
 	WIRE_NUM(ARTIFACT_T, created_at), WIRE_STR(ARTIFACT_T, kind, "kind"),
 	WIRE_STR(ARTIFACT_T, name, "name"), WIRE_STR(ARTIFACT_T, location, "location"),
 	WIRE_STR(ARTIFACT_T, sha256, "sha256"), WIRE_STR(ARTIFACT_T, outcome, "outcome"),
-	WIRE_STR(ARTIFACT_T, verified_by, "verified-by"), WIRE_STR(ARTIFACT_T, created_by, "created-by"),
-};
-static const struct wire_item artifact =
-	WIRE_ITEM("artifact", rewind__v1__artifact, rw_artifact_t, artifact_fields);
+	WIRE_STR(ARTIFACT_T, verified_by, "verified-by"), WIRE_STR(ARTIFACT_T, created_by, "created-by"));
 
 #define BACKUP_T rw_backup_t, Rewind__V1__Backup
-static const struct wire_field backup_fields[] = {
+WIRE_DEFINE(backup, "backup", rewind__v1__backup, BACKUP_T,
 	WIRE_NUM(BACKUP_T, id), WIRE_NUM(BACKUP_T, size), WIRE_NUM(BACKUP_T, taken_at),
 	WIRE_BOOL(BACKUP_T, verified), WIRE_NUM(BACKUP_T, verified_at), WIRE_STR(BACKUP_T, env, "env"),
 	WIRE_STR(BACKUP_T, kind, "kind"), WIRE_STR(BACKUP_T, location, "location"),
 	WIRE_STR(BACKUP_T, sha256, "sha256"), WIRE_STR(BACKUP_T, taken_by, "taken-by"),
 	WIRE_STR(BACKUP_T, outcome, "outcome"), WIRE_STR(BACKUP_T, verified_by, "verified-by"),
-	WIRE_STR(BACKUP_T, result, "result"),
-};
-static const struct wire_item backup = WIRE_ITEM("backup", rewind__v1__backup, rw_backup_t, backup_fields);
+	WIRE_STR(BACKUP_T, result, "result"));
 
 /* The archive: bounded, copied and owned (the envelope is freed after decoding). */
 static int

@@ -13,13 +13,11 @@
 #include "wire_family.h"
 
 #define QUERY_T rw_auditq_t, Rewind__V1__AuditQuery
-static const struct wire_field query_fields[] = {
+WIRE_DEFINE(query, NULL, rewind__v1__audit_query, QUERY_T,
 	WIRE_ENUM_AS(QUERY_T, kind, what, rw_auditq_parse, rw_auditq_name), WIRE_NUM(QUERY_T, release_id), WIRE_NUM(QUERY_T, at), WIRE_NUM(QUERY_T, since),
 	WIRE_NUM(QUERY_T, until), WIRE_NUM(QUERY_T, limit), WIRE_STR(QUERY_T, env, "env"),
 	WIRE_STR(QUERY_T, service, "service"), WIRE_STR(QUERY_T, actor, "actor"),
-	WIRE_STR_AS(QUERY_T, action_kind, kind, "kind"), WIRE_STR(QUERY_T, version, "version"),
-};
-static const struct wire_item query = WIRE_ITEM(NULL, rewind__v1__audit_query, rw_auditq_t, query_fields);
+	WIRE_STR_AS(QUERY_T, action_kind, kind, "kind"), WIRE_STR(QUERY_T, version, "version"));
 
 /* The table's cells are checked and copied by rw_table_add(), not by a field table. */
 static int

@@ -117,6 +117,16 @@ void wire_free_item(const struct wire_item *it, void *dom);
 	  .nfields = WIRE_NFIELDS(t), __VA_ARGS__ }
 
 /*
+ * Defines the item var and its table var_fields: var's name (or NULL), the
+ * protobuf message (rewind__v1__env), T, then the entries.  For items with
+ * hooks, write the table and WIRE_ITEM(..., .dec_rest = ...) out.
+ */
+#define WIRE_DEFINE(var, nm, pbname, ...) WIRE_DEFINE_(var, nm, pbname, __VA_ARGS__)
+#define WIRE_DEFINE_(var, nm, pbname, D, P, ...)                                          \
+	static const struct wire_field var##_fields[] = {__VA_ARGS__};                        \
+	static const struct wire_item var = WIRE_ITEM(nm, pbname, D, var##_fields)
+
+/*
  * Table entries.  T is a pair "domain type, protobuf type" (a macro of the
  * family file); f a member named alike on both sides, df/pf when not.
  */

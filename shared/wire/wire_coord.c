@@ -15,18 +15,14 @@
 #include "wire_family.h"
 
 #define ANSWER_T rw_answer_t, Rewind__V1__KeyValue
-static const struct wire_field answer_fields[] = {
-	WIRE_STR(ANSWER_T, key, "answer"), WIRE_STR(ANSWER_T, value, "answer value"),
-};
-static const struct wire_item answer = WIRE_ITEM(NULL, rewind__v1__key_value, rw_answer_t, answer_fields);
+WIRE_DEFINE(answer, NULL, rewind__v1__key_value, ANSWER_T,
+	WIRE_STR(ANSWER_T, key, "answer"), WIRE_STR(ANSWER_T, value, "answer value"));
 #define ANSWERS(T, df, dn, pf) WIRE_ARRAY(T, df, dn, pf, &answer, NULL, "answers", "too many", false)
 
 typedef typeof(((rw_settings_t *)0)->items[0]) setting_t;
 #define SETTING_T setting_t, Rewind__V1__KeyValue
-static const struct wire_field setting_fields[] = {
-	WIRE_STR(SETTING_T, key, "setting"), WIRE_STR(SETTING_T, value, "setting value"),
-};
-static const struct wire_item setting = WIRE_ITEM(NULL, rewind__v1__key_value, setting_t, setting_fields);
+WIRE_DEFINE(setting, NULL, rewind__v1__key_value, SETTING_T,
+	WIRE_STR(SETTING_T, key, "setting"), WIRE_STR(SETTING_T, value, "setting value"));
 
 /* SettingsSet and Settings carry the same fields; SettingsGet only the scope and name. */
 #define SETTINGS_FIELDS(...)                                                              \
@@ -48,18 +44,16 @@ static const struct wire_item settings_get =
 /* Releases and services share one bound and one refusal, checked before any field. */
 #define REFS(T, df, dn, nm) WIRE_ARRAY(T, df, dn, df, NULL, nm, "release", "at most 16 per operation", true)
 #define OPREQ_T rw_op_request_t, Rewind__V1__OpStart
-static const struct wire_field opreq_fields[] = {
+WIRE_DEFINE(opreq, NULL, rewind__v1__op_start, OPREQ_T,
 	WIRE_ENUM(OPREQ_T, kind, rw_op_kind_parse, rw_op_kind_name), WIRE_NUM(OPREQ_T, incident_id), WIRE_NUM(OPREQ_T, revert_id), WIRE_BOOL(OPREQ_T, hotfix),
 	WIRE_STR(OPREQ_T, env, "env"), WIRE_STR(OPREQ_T, from_env, "from"),
 	WIRE_STR(OPREQ_T, reason, "reason"), WIRE_STR(OPREQ_T, override_gate, "override-gate"),
 	WIRE_STR(OPREQ_T, configmap, "configmap"), WIRE_STR(OPREQ_T, namespace_, "namespace"),
 	WIRE_STR(OPREQ_T, branch_from, "branch-from"), REFS(OPREQ_T, releases, nreleases, "release"),
-	REFS(OPREQ_T, services, nservices, "service"), WIRE_KVS(OPREQ_T, kv, nkv, data, false),
-};
-static const struct wire_item opreq = WIRE_ITEM(NULL, rewind__v1__op_start, rw_op_request_t, opreq_fields);
+	REFS(OPREQ_T, services, nservices, "service"), WIRE_KVS(OPREQ_T, kv, nkv, data, false));
 
 #define STEP_T rw_op_step_t, Rewind__V1__OpStep
-static const struct wire_field step_fields[] = {
+WIRE_DEFINE(step, NULL, rewind__v1__op_step, STEP_T,
 	WIRE_NUM(STEP_T, release_id), WIRE_NUM(STEP_T, deployment_id), WIRE_NUM(STEP_T, action_id),
 	WIRE_BOOL(STEP_T, known_good), WIRE_NUM(STEP_T, updated), WIRE_NUM(STEP_T, available),
 	WIRE_NUM(STEP_T, replicas), WIRE_NUM(STEP_T, observe_until),
@@ -67,12 +61,10 @@ static const struct wire_field step_fields[] = {
 	WIRE_STR(STEP_T, image, "image"), WIRE_STR(STEP_T, previous_image, "previous-image"),
 	WIRE_STR(STEP_T, state, "state"), WIRE_STR(STEP_T, outcome, "outcome"),
 	WIRE_STR(STEP_T, health, "health"), WIRE_STR(STEP_T, message, "message"),
-	WIRE_STR(STEP_T, migrations_compat, "migrations-compat"), WIRE_STR(STEP_T, digest, "digest"),
-};
-static const struct wire_item step = WIRE_ITEM(NULL, rewind__v1__op_step, rw_op_step_t, step_fields);
+	WIRE_STR(STEP_T, migrations_compat, "migrations-compat"), WIRE_STR(STEP_T, digest, "digest"));
 
 #define OP_T rw_operation_t, Rewind__V1__Operation
-static const struct wire_field op_fields[] = {
+WIRE_DEFINE(operation, "operation", rewind__v1__operation, OP_T,
 	WIRE_NUM(OP_T, id), WIRE_ENUM(OP_T, kind, rw_op_kind_parse, rw_op_kind_name),
 	WIRE_NUM(OP_T, incident_id), WIRE_NUM(OP_T, created_at),
 	WIRE_NUM(OP_T, started_at), WIRE_NUM(OP_T, finished_at), WIRE_NUM(OP_T, seq),
@@ -83,22 +75,16 @@ static const struct wire_field op_fields[] = {
 	WIRE_STR(OP_T, phase, "phase"), WIRE_STR(OP_T, configmap, "configmap"),
 	WIRE_STR(OP_T, namespace_, "namespace"), WIRE_STR(OP_T, previous, "previous"),
 	WIRE_ARRAY(OP_T, steps, nsteps, steps, &step, NULL, "steps", "too many", true),
-	WIRE_KVS(OP_T, kv, nkv, data, false),
-};
-static const struct wire_item operation =
-	WIRE_ITEM("operation", rewind__v1__operation, rw_operation_t, op_fields);
+	WIRE_KVS(OP_T, kv, nkv, data, false));
 
 #define TIMELINE_T rw_timeline_t, Rewind__V1__TimelineEntry
-static const struct wire_field timeline_fields[] = {
+WIRE_DEFINE(timeline, NULL, rewind__v1__timeline_entry, TIMELINE_T,
 	WIRE_NUM(TIMELINE_T, at), WIRE_STR(TIMELINE_T, kind, "kind"),
-	WIRE_STR(TIMELINE_T, actor, "actor"), WIRE_STR(TIMELINE_T, text, "text"),
-};
-static const struct wire_item timeline =
-	WIRE_ITEM(NULL, rewind__v1__timeline_entry, rw_timeline_t, timeline_fields);
+	WIRE_STR(TIMELINE_T, actor, "actor"), WIRE_STR(TIMELINE_T, text, "text"));
 
 /* The timeline is last: a listed incident is all but it (below). */
 #define INCIDENT_T rw_incident_t, Rewind__V1__Incident
-static const struct wire_field incident_fields[] = {
+WIRE_DEFINE(incident, "incident", rewind__v1__incident, INCIDENT_T,
 	WIRE_NUM(INCIDENT_T, id), WIRE_NUM(INCIDENT_T, opened_at), WIRE_NUM(INCIDENT_T, detected_at),
 	WIRE_NUM(INCIDENT_T, recovered_at), WIRE_NUM(INCIDENT_T, closed_at),
 	WIRE_STR(INCIDENT_T, env, "env"), WIRE_STR(INCIDENT_T, title, "title"),
@@ -107,10 +93,7 @@ static const struct wire_field incident_fields[] = {
 	WIRE_STR(INCIDENT_T, summary, "summary"), WIRE_STR(INCIDENT_T, root_cause, "root-cause"),
 	ANSWERS(INCIDENT_T, answers, nanswers, answers),
 	WIRE_LIST(INCIDENT_T, timeline, ntimeline, timeline, &timeline, RW_TIMELINE_MAX, "timeline",
-	          "too many entries"),
-};
-static const struct wire_item incident =
-	WIRE_ITEM("incident", rewind__v1__incident, rw_incident_t, incident_fields);
+	          "too many entries"));
 
 /* The timeline alone, for a listed incident that carries one. */
 static const struct wire_item timeline_only = {
@@ -138,20 +121,15 @@ static const struct wire_item listed_incident = {
 };
 
 #define DECIDE_T rw_decide_t, Rewind__V1__Decide
-static const struct wire_field decide_fields[] = {
+WIRE_DEFINE(decide, NULL, rewind__v1__decide, DECIDE_T,
 	WIRE_NUM(DECIDE_T, incident_id), WIRE_BOOL(DECIDE_T, dry_run), WIRE_STR(DECIDE_T, env, "env"),
-	ANSWERS(DECIDE_T, answers, nanswers, answers),
-};
-static const struct wire_item decide = WIRE_ITEM(NULL, rewind__v1__decide, rw_decide_t, decide_fields);
+	ANSWERS(DECIDE_T, answers, nanswers, answers));
 
 #define DECISION_T rw_decision_t, Rewind__V1__Decision
-static const struct wire_field decision_fields[] = {
+WIRE_DEFINE(decision, NULL, rewind__v1__decision, DECISION_T,
 	WIRE_NUM(DECISION_T, incident_id), WIRE_STR(DECISION_T, recommendation, "recommendation"),
 	WIRE_ARRAY(DECISION_T, reasons, nreasons, reasons, NULL, "reason", "reasons", "too many", true),
-	ANSWERS(DECISION_T, answers, nanswers, answers), ANSWERS(DECISION_T, facts, nfacts, facts),
-};
-static const struct wire_item decision =
-	WIRE_ITEM(NULL, rewind__v1__decision, rw_decision_t, decision_fields);
+	ANSWERS(DECISION_T, answers, nanswers, answers), ANSWERS(DECISION_T, facts, nfacts, facts));
 
 /* A report is owned Markdown, bounded by RW_REPORT_MAX rather than a buffer. */
 static int

@@ -14,15 +14,12 @@
 #define LIST_MAX (RW_LIST_MAX * 10)
 
 #define SERVICE_T rw_service_t, Rewind__V1__Service
-static const struct wire_field service_fields[] = {
+WIRE_DEFINE(service, "service", rewind__v1__service, SERVICE_T,
 	WIRE_NUM(SERVICE_T, id), WIRE_NUM(SERVICE_T, created_at), WIRE_STR(SERVICE_T, name, "name"),
 	WIRE_STR(SERVICE_T, namespace_, "namespace"), WIRE_STR(SERVICE_T, deployment, "deployment"),
 	WIRE_STR(SERVICE_T, container, "container"), WIRE_STR_AS(SERVICE_T, image_repo, image_repo, "image"),
 	WIRE_STR(SERVICE_T, health_path, "health-path"),
-	WIRE_STR(SERVICE_T, health_expect, "health-expect"),
-};
-static const struct wire_item service =
-	WIRE_ITEM("service", rewind__v1__service, rw_service_t, service_fields);
+	WIRE_STR(SERVICE_T, health_expect, "health-expect"));
 
 #define ENV_ADD_T wire_msg_t, Rewind__V1__EnvAdd
 

@@ -16,16 +16,13 @@
 #define LIST_MAX (RW_LIST_MAX * 10)
 
 #define RELEASE_T rw_release_t, Rewind__V1__Release
-static const struct wire_field release_fields[] = {
+WIRE_DEFINE(release, "release", rewind__v1__release, RELEASE_T,
 	WIRE_NUM(RELEASE_T, id), WIRE_NUM(RELEASE_T, created_at),
 	WIRE_STR(RELEASE_T, service, "service"), WIRE_STR(RELEASE_T, version, "version"),
 	WIRE_STR(RELEASE_T, image_ref, "image"), WIRE_STR(RELEASE_T, digest, "digest"),
 	WIRE_STR(RELEASE_T, source_commit, "commit"), WIRE_STR(RELEASE_T, notes, "notes"),
 	WIRE_STR(RELEASE_T, created_by, "created-by"),
-	WIRE_STR(RELEASE_T, migrations_compat, "migrations-backward-compatible"),
-};
-static const struct wire_item release =
-	WIRE_ITEM("release", rewind__v1__release, rw_release_t, release_fields);
+	WIRE_STR(RELEASE_T, migrations_compat, "migrations-backward-compatible"));
 
 static enum rw_outcome
 outcome_parse(const char *s)
@@ -37,24 +34,18 @@ outcome_parse(const char *s)
 }
 
 #define HISTORY_T rw_history_row_t, Rewind__V1__HistoryRow
-static const struct wire_field history_fields[] = {
+WIRE_DEFINE(history_row, NULL, rewind__v1__history_row, HISTORY_T,
 	WIRE_MSG(HISTORY_T, release, release, &release), WIRE_NUM(HISTORY_T, deployment_id),
 	WIRE_NUM(HISTORY_T, started_at), WIRE_NUM(HISTORY_T, finished_at),
 	WIRE_BOOL(HISTORY_T, known_good), WIRE_ENUM(HISTORY_T, outcome, outcome_parse, rw_outcome_name),
-	WIRE_STR(HISTORY_T, env, "env"),
-};
-static const struct wire_item history_row =
-	WIRE_ITEM(NULL, rewind__v1__history_row, rw_history_row_t, history_fields);
+	WIRE_STR(HISTORY_T, env, "env"));
 
 #define AUDIT_T rw_audit_t, Rewind__V1__AuditEntry
-static const struct wire_field audit_fields[] = {
+WIRE_DEFINE(audit_entry, NULL, rewind__v1__audit_entry, AUDIT_T,
 	WIRE_NUM(AUDIT_T, id), WIRE_NUM(AUDIT_T, at), WIRE_ENUM(AUDIT_T, role, rw_role_parse, rw_role_name),
 	WIRE_STR(AUDIT_T, actor, "actor"),
 	WIRE_STR(AUDIT_T, action, "action"), WIRE_STR(AUDIT_T, target, "target"),
-	WIRE_STR(AUDIT_T, detail, "detail"), WIRE_STR(AUDIT_T, reason, "reason"),
-};
-static const struct wire_item audit_entry =
-	WIRE_ITEM(NULL, rewind__v1__audit_entry, rw_audit_t, audit_fields);
+	WIRE_STR(AUDIT_T, detail, "detail"), WIRE_STR(AUDIT_T, reason, "reason"));
 
 /* The requests and the list replies: fields of wire_msg_t. */
 #define RECORD_T wire_msg_t, Rewind__V1__ReleaseRecord
