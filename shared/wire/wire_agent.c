@@ -126,10 +126,6 @@ static const struct wire_item assign = {
 };
 
 /* The requests and small replies: fields of wire_msg_t. */
-#define REPORT_OK_T wire_msg_t, Rewind__V1__AgentReportOk
-#define PROGRESS_T wire_msg_t, Rewind__V1__ActionProgress
-#define RESULT_T wire_msg_t, Rewind__V1__ActionResult
-
 
 static int
 validate_report(struct dec *d, const struct wire_state *st)
@@ -180,38 +176,31 @@ validate(struct dec *d, const wire_msg_t *m)
 
 static const struct wire_form forms[] = {
 	WIRE_FORM_AT(WIRE_AGENT_REPORT, &report, u.state),
-	WIRE_FLAT(WIRE_AGENT_REPORT_OK, WIRE_BOOL_AS(REPORT_OK_T, u.list.resync, resync),
-	          WIRE_NUM_AS(REPORT_OK_T, u.list.interval_ms, interval_ms),
-	          WIRE_LIST(REPORT_OK_T, u.list.items, u.list.n, probes, &target, RW_PROBE_MAX,
-	                    "probes", "too many probe targets")),
-	WIRE_FLAT(WIRE_ACTION_WAIT,
-	          WIRE_NUM_AS(wire_msg_t, Rewind__V1__ActionWait, u.wait.wait_ms, wait_ms)),
+	WIRE_FLAT(WIRE_AGENT_REPORT_OK, WIRE_BOOL_AS(WIRE_M(AgentReportOk), u.list.resync, resync),
+	          WIRE_NUM_AS(WIRE_M(AgentReportOk), u.list.interval_ms, interval_ms),
+	          WIRE_LIST(WIRE_M(AgentReportOk), u.list.items, u.list.n, probes, &target,
+	                    RW_PROBE_MAX, "probes", "too many probe targets")),
+	WIRE_FLAT(WIRE_ACTION_WAIT, WIRE_NUM_AS(WIRE_M(ActionWait), u.wait.wait_ms, wait_ms)),
 	WIRE_FORM(WIRE_ACTION_ASSIGN, &assign),
-	WIRE_FLAT(WIRE_ACTION_PROGRESS, WIRE_NUM_AS(PROGRESS_T, u.progress.id, id),
-	          WIRE_NUM_AS(PROGRESS_T, u.progress.updated, updated),
-	          WIRE_NUM_AS(PROGRESS_T, u.progress.available, available),
-	          WIRE_NUM_AS(PROGRESS_T, u.progress.replicas, replicas),
-	          WIRE_STR_AS(PROGRESS_T, u.progress.message, message, "message")),
-	WIRE_FLAT(WIRE_ACTION_PROGRESS_OK,
-	          WIRE_BOOL_AS(wire_msg_t, Rewind__V1__ActionProgressOk, u.flag, cancel)),
-	WIRE_FLAT(WIRE_ACTION_RESULT, WIRE_NUM_AS(RESULT_T, u.progress.id, id),
-	          WIRE_BOOL_AS(RESULT_T, u.progress.ok, ok),
-	          WIRE_STR_AS(RESULT_T, u.progress.message, result, "result"),
-	          WIRE_STR_AS(RESULT_T, u.progress.previous, previous, "previous")),
-	WIRE_FLAT(WIRE_ACTION_RESULT_OK,
-	          WIRE_BOOL_AS(wire_msg_t, Rewind__V1__ActionResultOk, u.flag, accepted)),
-	WIRE_FLAT(WIRE_ACTION_CREATE,
-	          WIRE_MSG(wire_msg_t, Rewind__V1__ActionCreate, u.action, action, &action)),
+	WIRE_FLAT(WIRE_ACTION_PROGRESS, WIRE_NUM_AS(WIRE_M(ActionProgress), u.progress.id, id),
+	          WIRE_NUM_AS(WIRE_M(ActionProgress), u.progress.updated, updated),
+	          WIRE_NUM_AS(WIRE_M(ActionProgress), u.progress.available, available),
+	          WIRE_NUM_AS(WIRE_M(ActionProgress), u.progress.replicas, replicas),
+	          WIRE_STR_AS(WIRE_M(ActionProgress), u.progress.message, message, "message")),
+	WIRE_FLAT(WIRE_ACTION_PROGRESS_OK, WIRE_BOOL_AS(WIRE_M(ActionProgressOk), u.flag, cancel)),
+	WIRE_FLAT(WIRE_ACTION_RESULT, WIRE_NUM_AS(WIRE_M(ActionResult), u.progress.id, id),
+	          WIRE_BOOL_AS(WIRE_M(ActionResult), u.progress.ok, ok),
+	          WIRE_STR_AS(WIRE_M(ActionResult), u.progress.message, result, "result"),
+	          WIRE_STR_AS(WIRE_M(ActionResult), u.progress.previous, previous, "previous")),
+	WIRE_FLAT(WIRE_ACTION_RESULT_OK, WIRE_BOOL_AS(WIRE_M(ActionResultOk), u.flag, accepted)),
+	WIRE_FLAT(WIRE_ACTION_CREATE, WIRE_MSG(WIRE_M(ActionCreate), u.action, action, &action)),
 	WIRE_FORM_AT(WIRE_ACTION, &action, u.action),
-	WIRE_FLAT(WIRE_ACTION_GET, WIRE_NUM_AS(wire_msg_t, Rewind__V1__ActionGet, u.wait.id, id),
-	          WIRE_NUM_AS(wire_msg_t, Rewind__V1__ActionGet, u.wait.wait_ms, wait_ms)),
-	WIRE_FLAT(WIRE_ACTION_LIST,
-	          WIRE_NUM_AS(wire_msg_t, Rewind__V1__ActionList, u.query.limit, limit),
-	          WIRE_STR_AS(wire_msg_t, Rewind__V1__ActionList, u.query.env, cluster, "cluster")),
-	WIRE_FLAT(WIRE_ACTION_LIST_OK,
-	          WIRE_ITEMS(wire_msg_t, Rewind__V1__ActionListOk, &action, WIRE_ITEMS_MAX)),
-	WIRE_FLAT(WIRE_STATUS_GET,
-	          WIRE_STR_AS(wire_msg_t, Rewind__V1__StatusGet, u.query.env, env, "env")),
+	WIRE_FLAT(WIRE_ACTION_GET, WIRE_NUM_AS(WIRE_M(ActionGet), u.wait.id, id),
+	          WIRE_NUM_AS(WIRE_M(ActionGet), u.wait.wait_ms, wait_ms)),
+	WIRE_FLAT(WIRE_ACTION_LIST, WIRE_NUM_AS(WIRE_M(ActionList), u.query.limit, limit),
+	          WIRE_STR_AS(WIRE_M(ActionList), u.query.env, cluster, "cluster")),
+	WIRE_FLAT(WIRE_ACTION_LIST_OK, WIRE_ITEMS(WIRE_M(ActionListOk), &action, WIRE_ITEMS_MAX)),
+	WIRE_FLAT(WIRE_STATUS_GET, WIRE_STR_AS(WIRE_M(StatusGet), u.query.env, env, "env")),
 	WIRE_FORM_AT(WIRE_STATUS_OK, &status, u.state),
 };
 

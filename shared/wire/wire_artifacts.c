@@ -62,12 +62,11 @@ enc_data(struct wire_arena *a, void *pb, const void *dom)
 	return 0;
 }
 
-#define ADD_T wire_msg_t, Rewind__V1__ArtifactAdd
 static const struct wire_field add_fields[] = {
-	WIRE_NUM_AS(ADD_T, u.upload.meta.release_id, release_id),
-	WIRE_STR_AS(ADD_T, u.upload.meta.kind, kind, "kind"),
-	WIRE_STR_AS(ADD_T, u.upload.meta.name, name, "name"),
-	WIRE_STR_AS(ADD_T, u.upload.meta.sha256, sha256, "sha256"), WIRE_OWNED(ADD_T, u.upload.data),
+	WIRE_NUM_AS(WIRE_M(ArtifactAdd), u.upload.meta.release_id, release_id),
+	WIRE_STR_AS(WIRE_M(ArtifactAdd), u.upload.meta.kind, kind, "kind"),
+	WIRE_STR_AS(WIRE_M(ArtifactAdd), u.upload.meta.name, name, "name"),
+	WIRE_STR_AS(WIRE_M(ArtifactAdd), u.upload.meta.sha256, sha256, "sha256"), WIRE_OWNED(WIRE_M(ArtifactAdd), u.upload.data),
 };
 static const struct wire_item add = WIRE_ITEM(NULL, rewind__v1__artifact_add, wire_msg_t, add_fields,
                                               .dec_rest = dec_data, .enc_rest = enc_data);
@@ -89,7 +88,6 @@ static const struct wire_item db_set = WIRE_ITEM(NULL, rewind__v1__env_db_set, r
 static const struct wire_item db = WIRE_ITEM(NULL, rewind__v1__env_db, rw_env_db_t, db_fields);
 
 /* The requests and the list replies: fields of wire_msg_t. */
-
 
 static int
 validate(struct dec *d, const wire_msg_t *m)
@@ -118,28 +116,21 @@ validate(struct dec *d, const wire_msg_t *m)
 static const struct wire_form forms[] = {
 	WIRE_FORM(WIRE_ARTIFACT_ADD, &add),
 	WIRE_FORM_AT(WIRE_ARTIFACT, &artifact, u.artifact),
-	WIRE_FLAT(WIRE_ARTIFACT_LIST,
-	          WIRE_NUM_AS(wire_msg_t, Rewind__V1__ArtifactList, u.query.id, release_id),
-	          WIRE_NUM_AS(wire_msg_t, Rewind__V1__ArtifactList, u.query.limit, limit)),
-	WIRE_FLAT(WIRE_ARTIFACT_LIST_OK,
-	          WIRE_ITEMS(wire_msg_t, Rewind__V1__ArtifactListOk, &artifact, LIST_MAX)),
+	WIRE_FLAT(WIRE_ARTIFACT_LIST, WIRE_NUM_AS(WIRE_M(ArtifactList), u.query.id, release_id),
+	          WIRE_NUM_AS(WIRE_M(ArtifactList), u.query.limit, limit)),
+	WIRE_FLAT(WIRE_ARTIFACT_LIST_OK, WIRE_ITEMS(WIRE_M(ArtifactListOk), &artifact, LIST_MAX)),
 	WIRE_FORM(WIRE_ARTIFACT_VERIFY, &wire_empty_item),
 	WIRE_FLAT(WIRE_ARTIFACT_VERIFY_OK,
-	          WIRE_ITEMS(wire_msg_t, Rewind__V1__ArtifactVerifyOk, &artifact, LIST_MAX)),
+	          WIRE_ITEMS(WIRE_M(ArtifactVerifyOk), &artifact, LIST_MAX)),
 	WIRE_FORM_AT(WIRE_ENV_DB_SET, &db_set, u.env_db),
 	WIRE_FORM_AT(WIRE_ENV_DB, &db, u.env_db),
-	WIRE_FLAT(WIRE_BACKUP_RUN,
-	          WIRE_STR_AS(wire_msg_t, Rewind__V1__BackupRun, u.query.env, env, "env")),
+	WIRE_FLAT(WIRE_BACKUP_RUN, WIRE_STR_AS(WIRE_M(BackupRun), u.query.env, env, "env")),
 	WIRE_FORM_AT(WIRE_BACKUP, &backup, u.backup),
-	WIRE_FLAT(WIRE_BACKUP_RECORD,
-	          WIRE_MSG(wire_msg_t, Rewind__V1__BackupRecord, u.backup, backup, &backup)),
-	WIRE_FLAT(WIRE_BACKUP_VERIFY,
-	          WIRE_NUM_AS(wire_msg_t, Rewind__V1__BackupVerify, u.query.id, id)),
-	WIRE_FLAT(WIRE_BACKUP_LIST,
-	          WIRE_NUM_AS(wire_msg_t, Rewind__V1__BackupList, u.query.limit, limit),
-	          WIRE_STR_AS(wire_msg_t, Rewind__V1__BackupList, u.query.env, env, "env")),
-	WIRE_FLAT(WIRE_BACKUP_LIST_OK,
-	          WIRE_ITEMS(wire_msg_t, Rewind__V1__BackupListOk, &backup, LIST_MAX)),
+	WIRE_FLAT(WIRE_BACKUP_RECORD, WIRE_MSG(WIRE_M(BackupRecord), u.backup, backup, &backup)),
+	WIRE_FLAT(WIRE_BACKUP_VERIFY, WIRE_NUM_AS(WIRE_M(BackupVerify), u.query.id, id)),
+	WIRE_FLAT(WIRE_BACKUP_LIST, WIRE_NUM_AS(WIRE_M(BackupList), u.query.limit, limit),
+	          WIRE_STR_AS(WIRE_M(BackupList), u.query.env, env, "env")),
+	WIRE_FLAT(WIRE_BACKUP_LIST_OK, WIRE_ITEMS(WIRE_M(BackupListOk), &backup, LIST_MAX)),
 };
 
 const struct wire_family wire_artifacts =

@@ -152,6 +152,8 @@ static int
 dec_field(struct dec *d, const struct wire_field *f, const void *pb, void *dom)
 {
 	switch (f->type) {
+	case WIRE_F_OWNED:
+		return 0;       /* set by a hook, freed by wire_free_item() */
 	case WIRE_F_STR:
 		return wire_dec_str(d, AT(dom, f->dom), f->size, *(char *const *)CAT(pb, f->pb),
 		                    f->name);
@@ -169,8 +171,6 @@ dec_field(struct dec *d, const struct wire_field *f, const void *pb, void *dom)
 		return dec_list(d, f, pb, dom);
 	case WIRE_F_ENUM:
 		*(unsigned *)AT(dom, f->dom) = f->parse(*(char *const *)CAT(pb, f->pb));
-		return 0;
-	case WIRE_F_OWNED:
 		return 0;
 	}
 	return RW_EINTERNAL;
@@ -234,6 +234,8 @@ enc_field(struct wire_arena *a, const struct wire_field *f, void *pb, const void
 	size_t n;
 
 	switch (f->type) {
+	case WIRE_F_OWNED:
+		return 0;
 	case WIRE_F_STR:
 		*(char **)AT(pb, f->pb) = S(CAT(dom, f->dom));
 		return 0;
@@ -255,8 +257,6 @@ enc_field(struct wire_arena *a, const struct wire_field *f, void *pb, const void
 	}
 	case WIRE_F_ENUM:
 		*(char **)AT(pb, f->pb) = S(f->ename(*(const unsigned *)CAT(dom, f->dom)));
-		return 0;
-	case WIRE_F_OWNED:
 		return 0;
 	}
 	return RW_EINTERNAL;

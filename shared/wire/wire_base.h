@@ -166,6 +166,8 @@ void wire_free_item(const struct wire_item *it, void *dom);
 	  .count = offsetof(D, dn), .pbcount = offsetof(P, n_##pf),                           \
 	  .countsize = WIRE_MSIZE(D, dn), .max = (mx), .what = (wh), .why = (wy) }
 
+/* T for the fields of wire_msg_t carried in protobuf message Rewind__V1__P. */
+#define WIRE_M(P) wire_msg_t, Rewind__V1__##P
 /* Variadic so that T may be a pair macro or the two types written out. */
 #define WIRE_SAME1_(M, D, P, f, ...) M(D, P, f, f, ##__VA_ARGS__)
 #define WIRE_STR(...) WIRE_SAME1_(WIRE_STR_AS_, __VA_ARGS__)

@@ -155,15 +155,11 @@ enc_report(struct wire_arena *a, void *pb, const void *dom)
 	return 0;
 }
 
-static const struct wire_field report_fields[] = {WIRE_OWNED(wire_msg_t, Rewind__V1__Report, u.text)};
+static const struct wire_field report_fields[] = {WIRE_OWNED(WIRE_M(Report), u.text)};
 static const struct wire_item report = WIRE_ITEM(NULL, rewind__v1__report, wire_msg_t, report_fields,
                                                  .dec_rest = dec_report, .enc_rest = enc_report);
 
 /* The requests and the list replies: fields of wire_msg_t. */
-#define OPGET_T wire_msg_t, Rewind__V1__OpGet
-#define OPEN_T wire_msg_t, Rewind__V1__IncidentOpen
-#define CLOSE_T wire_msg_t, Rewind__V1__IncidentClose
-
 
 static int
 validate(struct dec *d, const wire_msg_t *m)
@@ -199,32 +195,28 @@ static const struct wire_form forms[] = {
 	WIRE_FORM_AT(WIRE_SETTINGS_GET, &settings_get, u.settings),
 	WIRE_FORM_AT(WIRE_OP_START, &opreq, u.opreq),
 	WIRE_FORM_AT(WIRE_OPERATION, &operation, u.op),
-	WIRE_FLAT(WIRE_OP_GET, WIRE_NUM_AS(OPGET_T, u.opget.id, id),
-	          WIRE_NUM_AS(OPGET_T, u.opget.wait_ms, wait_ms),
-	          WIRE_NUM_AS(OPGET_T, u.opget.after_seq, after_seq)),
-	WIRE_FLAT(WIRE_OP_LIST, WIRE_NUM_AS(wire_msg_t, Rewind__V1__OpList, u.query.limit, limit),
-	          WIRE_STR_AS(wire_msg_t, Rewind__V1__OpList, u.query.env, env, "env")),
-	WIRE_FLAT(WIRE_OP_LIST_OK,
-	          WIRE_ITEMS(wire_msg_t, Rewind__V1__OpListOk, &operation, RW_LIST_MAX)),
-	WIRE_FLAT(WIRE_INCIDENT_OPEN, WIRE_STR_AS(OPEN_T, u.incident.env, env, "env"),
-	          WIRE_STR_AS(OPEN_T, u.incident.title, title, "title"),
-	          WIRE_STR_AS(OPEN_T, u.incident.severity, severity, "severity"),
-	          WIRE_STR_AS(OPEN_T, u.incident.coordinator, coordinator, "coordinator")),
+	WIRE_FLAT(WIRE_OP_GET, WIRE_NUM_AS(WIRE_M(OpGet), u.opget.id, id),
+	          WIRE_NUM_AS(WIRE_M(OpGet), u.opget.wait_ms, wait_ms),
+	          WIRE_NUM_AS(WIRE_M(OpGet), u.opget.after_seq, after_seq)),
+	WIRE_FLAT(WIRE_OP_LIST, WIRE_NUM_AS(WIRE_M(OpList), u.query.limit, limit),
+	          WIRE_STR_AS(WIRE_M(OpList), u.query.env, env, "env")),
+	WIRE_FLAT(WIRE_OP_LIST_OK, WIRE_ITEMS(WIRE_M(OpListOk), &operation, RW_LIST_MAX)),
+	WIRE_FLAT(WIRE_INCIDENT_OPEN, WIRE_STR_AS(WIRE_M(IncidentOpen), u.incident.env, env, "env"),
+	          WIRE_STR_AS(WIRE_M(IncidentOpen), u.incident.title, title, "title"),
+	          WIRE_STR_AS(WIRE_M(IncidentOpen), u.incident.severity, severity, "severity"),
+	          WIRE_STR_AS(WIRE_M(IncidentOpen), u.incident.coordinator, coordinator, "coordinator")),
 	WIRE_FORM_AT(WIRE_INCIDENT, &incident, u.incident),
-	WIRE_FLAT(WIRE_INCIDENT_GET,
-	          WIRE_NUM_AS(wire_msg_t, Rewind__V1__IncidentGet, u.opget.id, id)),
-	WIRE_FLAT(WIRE_INCIDENT_LIST,
-	          WIRE_NUM_AS(wire_msg_t, Rewind__V1__IncidentList, u.query.limit, limit),
-	          WIRE_STR_AS(wire_msg_t, Rewind__V1__IncidentList, u.query.env, env, "env")),
+	WIRE_FLAT(WIRE_INCIDENT_GET, WIRE_NUM_AS(WIRE_M(IncidentGet), u.opget.id, id)),
+	WIRE_FLAT(WIRE_INCIDENT_LIST, WIRE_NUM_AS(WIRE_M(IncidentList), u.query.limit, limit),
+	          WIRE_STR_AS(WIRE_M(IncidentList), u.query.env, env, "env")),
 	WIRE_FLAT(WIRE_INCIDENT_LIST_OK,
-	          WIRE_ITEMS(wire_msg_t, Rewind__V1__IncidentListOk, &listed_incident, RW_LIST_MAX)),
-	WIRE_FLAT(WIRE_INCIDENT_CLOSE, WIRE_NUM_AS(CLOSE_T, u.incident.id, id),
-	          WIRE_STR_AS(CLOSE_T, u.incident.summary, summary, "summary"),
-	          WIRE_STR_AS(CLOSE_T, u.incident.root_cause, root_cause, "root-cause")),
+	          WIRE_ITEMS(WIRE_M(IncidentListOk), &listed_incident, RW_LIST_MAX)),
+	WIRE_FLAT(WIRE_INCIDENT_CLOSE, WIRE_NUM_AS(WIRE_M(IncidentClose), u.incident.id, id),
+	          WIRE_STR_AS(WIRE_M(IncidentClose), u.incident.summary, summary, "summary"),
+	          WIRE_STR_AS(WIRE_M(IncidentClose), u.incident.root_cause, root_cause, "root-cause")),
 	WIRE_FORM_AT(WIRE_DECIDE, &decide, u.decide),
 	WIRE_FORM_AT(WIRE_DECISION, &decision, u.decision),
-	WIRE_FLAT(WIRE_INCIDENT_REPORT,
-	          WIRE_NUM_AS(wire_msg_t, Rewind__V1__IncidentReport, u.opget.id, id)),
+	WIRE_FLAT(WIRE_INCIDENT_REPORT, WIRE_NUM_AS(WIRE_M(IncidentReport), u.opget.id, id)),
 	WIRE_FORM(WIRE_REPORT, &report),
 };
 

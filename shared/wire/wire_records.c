@@ -21,16 +21,6 @@ WIRE_DEFINE(service, "service", rewind__v1__service, SERVICE_T,
 	WIRE_STR(SERVICE_T, health_path, "health-path"),
 	WIRE_STR(SERVICE_T, health_expect, "health-expect"));
 
-#define ENV_ADD_T wire_msg_t, Rewind__V1__EnvAdd
-
-#define ENV_LIST_OK_T wire_msg_t, Rewind__V1__EnvListOk
-
-#define SERVICE_ADD_T wire_msg_t, Rewind__V1__ServiceAdd
-
-#define SERVICE_GET_T wire_msg_t, Rewind__V1__ServiceGet
-
-#define SERVICE_LIST_OK_T wire_msg_t, Rewind__V1__ServiceListOk
-
 static int
 validate(struct dec *d, const wire_msg_t *m)
 {
@@ -47,15 +37,15 @@ validate(struct dec *d, const wire_msg_t *m)
 }
 
 static const struct wire_form forms[] = {
-	WIRE_FLAT(WIRE_ENV_ADD, WIRE_MSG(ENV_ADD_T, u.env, env, &wire_env_item)),
+	WIRE_FLAT(WIRE_ENV_ADD, WIRE_MSG(WIRE_M(EnvAdd), u.env, env, &wire_env_item)),
 	WIRE_FORM_AT(WIRE_ENV, &wire_env_item, u.env),
 	WIRE_FORM(WIRE_ENV_LIST, &wire_empty_item),
-	WIRE_FLAT(WIRE_ENV_LIST_OK, WIRE_ITEMS(ENV_LIST_OK_T, &wire_env_item, LIST_MAX)),
-	WIRE_FLAT(WIRE_SERVICE_ADD, WIRE_MSG(SERVICE_ADD_T, u.service, service, &service)),
+	WIRE_FLAT(WIRE_ENV_LIST_OK, WIRE_ITEMS(WIRE_M(EnvListOk), &wire_env_item, LIST_MAX)),
+	WIRE_FLAT(WIRE_SERVICE_ADD, WIRE_MSG(WIRE_M(ServiceAdd), u.service, service, &service)),
 	WIRE_FORM_AT(WIRE_SERVICE, &service, u.service),
-	WIRE_FLAT(WIRE_SERVICE_GET, WIRE_STR_AS(SERVICE_GET_T, u.query.service, name, "name")),
+	WIRE_FLAT(WIRE_SERVICE_GET, WIRE_STR_AS(WIRE_M(ServiceGet), u.query.service, name, "name")),
 	WIRE_FORM(WIRE_SERVICE_LIST, &wire_empty_item),
-	WIRE_FLAT(WIRE_SERVICE_LIST_OK, WIRE_ITEMS(SERVICE_LIST_OK_T, &service, LIST_MAX)),
+	WIRE_FLAT(WIRE_SERVICE_LIST_OK, WIRE_ITEMS(WIRE_M(ServiceListOk), &service, LIST_MAX)),
 };
 
 const struct wire_family wire_records =

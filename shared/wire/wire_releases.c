@@ -48,12 +48,6 @@ WIRE_DEFINE(audit_entry, NULL, rewind__v1__audit_entry, AUDIT_T,
 	WIRE_STR(AUDIT_T, detail, "detail"), WIRE_STR(AUDIT_T, reason, "reason"));
 
 /* The requests and the list replies: fields of wire_msg_t. */
-#define RECORD_T wire_msg_t, Rewind__V1__ReleaseRecord
-#define GET_T wire_msg_t, Rewind__V1__ReleaseGet
-#define LIST_T wire_msg_t, Rewind__V1__ReleaseList
-#define HIST_T wire_msg_t, Rewind__V1__History
-#define LOG_T wire_msg_t, Rewind__V1__AuditLog
-
 
 /* A release is named by its id, or by its service and version. */
 static int
@@ -91,27 +85,25 @@ validate(struct dec *d, const wire_msg_t *m)
 }
 
 static const struct wire_form forms[] = {
-	WIRE_FLAT(WIRE_RELEASE_RECORD, WIRE_MSG(RECORD_T, u.release, release, &release)),
+	WIRE_FLAT(WIRE_RELEASE_RECORD,
+	          WIRE_MSG(WIRE_M(ReleaseRecord), u.release, release, &release)),
 	WIRE_FORM_AT(WIRE_RELEASE, &release, u.release),
-	WIRE_FLAT(WIRE_RELEASE_GET, WIRE_NUM_AS(GET_T, u.query.id, id),
-	          WIRE_STR_AS(GET_T, u.query.service, service, "service"),
-	          WIRE_STR_AS(GET_T, u.query.version, version, "version")),
-	WIRE_FLAT(WIRE_RELEASE_LIST, WIRE_NUM_AS(LIST_T, u.query.limit, limit),
-	          WIRE_STR_AS(LIST_T, u.query.service, service, "service")),
-	WIRE_FLAT(WIRE_RELEASE_LIST_OK,
-	          WIRE_ITEMS(wire_msg_t, Rewind__V1__ReleaseListOk, &release, LIST_MAX)),
-	WIRE_FLAT(WIRE_HISTORY, WIRE_NUM_AS(HIST_T, u.query.limit, limit),
-	          WIRE_STR_AS(HIST_T, u.query.service, service, "service"),
-	          WIRE_STR_AS(HIST_T, u.query.env, env, "env")),
-	WIRE_FLAT(WIRE_HISTORY_OK,
-	          WIRE_ITEMS(wire_msg_t, Rewind__V1__HistoryOk, &history_row, LIST_MAX)),
-	WIRE_FLAT(WIRE_AUDIT_LOG, WIRE_NUM_AS(LOG_T, u.audit.since, since),
-	          WIRE_NUM_AS(LOG_T, u.audit.until, until),
-	          WIRE_NUM_AS(LOG_T, u.audit.limit, limit),
-	          WIRE_STR_AS(LOG_T, u.audit.actor, actor, "actor"),
-	          WIRE_STR_AS(LOG_T, u.audit.action_prefix, action_prefix, "action")),
-	WIRE_FLAT(WIRE_AUDIT_LOG_OK,
-	          WIRE_ITEMS(wire_msg_t, Rewind__V1__AuditLogOk, &audit_entry, LIST_MAX)),
+	WIRE_FLAT(WIRE_RELEASE_GET, WIRE_NUM_AS(WIRE_M(ReleaseGet), u.query.id, id),
+	          WIRE_STR_AS(WIRE_M(ReleaseGet), u.query.service, service, "service"),
+	          WIRE_STR_AS(WIRE_M(ReleaseGet), u.query.version, version, "version")),
+	WIRE_FLAT(WIRE_RELEASE_LIST, WIRE_NUM_AS(WIRE_M(ReleaseList), u.query.limit, limit),
+	          WIRE_STR_AS(WIRE_M(ReleaseList), u.query.service, service, "service")),
+	WIRE_FLAT(WIRE_RELEASE_LIST_OK, WIRE_ITEMS(WIRE_M(ReleaseListOk), &release, LIST_MAX)),
+	WIRE_FLAT(WIRE_HISTORY, WIRE_NUM_AS(WIRE_M(History), u.query.limit, limit),
+	          WIRE_STR_AS(WIRE_M(History), u.query.service, service, "service"),
+	          WIRE_STR_AS(WIRE_M(History), u.query.env, env, "env")),
+	WIRE_FLAT(WIRE_HISTORY_OK, WIRE_ITEMS(WIRE_M(HistoryOk), &history_row, LIST_MAX)),
+	WIRE_FLAT(WIRE_AUDIT_LOG, WIRE_NUM_AS(WIRE_M(AuditLog), u.audit.since, since),
+	          WIRE_NUM_AS(WIRE_M(AuditLog), u.audit.until, until),
+	          WIRE_NUM_AS(WIRE_M(AuditLog), u.audit.limit, limit),
+	          WIRE_STR_AS(WIRE_M(AuditLog), u.audit.actor, actor, "actor"),
+	          WIRE_STR_AS(WIRE_M(AuditLog), u.audit.action_prefix, action_prefix, "action")),
+	WIRE_FLAT(WIRE_AUDIT_LOG_OK, WIRE_ITEMS(WIRE_M(AuditLogOk), &audit_entry, LIST_MAX)),
 };
 
 const struct wire_family wire_releases =

@@ -13,8 +13,6 @@
 #include "wire_base.h"
 #include "wire_family.h"
 
-#define HELLO_T wire_msg_t, Rewind__V1__Hello
-
 /* The nonce has one length; it is taken before the server's name, as always. */
 static int
 dec_nonce(struct dec *d, const void *pb, void *dom)
@@ -38,9 +36,8 @@ enc_nonce(struct wire_arena *a, void *pb, const void *dom)
 	return 0;
 }
 
-#define CHALLENGE_T wire_msg_t, Rewind__V1__Challenge
 static const struct wire_field challenge_fields[] = {
-	WIRE_STR_AS(CHALLENGE_T, u.challenge.server, server, "server"),
+	WIRE_STR_AS(WIRE_M(Challenge), u.challenge.server, server, "server"),
 };
 static const struct wire_item challenge =
 	WIRE_ITEM(NULL, rewind__v1__challenge, wire_msg_t, challenge_fields,
@@ -81,12 +78,10 @@ enc_auth(struct wire_arena *a, void *pb, const void *dom)
 
 /* The certificate is owned and bounded by RW_CERT_PEM_MAX, not a buffer: hooks. */
 static const struct wire_field auth_fields[] = {
-	WIRE_OWNED(wire_msg_t, Rewind__V1__Auth, u.auth.cert_pem),
+	WIRE_OWNED(WIRE_M(Auth), u.auth.cert_pem),
 };
 static const struct wire_item auth = WIRE_ITEM(NULL, rewind__v1__auth, wire_msg_t, auth_fields,
                                                .dec_rest = dec_auth, .enc_rest = enc_auth);
-
-#define AUTH_OK_T wire_msg_t, Rewind__V1__AuthOk
 
 /* An error's text is the peer's to choose: truncated to fit, never refused. */
 static int
@@ -110,21 +105,20 @@ enc_error_text(struct wire_arena *a, void *pb, const void *dom)
 	return 0;
 }
 
-#define ERROR_T wire_msg_t, Rewind__V1__Error
 static const struct wire_field error_fields[] = {
-	WIRE_NUM_AS(ERROR_T, u.error.code, code),
+	WIRE_NUM_AS(WIRE_M(Error), u.error.code, code),
 };
 static const struct wire_item error =
 	WIRE_ITEM(NULL, rewind__v1__error, wire_msg_t, error_fields, .dec_rest = dec_error_text,
 	          .enc_rest = enc_error_text);
 
 static const struct wire_form forms[] = {
-	WIRE_FLAT(WIRE_HELLO, WIRE_STR_AS(HELLO_T, u.hello.client, client, "client")),
+	WIRE_FLAT(WIRE_HELLO, WIRE_STR_AS(WIRE_M(Hello), u.hello.client, client, "client")),
 	WIRE_FORM(WIRE_CHALLENGE, &challenge),
 	WIRE_FORM(WIRE_AUTH, &auth),
 	WIRE_FLAT(WIRE_AUTH_OK,
-	          WIRE_ENUM_AS(AUTH_OK_T, u.auth_ok.role, role, rw_role_parse, rw_role_name),
-	          WIRE_STR_AS(AUTH_OK_T, u.auth_ok.name, name, "name")),
+	          WIRE_ENUM_AS(WIRE_M(AuthOk), u.auth_ok.role, role, rw_role_parse, rw_role_name),
+	          WIRE_STR_AS(WIRE_M(AuthOk), u.auth_ok.name, name, "name")),
 	WIRE_FORM(WIRE_ERROR, &error),
 };
 
