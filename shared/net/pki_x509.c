@@ -60,6 +60,25 @@ set_serial(mbedtls_x509write_cert *crt, char *msg, size_t msgsz)
 	return ret == 0 ? 0 : pki_mbed_fail(RW_ECRYPTO, ret, msg, msgsz, "serial");
 }
 
+/*
+ * Wraps the len bytes at p (written backwards into start..) as a SEQUENCE
+ * and sets them as the non-critical extension oid; mbedTLS's code when < 0.
+ */
+static int
+set_sequence_ext(mbedtls_x509write_cert *crt, const char *oid, size_t oid_len, unsigned char *p,
+                 unsigned char *start, size_t len)
+{
+	int ret = mbedtls_asn1_write_len(&p, start, len);
+	if (ret < 0)
+		return ret;
+	len += (size_t)ret;
+	ret = mbedtls_asn1_write_tag(&p, start, MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE);
+	if (ret < 0)
+		return ret;
+	len += (size_t)ret;
+	return mbedtls_x509write_crt_set_extension(crt, oid, oid_len, 0, p, len);
+}
+
 /* A DNS name as we accept it in a SAN: letters, digits, '-', '.', and a leading "*.". */
 int
 pki_dns_name_ok(const char *s)
@@ -173,17 +192,8 @@ add_san(mbedtls_x509write_cert *crt, const char *const *sans, size_t nsans, char
 		}
 		len += (size_t)ret;
 	}
-	ret = mbedtls_asn1_write_len(&p, buf, len);
-	if (ret >= 0) {
-		len += (size_t)ret;
-		ret = mbedtls_asn1_write_tag(&p, buf, MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE);
-	}
-	if (ret >= 0) {
-		len += (size_t)ret;
-		ret = mbedtls_x509write_crt_set_extension(crt, MBEDTLS_OID_SUBJECT_ALT_NAME,
-		                                          MBEDTLS_OID_SIZE(MBEDTLS_OID_SUBJECT_ALT_NAME),
-		                                          0, p, len);
-	}
+	ret = set_sequence_ext(crt, MBEDTLS_OID_SUBJECT_ALT_NAME,
+	                       MBEDTLS_OID_SIZE(MBEDTLS_OID_SUBJECT_ALT_NAME), p, buf, len);
 	free(buf);
 	return ret < 0 ? pki_mbed_fail(RW_ECRYPTO, ret, msg, msgsz, "subjectAltName") : 0;
 }
@@ -211,16 +221,9 @@ add_eku(mbedtls_x509write_cert *crt, int server, char *msg, size_t msgsz)
 	}
 	if (ret >= 0 && server)
 		len += (size_t)ret;
-	if (ret >= 0 && (ret = mbedtls_asn1_write_len(&p, buf, len)) >= 0) {
-		len += (size_t)ret;
-		ret = mbedtls_asn1_write_tag(&p, buf, MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE);
-	}
-	if (ret >= 0) {
-		len += (size_t)ret;
-		ret = mbedtls_x509write_crt_set_extension(crt, MBEDTLS_OID_EXTENDED_KEY_USAGE,
-		                                          MBEDTLS_OID_SIZE(MBEDTLS_OID_EXTENDED_KEY_USAGE),
-		                                          0, p, len);
-	}
+	if (ret >= 0)
+		ret = set_sequence_ext(crt, MBEDTLS_OID_EXTENDED_KEY_USAGE,
+		                       MBEDTLS_OID_SIZE(MBEDTLS_OID_EXTENDED_KEY_USAGE), p, buf, len);
 	return ret < 0 ? pki_mbed_fail(RW_ECRYPTO, ret, msg, msgsz, "extendedKeyUsage") : 0;
 }
 

@@ -6,6 +6,7 @@
  */
 #include "wire_base.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -172,6 +173,16 @@ dec_field(struct dec *d, const struct wire_field *f, const void *pb, void *dom)
 	case WIRE_F_ENUM:
 		*(unsigned *)AT(dom, f->dom) = f->parse(*(char *const *)CAT(pb, f->pb));
 		return 0;
+	case WIRE_F_TEXT:
+		snprintf(AT(dom, f->dom), f->size, "%s", *(char *const *)CAT(pb, f->pb));
+		return 0;
+	case WIRE_F_BYTES: {
+		const ProtobufCBinaryData *b = (const void *)CAT(pb, f->pb);
+		if (b->len != f->size)
+			return wire_dec_fail(d, RW_EPROTO, f->name, "wrong length");
+		memcpy(AT(dom, f->dom), b->data, f->size);
+		return 0;
+	}
 	}
 	return RW_EINTERNAL;
 }
@@ -237,8 +248,15 @@ enc_field(struct wire_arena *a, const struct wire_field *f, void *pb, const void
 	case WIRE_F_OWNED:
 		return 0;
 	case WIRE_F_STR:
+	case WIRE_F_TEXT:
 		*(char **)AT(pb, f->pb) = S(CAT(dom, f->dom));
 		return 0;
+	case WIRE_F_BYTES: {
+		ProtobufCBinaryData *b = (void *)AT(pb, f->pb);
+		b->data = (uint8_t *)CAT(dom, f->dom);
+		b->len = f->size;
+		return 0;
+	}
 	case WIRE_F_NUM:
 		memcpy(AT(pb, f->pb), CAT(dom, f->dom), f->size);
 		return 0;

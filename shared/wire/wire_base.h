@@ -61,6 +61,8 @@ enum wire_ftype {
 	WIRE_F_LIST,    /* a malloc'd T[] and its size_t count <-> a repeated sub-message */
 	WIRE_F_ENUM,    /* a domain enum <-> its name (parse and ename) */
 	WIRE_F_OWNED,   /* a malloc'd buffer the domain struct owns: only freed here */
+	WIRE_F_TEXT,    /* char[size] <-> char *, truncated rather than refused (a peer's text) */
+	WIRE_F_BYTES,   /* uint8_t[size] <-> bytes of exactly that length */
 };
 
 struct wire_item;
@@ -68,9 +70,9 @@ struct wire_item;
 /* One field of a table: where it stands in the domain struct and in the protobuf message. */
 struct wire_field {
 	enum wire_ftype type;
-	const char *name;               /* a refused string (each element of a string ARRAY) */
+	const char *name;               /* a refused string or bytes (each of a string ARRAY) */
 	size_t dom, pb;                 /* offsets in the domain struct and the protobuf message */
-	size_t size;                    /* STR, string ARRAY: buffer capacity; NUM: width */
+	size_t size;                    /* STR, TEXT, string ARRAY: capacity; NUM: width; BYTES: length */
 	const struct wire_item *item;   /* MSG, ARRAY, LIST: the element; NULL: strings */
 	size_t count, pbcount;          /* ARRAY, LIST: offsets of the two element counts */
 	size_t countsize;               /* ARRAY, LIST: width of the domain count */
@@ -153,6 +155,11 @@ void wire_free_item(const struct wire_item *it, void *dom);
 	  .ename = (nam),                                                                      \
 	  .size = sizeof(char[_Generic(((D *)0)->df, unsigned: 1, default: -1)]) }
 #define WIRE_OWNED_(D, P, df) { .type = WIRE_F_OWNED, .dom = offsetof(D, df) }
+#define WIRE_TEXT_AS_(D, P, df, pf)                                                       \
+	{ .type = WIRE_F_TEXT, .dom = offsetof(D, df), .pb = offsetof(P, pf), .size = WIRE_MSIZE(D, df) }
+#define WIRE_BYTES_AS_(D, P, df, pf, nm)                                                  \
+	{ .type = WIRE_F_BYTES, .name = (nm), .dom = offsetof(D, df), .pb = offsetof(P, pf),  \
+	  .size = WIRE_MSIZE(D, df) }
 #define WIRE_MSG_AS_(D, P, df, pf, it)                                                    \
 	{ .type = WIRE_F_MSG, .dom = offsetof(D, df), .pb = offsetof(P, pf), .item = (it) }
 #define WIRE_ARRAY_(D, P, df, dn, pf, it, nm, wh, wy, erly)                               \
@@ -181,6 +188,9 @@ void wire_free_item(const struct wire_item *it, void *dom);
 #define WIRE_ENUM_AS(...) WIRE_ENUM_AS_(__VA_ARGS__)
 /* A pointer the message owns and frees (set by a hook); T's protobuf type is unused. */
 #define WIRE_OWNED(...) WIRE_OWNED_(__VA_ARGS__)
+#define WIRE_TEXT_AS(...) WIRE_TEXT_AS_(__VA_ARGS__)
+/* Fixed-length bytes; any other length is refused (RW_EPROTO) as "nm: wrong length". */
+#define WIRE_BYTES_AS(...) WIRE_BYTES_AS_(__VA_ARGS__)
 /* A fixed array of sub-messages (it) or strings (it NULL, each refused as nm). */
 #define WIRE_ARRAY(...) WIRE_ARRAY_(__VA_ARGS__)
 #define WIRE_LIST(...) WIRE_LIST_(__VA_ARGS__)

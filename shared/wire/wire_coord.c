@@ -53,15 +53,16 @@ WIRE_DEFINE(opreq, NULL, rewind__v1__op_start, OPREQ_T,
 	REFS(OPREQ_T, services, nservices, "service"), WIRE_KVS(OPREQ_T, kv, nkv, data, false));
 
 #define STEP_T rw_op_step_t, Rewind__V1__OpStep
-WIRE_DEFINE(step, NULL, rewind__v1__op_step, STEP_T,
-	WIRE_NUM(STEP_T, release_id), WIRE_NUM(STEP_T, deployment_id), WIRE_NUM(STEP_T, action_id),
-	WIRE_BOOL(STEP_T, known_good), WIRE_NUM(STEP_T, updated), WIRE_NUM(STEP_T, available),
-	WIRE_NUM(STEP_T, replicas), WIRE_NUM(STEP_T, observe_until),
-	WIRE_STR(STEP_T, service, "service"), WIRE_STR(STEP_T, version, "version"),
-	WIRE_STR(STEP_T, image, "image"), WIRE_STR(STEP_T, previous_image, "previous-image"),
-	WIRE_STR(STEP_T, state, "state"), WIRE_STR(STEP_T, outcome, "outcome"),
+WIRE_DEFINE(step, NULL, rewind__v1__op_step, STEP_T,    /* in the message's order */
+	WIRE_STR(STEP_T, service, "service"), WIRE_NUM(STEP_T, release_id),
+	WIRE_STR(STEP_T, version, "version"), WIRE_STR(STEP_T, image, "image"),
+	WIRE_STR(STEP_T, previous_image, "previous-image"), WIRE_NUM(STEP_T, deployment_id),
+	WIRE_NUM(STEP_T, action_id), WIRE_STR(STEP_T, state, "state"),
+	WIRE_STR(STEP_T, outcome, "outcome"), WIRE_BOOL(STEP_T, known_good),
+	WIRE_NUM(STEP_T, updated), WIRE_NUM(STEP_T, available), WIRE_NUM(STEP_T, replicas),
 	WIRE_STR(STEP_T, health, "health"), WIRE_STR(STEP_T, message, "message"),
-	WIRE_STR(STEP_T, migrations_compat, "migrations-compat"), WIRE_STR(STEP_T, digest, "digest"));
+	WIRE_STR(STEP_T, migrations_compat, "migrations-compat"), WIRE_STR(STEP_T, digest, "digest"),
+	WIRE_NUM(STEP_T, observe_until));
 
 #define OP_T rw_operation_t, Rewind__V1__Operation
 WIRE_DEFINE(operation, "operation", rewind__v1__operation, OP_T,

@@ -13,35 +13,13 @@
 #include "wire_base.h"
 #include "wire_family.h"
 
-/* The nonce has one length; it is taken before the server's name, as always. */
-static int
-dec_nonce(struct dec *d, const void *pb, void *dom)
-{
-	const Rewind__V1__Challenge *p = pb;
-	wire_msg_t *m = dom;
-	if (p->nonce.len != RW_NONCE_LEN)
-		return wire_dec_fail(d, RW_EPROTO, "nonce", "wrong length");
-	memcpy(m->u.challenge.nonce, p->nonce.data, RW_NONCE_LEN);
-	return 0;
-}
-
-static int
-enc_nonce(struct wire_arena *a, void *pb, const void *dom)
-{
-	Rewind__V1__Challenge *p = pb;
-	const wire_msg_t *m = dom;
-	(void)a;
-	p->nonce.data = (uint8_t *)m->u.challenge.nonce;
-	p->nonce.len = RW_NONCE_LEN;
-	return 0;
-}
-
+/* The nonce has one length, and is taken before the server's name, as always. */
 static const struct wire_field challenge_fields[] = {
+	WIRE_BYTES_AS(WIRE_M(Challenge), u.challenge.nonce, nonce, "nonce"),
 	WIRE_STR_AS(WIRE_M(Challenge), u.challenge.server, server, "server"),
 };
 static const struct wire_item challenge =
-	WIRE_ITEM(NULL, rewind__v1__challenge, wire_msg_t, challenge_fields,
-	          .dec_first = dec_nonce, .enc_rest = enc_nonce);
+	WIRE_ITEM(NULL, rewind__v1__challenge, wire_msg_t, challenge_fields);
 
 static int
 dec_auth(struct dec *d, const void *pb, void *dom)
@@ -83,34 +61,22 @@ static const struct wire_field auth_fields[] = {
 static const struct wire_item auth = WIRE_ITEM(NULL, rewind__v1__auth, wire_msg_t, auth_fields,
                                                .dec_rest = dec_auth, .enc_rest = enc_auth);
 
-/* An error's text is the peer's to choose: truncated to fit, never refused. */
+/* The error's name is derived from its code, and only sent. */
 static int
-dec_error_text(struct dec *d, const void *pb, void *dom)
+enc_error_name(struct wire_arena *a, void *pb, const void *dom)
 {
-	wire_msg_t *m = dom;
-	(void)d;
-	snprintf(m->u.error.message, sizeof(m->u.error.message), "%s",
-	         ((const Rewind__V1__Error *)pb)->message);
-	return 0;
-}
-
-static int
-enc_error_text(struct wire_arena *a, void *pb, const void *dom)
-{
-	Rewind__V1__Error *p = pb;
-	const wire_msg_t *m = dom;
 	(void)a;
-	p->name = S(rw_errname(m->u.error.code));
-	p->message = S(m->u.error.message);
+	((Rewind__V1__Error *)pb)->name = S(rw_errname(((const wire_msg_t *)dom)->u.error.code));
 	return 0;
 }
 
+/* An error's text is the peer's to choose: truncated to fit, never refused. */
 static const struct wire_field error_fields[] = {
 	WIRE_NUM_AS(WIRE_M(Error), u.error.code, code),
+	WIRE_TEXT_AS(WIRE_M(Error), u.error.message, message),
 };
 static const struct wire_item error =
-	WIRE_ITEM(NULL, rewind__v1__error, wire_msg_t, error_fields, .dec_rest = dec_error_text,
-	          .enc_rest = enc_error_text);
+	WIRE_ITEM(NULL, rewind__v1__error, wire_msg_t, error_fields, .enc_rest = enc_error_name);
 
 static const struct wire_form forms[] = {
 	WIRE_FLAT(WIRE_HELLO, WIRE_STR_AS(WIRE_M(Hello), u.hello.client, client, "client")),
