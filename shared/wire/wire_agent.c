@@ -125,8 +125,6 @@ static const struct wire_item assign = {
 	.enc_rest = enc_assign,
 };
 
-/* The requests and small replies: fields of wire_msg_t. */
-
 static int
 validate_report(struct dec *d, const struct wire_state *st)
 {
@@ -174,6 +172,7 @@ validate(struct dec *d, const wire_msg_t *m)
 	}
 }
 
+/* Each kind's body: an item above, or the fields of wire_msg_t it carries (WIRE_FLAT). */
 static const struct wire_form forms[] = {
 	WIRE_FORM_AT(WIRE_AGENT_REPORT, &report, u.state),
 	WIRE_FLAT(WIRE_AGENT_REPORT_OK, WIRE_BOOL_AS(WIRE_M(AgentReportOk), u.list.resync, resync),

@@ -87,8 +87,6 @@ static const struct wire_field db_fields[] = {
 static const struct wire_item db_set = WIRE_ITEM(NULL, rewind__v1__env_db_set, rw_env_db_t, db_set_fields);
 static const struct wire_item db = WIRE_ITEM(NULL, rewind__v1__env_db, rw_env_db_t, db_fields);
 
-/* The requests and the list replies: fields of wire_msg_t. */
-
 static int
 validate(struct dec *d, const wire_msg_t *m)
 {
@@ -113,6 +111,7 @@ validate(struct dec *d, const wire_msg_t *m)
 	}
 }
 
+/* Each kind's body: an item above, or the fields of wire_msg_t it carries (WIRE_FLAT). */
 static const struct wire_form forms[] = {
 	WIRE_FORM(WIRE_ARTIFACT_ADD, &add),
 	WIRE_FORM_AT(WIRE_ARTIFACT, &artifact, u.artifact),

@@ -112,6 +112,7 @@ validate(struct dec *d, const wire_msg_t *m)
 	return rw_auditq_check(&m->u.aquery, d->msg, d->msgsz);
 }
 
+/* Each kind's body: an item above, or the fields of wire_msg_t it carries (WIRE_FLAT). */
 static const struct wire_form forms[] = {
 	WIRE_FORM_AT(WIRE_AUDIT_QUERY, &query, u.aquery),
 	WIRE_FORM_AT(WIRE_AUDIT_TABLE, &table, u.table),

@@ -160,8 +160,6 @@ static const struct wire_field report_fields[] = {WIRE_OWNED(WIRE_M(Report), u.t
 static const struct wire_item report = WIRE_ITEM(NULL, rewind__v1__report, wire_msg_t, report_fields,
                                                  .dec_rest = dec_report, .enc_rest = enc_report);
 
-/* The requests and the list replies: fields of wire_msg_t. */
-
 static int
 validate(struct dec *d, const wire_msg_t *m)
 {
@@ -190,6 +188,7 @@ validate(struct dec *d, const wire_msg_t *m)
 	}
 }
 
+/* Each kind's body: an item above, or the fields of wire_msg_t it carries (WIRE_FLAT). */
 static const struct wire_form forms[] = {
 	WIRE_FORM_AT(WIRE_SETTINGS_SET, &settings_set, u.settings),
 	WIRE_FORM_AT(WIRE_SETTINGS, &settings, u.settings),

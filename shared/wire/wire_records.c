@@ -36,6 +36,7 @@ validate(struct dec *d, const wire_msg_t *m)
 	}
 }
 
+/* Each kind's body: an item above, or the fields of wire_msg_t it carries (WIRE_FLAT). */
 static const struct wire_form forms[] = {
 	WIRE_FLAT(WIRE_ENV_ADD, WIRE_MSG(WIRE_M(EnvAdd), u.env, env, &wire_env_item)),
 	WIRE_FORM_AT(WIRE_ENV, &wire_env_item, u.env),

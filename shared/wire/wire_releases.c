@@ -47,8 +47,6 @@ WIRE_DEFINE(audit_entry, NULL, rewind__v1__audit_entry, AUDIT_T,
 	WIRE_STR(AUDIT_T, action, "action"), WIRE_STR(AUDIT_T, target, "target"),
 	WIRE_STR(AUDIT_T, detail, "detail"), WIRE_STR(AUDIT_T, reason, "reason"));
 
-/* The requests and the list replies: fields of wire_msg_t. */
-
 /* A release is named by its id, or by its service and version. */
 static int
 validate_get(struct dec *d, const struct wire_query *q)
@@ -84,6 +82,7 @@ validate(struct dec *d, const wire_msg_t *m)
 	}
 }
 
+/* Each kind's body: an item above, or the fields of wire_msg_t it carries (WIRE_FLAT). */
 static const struct wire_form forms[] = {
 	WIRE_FLAT(WIRE_RELEASE_RECORD,
 	          WIRE_MSG(WIRE_M(ReleaseRecord), u.release, release, &release)),

@@ -78,6 +78,7 @@ static const struct wire_field error_fields[] = {
 static const struct wire_item error =
 	WIRE_ITEM(NULL, rewind__v1__error, wire_msg_t, error_fields, .enc_rest = enc_error_name);
 
+/* Each kind's body: an item above, or the fields of wire_msg_t it carries (WIRE_FLAT). */
 static const struct wire_form forms[] = {
 	WIRE_FLAT(WIRE_HELLO, WIRE_STR_AS(WIRE_M(Hello), u.hello.client, client, "client")),
 	WIRE_FORM(WIRE_CHALLENGE, &challenge),
