@@ -4,8 +4,9 @@
  * wire_decode() unpacks one protobuf Envelope (bounded size), checks its
  * version and every field against the domain rules, and produces a
  * wire_msg_t made only of domain types.  wire_encode() does the reverse.
- * Protobuf-c structs never leave wire.c.  This module does no I/O and knows
- * nothing of sessions or permissions.
+ * Protobuf-c structs never leave shared/wire/.  Which kind belongs to which
+ * message family is said once, by the table in wire.c (wire_family.h).
+ * This module does no I/O and knows nothing of sessions or permissions.
  */
 #ifndef REWIND_WIRE_H
 #define REWIND_WIRE_H
@@ -87,7 +88,6 @@ enum wire_kind {
 	WIRE_BACKUP_VERIFY,
 	WIRE_BACKUP_LIST,
 	WIRE_BACKUP_LIST_OK,
-	/* coordination (wire_coord.c): keep SETTINGS_SET first and REPORT last */
 	WIRE_SETTINGS_SET,
 	WIRE_SETTINGS,
 	WIRE_SETTINGS_GET,
@@ -106,7 +106,7 @@ enum wire_kind {
 	WIRE_DECISION,
 	WIRE_INCIDENT_REPORT,
 	WIRE_REPORT,
-	WIRE_AUDIT_QUERY,              /* wire_audit.c */
+	WIRE_AUDIT_QUERY,
 	WIRE_AUDIT_TABLE,
 	WIRE_KIND_COUNT
 };
@@ -210,7 +210,7 @@ typedef struct wire_msg {
 			char previous[RW_TEXT_MAX + 1];
 		} progress;                    /* ACTION_PROGRESS, ACTION_RESULT */
 		bool flag;                     /* ACTION_PROGRESS_OK (cancel), ACTION_RESULT_OK (accepted) */
-		/* coordination (wire_coord.c) */
+		/* coordination */
 		rw_settings_t settings;        /* SETTINGS_SET, SETTINGS, SETTINGS_GET (scope, name) */
 		rw_op_request_t opreq;         /* OP_START */
 		rw_operation_t op;             /* OPERATION */

@@ -1,295 +1,129 @@
 /*
- * wire_agent — the agent half of the wire module: reports (pods,
- * deployments, probe results), long-polled actions and their progress and
- * results, action creation/listing, and status.  Same rules as wire.c:
- * bounded copies into domain structs, counts capped, requests validated;
- * protobuf-c structs never leave this file.
+ * wire_agent — the agent family: node reports (pods, deployments, probe
+ * results) and their answer, long-polled actions with their progress and
+ * results, creating and listing actions, and status.  Tables, the action's
+ * enum hooks and the domain checks of its requests; what an agent does with
+ * an action is agent/'s business, not this file's.
  */
-#include <stdio.h>
-#include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "err.h"
-#include "wire_int.h"
+#include "wire.h"
+#include "wire_base.h"
+#include "wire_family.h"
 
-/* ---------------------------------------------------------------------- */
-/* decoding                                                               */
+#define CONTAINER_T rw_container_state_t, Rewind__V1__ContainerState
+WIRE_DEFINE(container, NULL, rewind__v1__container_state, CONTAINER_T,
+	WIRE_BOOL(CONTAINER_T, ready), WIRE_NUM(CONTAINER_T, restarts),
+	WIRE_STR(CONTAINER_T, name, "container"), WIRE_STR(CONTAINER_T, image, "image"),
+	WIRE_STR(CONTAINER_T, image_digest, "image-digest"),
+	WIRE_STR(CONTAINER_T, waiting_reason, "waiting-reason"));
 
+#define POD_T rw_pod_state_t, Rewind__V1__PodState
+WIRE_DEFINE(pod, NULL, rewind__v1__pod_state, POD_T,
+	WIRE_BOOL(POD_T, ready), WIRE_BOOL(POD_T, deleted), WIRE_NUM(POD_T, observed_at),
+	WIRE_STR(POD_T, cluster, "cluster"), WIRE_STR(POD_T, node, "node"),
+	WIRE_STR(POD_T, namespace_, "namespace"), WIRE_STR(POD_T, name, "pod"),
+	WIRE_STR(POD_T, deployment, "deployment"), WIRE_STR(POD_T, phase, "phase"),
+	WIRE_ARRAY(POD_T, containers, ncontainers, containers, &container, NULL, "pod",
+	           "too many containers", true));
+
+typedef typeof(((rw_deploy_state_t *)0)->containers[0]) deploy_container_t;
+#define DCONTAINER_T deploy_container_t, Rewind__V1__DeployContainer
+WIRE_DEFINE(dcontainer, NULL, rewind__v1__deploy_container, DCONTAINER_T,
+	WIRE_STR(DCONTAINER_T, name, "container"), WIRE_STR(DCONTAINER_T, image, "image"));
+
+#define DEPLOY_T rw_deploy_state_t, Rewind__V1__DeployState
+WIRE_DEFINE(deploy, NULL, rewind__v1__deploy_state, DEPLOY_T,
+	WIRE_NUM(DEPLOY_T, generation), WIRE_NUM(DEPLOY_T, observed_generation),
+	WIRE_NUM(DEPLOY_T, replicas), WIRE_NUM(DEPLOY_T, updated), WIRE_NUM(DEPLOY_T, ready),
+	WIRE_NUM(DEPLOY_T, available), WIRE_NUM(DEPLOY_T, observed_at),
+	WIRE_STR(DEPLOY_T, cluster, "cluster"), WIRE_STR(DEPLOY_T, namespace_, "namespace"),
+	WIRE_STR(DEPLOY_T, name, "deployment"), WIRE_STR(DEPLOY_T, progressing_reason, "reason"),
+	WIRE_ARRAY(DEPLOY_T, containers, ncontainers, containers, &dcontainer, NULL, "deployment",
+	           "too many containers", true));
+
+#define PROBE_T rw_probe_result_t, Rewind__V1__ProbeResult
+WIRE_DEFINE(probe, NULL, rewind__v1__probe_result, PROBE_T,
+	WIRE_NUM(PROBE_T, target_id), WIRE_BOOL(PROBE_T, ok), WIRE_NUM(PROBE_T, http_status),
+	WIRE_NUM(PROBE_T, latency_ms), WIRE_NUM(PROBE_T, at), WIRE_STR(PROBE_T, subject, "subject"),
+	WIRE_STR(PROBE_T, url, "url"), WIRE_STR(PROBE_T, error, "error"));
+
+#define TARGET_T rw_probe_target_t, Rewind__V1__ProbeTarget
+WIRE_DEFINE(target, NULL, rewind__v1__probe_target, TARGET_T,
+	WIRE_NUM(TARGET_T, id), WIRE_NUM(TARGET_T, expect_status), WIRE_NUM(TARGET_T, timeout_ms),
+	WIRE_STR(TARGET_T, namespace_, "namespace"), WIRE_STR(TARGET_T, deployment, "deployment"),
+	WIRE_STR(TARGET_T, path, "path"), WIRE_STR(TARGET_T, url, "url"),
+	WIRE_STR(TARGET_T, expect, "expect"));
+
+#define AGENT_T rw_agent_info_t, Rewind__V1__AgentInfo
+WIRE_DEFINE(agent_info, NULL, rewind__v1__agent_info, AGENT_T,
+	WIRE_NUM(AGENT_T, last_seen), WIRE_BOOL(AGENT_T, connected), WIRE_STR(AGENT_T, name, "name"),
+	WIRE_STR(AGENT_T, cluster, "cluster"), WIRE_STR(AGENT_T, node, "node"));
+
+#define ACTION_T rw_action_t, Rewind__V1__Action
+WIRE_DEFINE(action, "action", rewind__v1__action, ACTION_T,
+	WIRE_NUM(ACTION_T, id), WIRE_NUM(ACTION_T, deadline), WIRE_NUM(ACTION_T, attempts),
+	WIRE_NUM(ACTION_T, created_at), WIRE_NUM(ACTION_T, finished_at),
+	WIRE_ENUM(ACTION_T, kind, rw_action_kind_parse, rw_action_kind_name),
+	WIRE_ENUM(ACTION_T, state, rw_action_state_parse, rw_action_state_name),
+	WIRE_STR(ACTION_T, cluster, "cluster"), WIRE_STR(ACTION_T, namespace_, "namespace"),
+	WIRE_STR(ACTION_T, name, "name"), WIRE_STR(ACTION_T, container, "container"),
+	WIRE_STR(ACTION_T, image, "image"), WIRE_STR(ACTION_T, owner, "owner"),
+	WIRE_STR(ACTION_T, result, "result"), WIRE_STR(ACTION_T, previous, "previous"),
+	WIRE_STR(ACTION_T, created_by, "created-by"), WIRE_KVS(ACTION_T, kv, nkv, data, true));
+
+/* A node's report and the status reply: lists of the items above. */
+#define STATE_LIST(T, df, dn, pf, it) WIRE_LIST(T, df, dn, pf, it, WIRE_ITEMS_MAX, "list", "too many items")
+#define REPORT_T struct wire_state, Rewind__V1__AgentReport
+#define STATUS_T struct wire_state, Rewind__V1__StatusOk
+static const struct wire_field report_fields[] = {
+	WIRE_NUM(REPORT_T, epoch), WIRE_NUM(REPORT_T, seq), WIRE_BOOL(REPORT_T, full),
+	WIRE_STR(REPORT_T, cluster, "cluster"), WIRE_STR(REPORT_T, node, "node"),
+	STATE_LIST(REPORT_T, pods, npods, pods, &pod),
+	STATE_LIST(REPORT_T, deploys, ndeploys, deployments, &deploy),
+	STATE_LIST(REPORT_T, probes, nprobes, probes, &probe),
+};
+static const struct wire_field status_fields[] = {
+	STATE_LIST(STATUS_T, pods, npods, pods, &pod),
+	STATE_LIST(STATUS_T, deploys, ndeploys, deployments, &deploy),
+	STATE_LIST(STATUS_T, probes, nprobes, probes, &probe),
+	STATE_LIST(STATUS_T, agents, nagents, agents, &agent_info),
+	STATE_LIST(STATUS_T, envs, nenvs, envs, &wire_env_item),
+};
+static const struct wire_item report =
+	WIRE_ITEM(NULL, rewind__v1__agent_report, struct wire_state, report_fields);
+static const struct wire_item status =
+	WIRE_ITEM(NULL, rewind__v1__status_ok, struct wire_state, status_fields);
+
+/* An assignment may carry no action: the long poll ended empty. */
 static int
-dec_container(struct dec *d, const Rewind__V1__ContainerState *p, rw_container_state_t *c)
+dec_assign(struct dec *d, const void *pb, void *dom)
 {
-	c->ready = p->ready;
-	c->restarts = p->restarts;
-	return DEC_STR(d, c->name, p->name, "container") ?:
-	       DEC_STR(d, c->image, p->image, "image") ?:
-	       DEC_STR(d, c->image_digest, p->image_digest, "image-digest") ?:
-	       DEC_STR(d, c->waiting_reason, p->waiting_reason, "waiting-reason");
+	const Rewind__V1__ActionAssign *p = pb;
+	wire_msg_t *m = dom;
+	m->u.assign.has = p->action != NULL;
+	return m->u.assign.has ? wire_dec_item(d, &action, p->action, &m->u.assign.action) : 0;
 }
 
 static int
-dec_pod(struct dec *d, const Rewind__V1__PodState *p, rw_pod_state_t *o)
+enc_assign(struct wire_arena *a, void *pb, const void *dom)
 {
-	int rv;
-	if (p->n_containers > RW_MAX_CONTAINERS)
-		return wire_dec_fail(d, RW_ETOOBIG, "pod", "too many containers");
-	o->ready = p->ready;
-	o->deleted = p->deleted;
-	o->observed_at = p->observed_at;
-	if ((rv = DEC_STR(d, o->cluster, p->cluster, "cluster")) ||
-	    (rv = DEC_STR(d, o->node, p->node, "node")) ||
-	    (rv = DEC_STR(d, o->namespace_, p->namespace_, "namespace")) ||
-	    (rv = DEC_STR(d, o->name, p->name, "pod")) ||
-	    (rv = DEC_STR(d, o->deployment, p->deployment, "deployment")) ||
-	    (rv = DEC_STR(d, o->phase, p->phase, "phase")))
-		return rv;
-	for (size_t i = 0; i < p->n_containers; i++)
-		if ((rv = dec_container(d, p->containers[i], &o->containers[i])) != 0)
-			return rv;
-	o->ncontainers = (uint32_t)p->n_containers;
-	return 0;
-}
-
-static int
-dec_deploy(struct dec *d, const Rewind__V1__DeployState *p, rw_deploy_state_t *o)
-{
-	int rv;
-	if (p->n_containers > RW_MAX_CONTAINERS)
-		return wire_dec_fail(d, RW_ETOOBIG, "deployment", "too many containers");
-	o->generation = p->generation;
-	o->observed_generation = p->observed_generation;
-	o->replicas = p->replicas;
-	o->updated = p->updated;
-	o->ready = p->ready;
-	o->available = p->available;
-	o->observed_at = p->observed_at;
-	if ((rv = DEC_STR(d, o->cluster, p->cluster, "cluster")) ||
-	    (rv = DEC_STR(d, o->namespace_, p->namespace_, "namespace")) ||
-	    (rv = DEC_STR(d, o->name, p->name, "deployment")) ||
-	    (rv = DEC_STR(d, o->progressing_reason, p->progressing_reason, "reason")))
-		return rv;
-	for (size_t i = 0; i < p->n_containers; i++) {
-		if ((rv = DEC_STR(d, o->containers[i].name, p->containers[i]->name, "container")) ||
-		    (rv = DEC_STR(d, o->containers[i].image, p->containers[i]->image, "image")))
-			return rv;
-	}
-	o->ncontainers = (uint32_t)p->n_containers;
-	return 0;
-}
-
-static int
-dec_probe_result(struct dec *d, const Rewind__V1__ProbeResult *p, rw_probe_result_t *o)
-{
-	o->target_id = p->target_id;
-	o->ok = p->ok;
-	o->http_status = p->http_status;
-	o->latency_ms = p->latency_ms;
-	o->at = p->at;
-	return DEC_STR(d, o->subject, p->subject, "subject") ?:
-	       DEC_STR(d, o->url, p->url, "url") ?: DEC_STR(d, o->error, p->error, "error");
-}
-
-static int
-dec_probe_target(struct dec *d, const Rewind__V1__ProbeTarget *p, rw_probe_target_t *o)
-{
-	o->id = p->id;
-	o->expect_status = p->expect_status;
-	o->timeout_ms = p->timeout_ms;
-	return DEC_STR(d, o->namespace_, p->namespace_, "namespace") ?:
-	       DEC_STR(d, o->deployment, p->deployment, "deployment") ?:
-	       DEC_STR(d, o->path, p->path, "path") ?: DEC_STR(d, o->url, p->url, "url") ?:
-	       DEC_STR(d, o->expect, p->expect, "expect");
-}
-
-static int
-dec_agent_info(struct dec *d, const Rewind__V1__AgentInfo *p, rw_agent_info_t *o)
-{
-	o->last_seen = p->last_seen;
-	o->connected = p->connected;
-	return DEC_STR(d, o->name, p->name, "name") ?:
-	       DEC_STR(d, o->cluster, p->cluster, "cluster") ?: DEC_STR(d, o->node, p->node, "node");
-}
-
-static int
-dec_env(struct dec *d, const Rewind__V1__Env *p, rw_env_t *e)
-{
-	e->id = p->id;
-	e->created_at = p->created_at;
-	return DEC_STR(d, e->name, p->name, "name") ?:
-	       DEC_STR(d, e->cluster, p->cluster, "cluster") ?:
-	       DEC_STR(d, e->health_url, p->health_url, "health-url") ?:
-	       DEC_STR(d, e->health_expect, p->health_expect, "health-expect");
-}
-
-static int
-dec_action(struct dec *d, const Rewind__V1__Action *p, rw_action_t *a)
-{
-	int rv;
-	if (!p)
-		return wire_dec_fail(d, RW_EINVAL, "action", "missing");
-	if (p->n_data > RW_KV_MAX)
-		return wire_dec_fail(d, RW_ETOOBIG, "data", "too many keys (at most 16)");
-	a->id = p->id;
-	a->kind = rw_action_kind_parse(p->kind);
-	a->state = rw_action_state_parse(p->state);
-	a->deadline = p->deadline;
-	a->attempts = p->attempts;
-	a->created_at = p->created_at;
-	a->finished_at = p->finished_at;
-	if ((rv = DEC_STR(d, a->cluster, p->cluster, "cluster")) ||
-	    (rv = DEC_STR(d, a->namespace_, p->namespace_, "namespace")) ||
-	    (rv = DEC_STR(d, a->name, p->name, "name")) ||
-	    (rv = DEC_STR(d, a->container, p->container, "container")) ||
-	    (rv = DEC_STR(d, a->image, p->image, "image")) ||
-	    (rv = DEC_STR(d, a->owner, p->owner, "owner")) ||
-	    (rv = DEC_STR(d, a->result, p->result, "result")) ||
-	    (rv = DEC_STR(d, a->previous, p->previous, "previous")) ||
-	    (rv = DEC_STR(d, a->created_by, p->created_by, "created-by")))
-		return rv;
-	for (size_t i = 0; i < p->n_data; i++) {
-		if ((rv = DEC_STR(d, a->kv[i].key, p->data[i]->key, "key")) ||
-		    (rv = DEC_STR(d, a->kv[i].value, p->data[i]->value, "value")))
-			return rv;
-	}
-	a->nkv = (uint32_t)p->n_data;
-	return 0;
-}
-
-/* Allocates *out as n items of size sz; n is capped so a message cannot ask for gigabytes. */
-static int
-dec_alloc(struct dec *d, size_t n, size_t sz, void **out)
-{
-	*out = NULL;
-	if (n > WIRE_ITEMS_MAX)
-		return wire_dec_fail(d, RW_ETOOBIG, "list", "too many items");
-	if (n == 0)
+	Rewind__V1__ActionAssign *p = pb;
+	const wire_msg_t *m = dom;
+	if (!m->u.assign.has)
 		return 0;
-	*out = calloc(n, sz);
-	return *out ? 0 : RW_ENOMEM;
+	if (!(p->action = wire_arena_msg(a, action.pb)))
+		return RW_ENOMEM;
+	return wire_enc_item(a, &action, p->action, &m->u.assign.action);
 }
 
-#define DEC_ARRAY(d, dst, ndst, src, nsrc, fn)                                          \
-	do {                                                                              \
-		int rv_ = dec_alloc((d), (nsrc), sizeof(*(dst)), (void **)&(dst));        \
-		if (rv_ != 0)                                                             \
-			return rv_;                                                       \
-		for (size_t i_ = 0; i_ < (nsrc); i_++) {                                  \
-			if ((rv_ = fn((d), (src)[i_], &(dst)[i_])) != 0)                  \
-				return rv_;                                               \
-			(ndst) = i_ + 1;                                                  \
-		}                                                                         \
-	} while (0)
-
-static int
-dec_report(struct dec *d, const Rewind__V1__AgentReport *p, struct wire_state *st)
-{
-	int rv;
-	st->epoch = p->epoch;
-	st->seq = p->seq;
-	st->full = p->full;
-	if ((rv = DEC_STR(d, st->cluster, p->cluster, "cluster")) ||
-	    (rv = DEC_STR(d, st->node, p->node, "node")))
-		return rv;
-	DEC_ARRAY(d, st->pods, st->npods, p->pods, p->n_pods, dec_pod);
-	DEC_ARRAY(d, st->deploys, st->ndeploys, p->deployments, p->n_deployments, dec_deploy);
-	DEC_ARRAY(d, st->probes, st->nprobes, p->probes, p->n_probes, dec_probe_result);
-	return 0;
-}
-
-static int
-dec_status(struct dec *d, const Rewind__V1__StatusOk *p, struct wire_state *st)
-{
-	DEC_ARRAY(d, st->pods, st->npods, p->pods, p->n_pods, dec_pod);
-	DEC_ARRAY(d, st->deploys, st->ndeploys, p->deployments, p->n_deployments, dec_deploy);
-	DEC_ARRAY(d, st->probes, st->nprobes, p->probes, p->n_probes, dec_probe_result);
-	DEC_ARRAY(d, st->agents, st->nagents, p->agents, p->n_agents, dec_agent_info);
-	DEC_ARRAY(d, st->envs, st->nenvs, p->envs, p->n_envs, dec_env);
-	return 0;
-}
-
-static int
-dec_report_ok(struct dec *d, const Rewind__V1__AgentReportOk *p, wire_msg_t *m)
-{
-	rw_probe_target_t *t = NULL;
-	size_t n = 0;
-	m->u.list.resync = p->resync;
-	m->u.list.interval_ms = p->interval_ms;
-	if (p->n_probes > RW_PROBE_MAX)
-		return wire_dec_fail(d, RW_ETOOBIG, "probes", "too many probe targets");
-	DEC_ARRAY(d, t, n, p->probes, p->n_probes, dec_probe_target);
-	m->u.list.items = t;
-	m->u.list.n = n;
-	return 0;
-}
-
-static int
-dec_action_list(struct dec *d, const Rewind__V1__ActionListOk *p, wire_msg_t *m)
-{
-	rw_action_t *a = NULL;
-	size_t n = 0;
-	int rv = dec_alloc(d, p->n_items, sizeof(*a), (void **)&a);
-	if (rv != 0)
-		return rv;
-	m->u.list.items = a;
-	for (size_t i = 0; i < p->n_items; i++) {
-		if ((rv = dec_action(d, p->items[i], &a[i])) != 0)
-			return rv;
-		m->u.list.n = ++n;
-	}
-	return 0;
-}
-
-int
-wire_dec_agent(struct dec *d, const pb_env_t *e, wire_msg_t *m)
-{
-	switch (m->kind) {
-	case WIRE_AGENT_REPORT:
-		return dec_report(d, e->agent_report, &m->u.state);
-	case WIRE_AGENT_REPORT_OK:
-		return dec_report_ok(d, e->agent_report_ok, m);
-	case WIRE_ACTION_WAIT:
-		m->u.wait.wait_ms = e->action_wait->wait_ms;
-		return 0;
-	case WIRE_ACTION_ASSIGN:
-		m->u.assign.has = e->action_assign->action != NULL;
-		return m->u.assign.has ? dec_action(d, e->action_assign->action, &m->u.assign.action) : 0;
-	case WIRE_ACTION_PROGRESS:
-		m->u.progress.id = e->action_progress->id;
-		m->u.progress.updated = e->action_progress->updated;
-		m->u.progress.available = e->action_progress->available;
-		m->u.progress.replicas = e->action_progress->replicas;
-		return DEC_STR(d, m->u.progress.message, e->action_progress->message, "message");
-	case WIRE_ACTION_PROGRESS_OK:
-		m->u.flag = e->action_progress_ok->cancel;
-		return 0;
-	case WIRE_ACTION_RESULT:
-		m->u.progress.id = e->action_result->id;
-		m->u.progress.ok = e->action_result->ok;
-		return DEC_STR(d, m->u.progress.message, e->action_result->result, "result") ?:
-		       DEC_STR(d, m->u.progress.previous, e->action_result->previous, "previous");
-	case WIRE_ACTION_RESULT_OK:
-		m->u.flag = e->action_result_ok->accepted;
-		return 0;
-	case WIRE_ACTION_CREATE:
-		return dec_action(d, e->action_create->action, &m->u.action);
-	case WIRE_ACTION:
-		return dec_action(d, e->action, &m->u.action);
-	case WIRE_ACTION_GET:
-		m->u.wait.id = e->action_get->id;
-		m->u.wait.wait_ms = e->action_get->wait_ms;
-		return 0;
-	case WIRE_ACTION_LIST:
-		m->u.query.limit = e->action_list->limit;
-		return DEC_STR(d, m->u.query.env, e->action_list->cluster, "cluster");
-	case WIRE_ACTION_LIST_OK:
-		return dec_action_list(d, e->action_list_ok, m);
-	case WIRE_STATUS_GET:
-		return DEC_STR(d, m->u.query.env, e->status_get->env, "env");
-	case WIRE_STATUS_OK:
-		return dec_status(d, e->status_ok, &m->u.state);
-	default:
-		return wire_dec_fail(d, RW_EPROTO, NULL, "unknown message type");
-	}
-}
+static const struct wire_item assign = {
+	.pb = &rewind__v1__action_assign__descriptor,
+	.dec_rest = dec_assign,
+	.enc_rest = enc_assign,
+};
 
 static int
 validate_report(struct dec *d, const struct wire_state *st)
@@ -316,8 +150,8 @@ validate_report(struct dec *d, const struct wire_state *st)
 	return 0;
 }
 
-int
-wire_validate_agent(struct dec *d, wire_msg_t *m)
+static int
+validate(struct dec *d, const wire_msg_t *m)
 {
 	switch (m->kind) {
 	case WIRE_AGENT_REPORT:
@@ -338,381 +172,36 @@ wire_validate_agent(struct dec *d, wire_msg_t *m)
 	}
 }
 
-/* ---------------------------------------------------------------------- */
-/* encoding                                                               */
+/* Each kind's body: an item above, or the fields of wire_msg_t it carries (WIRE_FLAT). */
+static const struct wire_form forms[] = {
+	WIRE_FORM_AT(WIRE_AGENT_REPORT, &report, u.state),
+	WIRE_FLAT(WIRE_AGENT_REPORT_OK, WIRE_BOOL_AS(WIRE_M(AgentReportOk), u.list.resync, resync),
+	          WIRE_NUM_AS(WIRE_M(AgentReportOk), u.list.interval_ms, interval_ms),
+	          WIRE_LIST(WIRE_M(AgentReportOk), u.list.items, u.list.n, probes, &target,
+	                    RW_PROBE_MAX, "probes", "too many probe targets")),
+	WIRE_FLAT(WIRE_ACTION_WAIT, WIRE_NUM_AS(WIRE_M(ActionWait), u.wait.wait_ms, wait_ms)),
+	WIRE_FORM(WIRE_ACTION_ASSIGN, &assign),
+	WIRE_FLAT(WIRE_ACTION_PROGRESS, WIRE_NUM_AS(WIRE_M(ActionProgress), u.progress.id, id),
+	          WIRE_NUM_AS(WIRE_M(ActionProgress), u.progress.updated, updated),
+	          WIRE_NUM_AS(WIRE_M(ActionProgress), u.progress.available, available),
+	          WIRE_NUM_AS(WIRE_M(ActionProgress), u.progress.replicas, replicas),
+	          WIRE_STR_AS(WIRE_M(ActionProgress), u.progress.message, message, "message")),
+	WIRE_FLAT(WIRE_ACTION_PROGRESS_OK, WIRE_BOOL_AS(WIRE_M(ActionProgressOk), u.flag, cancel)),
+	WIRE_FLAT(WIRE_ACTION_RESULT, WIRE_NUM_AS(WIRE_M(ActionResult), u.progress.id, id),
+	          WIRE_BOOL_AS(WIRE_M(ActionResult), u.progress.ok, ok),
+	          WIRE_STR_AS(WIRE_M(ActionResult), u.progress.message, result, "result"),
+	          WIRE_STR_AS(WIRE_M(ActionResult), u.progress.previous, previous, "previous")),
+	WIRE_FLAT(WIRE_ACTION_RESULT_OK, WIRE_BOOL_AS(WIRE_M(ActionResultOk), u.flag, accepted)),
+	WIRE_FLAT(WIRE_ACTION_CREATE, WIRE_MSG(WIRE_M(ActionCreate), u.action, action, &action)),
+	WIRE_FORM_AT(WIRE_ACTION, &action, u.action),
+	WIRE_FLAT(WIRE_ACTION_GET, WIRE_NUM_AS(WIRE_M(ActionGet), u.wait.id, id),
+	          WIRE_NUM_AS(WIRE_M(ActionGet), u.wait.wait_ms, wait_ms)),
+	WIRE_FLAT(WIRE_ACTION_LIST, WIRE_NUM_AS(WIRE_M(ActionList), u.query.limit, limit),
+	          WIRE_STR_AS(WIRE_M(ActionList), u.query.env, cluster, "cluster")),
+	WIRE_FLAT(WIRE_ACTION_LIST_OK, WIRE_ITEMS(WIRE_M(ActionListOk), &action, WIRE_ITEMS_MAX)),
+	WIRE_FLAT(WIRE_STATUS_GET, WIRE_STR_AS(WIRE_M(StatusGet), u.query.env, env, "env")),
+	WIRE_FORM_AT(WIRE_STATUS_OK, &status, u.state),
+};
 
-#define S(x) ((char *)(x))
-
-
-static Rewind__V1__PodState *
-enc_pod(struct wire_arena *x, const rw_pod_state_t *o)
-{
-	Rewind__V1__PodState *p = wire_arena_alloc(x, 1, sizeof(*p));
-	Rewind__V1__ContainerState *cs = wire_arena_alloc(x, o->ncontainers, sizeof(*cs));
-	Rewind__V1__ContainerState **cp = wire_arena_alloc(x, o->ncontainers, sizeof(*cp));
-	if (!p || !cs || !cp)
-		return NULL;
-	rewind__v1__pod_state__init(p);
-	p->cluster = S(o->cluster);
-	p->node = S(o->node);
-	p->namespace_ = S(o->namespace_);
-	p->name = S(o->name);
-	p->deployment = S(o->deployment);
-	p->phase = S(o->phase);
-	p->ready = o->ready;
-	p->deleted = o->deleted;
-	p->observed_at = o->observed_at;
-	for (uint32_t i = 0; i < o->ncontainers && i < RW_MAX_CONTAINERS; i++) {
-		const rw_container_state_t *c = &o->containers[i];
-		rewind__v1__container_state__init(&cs[i]);
-		cs[i].name = S(c->name);
-		cs[i].image = S(c->image);
-		cs[i].image_digest = S(c->image_digest);
-		cs[i].ready = c->ready;
-		cs[i].restarts = c->restarts;
-		cs[i].waiting_reason = S(c->waiting_reason);
-		cp[i] = &cs[i];
-	}
-	p->n_containers = o->ncontainers;
-	p->containers = cp;
-	return p;
-}
-
-static Rewind__V1__DeployState *
-enc_deploy(struct wire_arena *x, const rw_deploy_state_t *o)
-{
-	Rewind__V1__DeployState *p = wire_arena_alloc(x, 1, sizeof(*p));
-	Rewind__V1__DeployContainer *cs = wire_arena_alloc(x, o->ncontainers, sizeof(*cs));
-	Rewind__V1__DeployContainer **cp = wire_arena_alloc(x, o->ncontainers, sizeof(*cp));
-	if (!p || !cs || !cp)
-		return NULL;
-	rewind__v1__deploy_state__init(p);
-	p->cluster = S(o->cluster);
-	p->namespace_ = S(o->namespace_);
-	p->name = S(o->name);
-	p->generation = o->generation;
-	p->observed_generation = o->observed_generation;
-	p->replicas = o->replicas;
-	p->updated = o->updated;
-	p->ready = o->ready;
-	p->available = o->available;
-	p->progressing_reason = S(o->progressing_reason);
-	p->observed_at = o->observed_at;
-	for (uint32_t i = 0; i < o->ncontainers && i < RW_MAX_CONTAINERS; i++) {
-		rewind__v1__deploy_container__init(&cs[i]);
-		cs[i].name = S(o->containers[i].name);
-		cs[i].image = S(o->containers[i].image);
-		cp[i] = &cs[i];
-	}
-	p->n_containers = o->ncontainers;
-	p->containers = cp;
-	return p;
-}
-
-static Rewind__V1__ProbeResult *
-enc_probe_result(struct wire_arena *x, const rw_probe_result_t *o)
-{
-	Rewind__V1__ProbeResult *p = wire_arena_alloc(x, 1, sizeof(*p));
-	if (!p)
-		return NULL;
-	rewind__v1__probe_result__init(p);
-	p->target_id = o->target_id;
-	p->subject = S(o->subject);
-	p->url = S(o->url);
-	p->ok = o->ok;
-	p->http_status = o->http_status;
-	p->latency_ms = o->latency_ms;
-	p->error = S(o->error);
-	p->at = o->at;
-	return p;
-}
-
-static Rewind__V1__ProbeTarget *
-enc_probe_target(struct wire_arena *x, const rw_probe_target_t *o)
-{
-	Rewind__V1__ProbeTarget *p = wire_arena_alloc(x, 1, sizeof(*p));
-	if (!p)
-		return NULL;
-	rewind__v1__probe_target__init(p);
-	p->id = o->id;
-	p->namespace_ = S(o->namespace_);
-	p->deployment = S(o->deployment);
-	p->path = S(o->path);
-	p->url = S(o->url);
-	p->expect = S(o->expect);
-	p->expect_status = o->expect_status;
-	p->timeout_ms = o->timeout_ms;
-	return p;
-}
-
-static Rewind__V1__AgentInfo *
-enc_agent_info(struct wire_arena *x, const rw_agent_info_t *o)
-{
-	Rewind__V1__AgentInfo *p = wire_arena_alloc(x, 1, sizeof(*p));
-	if (!p)
-		return NULL;
-	rewind__v1__agent_info__init(p);
-	p->name = S(o->name);
-	p->cluster = S(o->cluster);
-	p->node = S(o->node);
-	p->last_seen = o->last_seen;
-	p->connected = o->connected;
-	return p;
-}
-
-static Rewind__V1__Env *
-enc_env(struct wire_arena *x, const rw_env_t *o)
-{
-	Rewind__V1__Env *p = wire_arena_alloc(x, 1, sizeof(*p));
-	if (!p)
-		return NULL;
-	rewind__v1__env__init(p);
-	p->id = o->id;
-	p->name = S(o->name);
-	p->cluster = S(o->cluster);
-	p->health_url = S(o->health_url);
-	p->health_expect = S(o->health_expect);
-	p->created_at = o->created_at;
-	return p;
-}
-
-static Rewind__V1__Action *
-enc_action(struct wire_arena *x, const rw_action_t *a)
-{
-	Rewind__V1__Action *p = wire_arena_alloc(x, 1, sizeof(*p));
-	Rewind__V1__KeyValue *kv = wire_arena_alloc(x, a->nkv, sizeof(*kv));
-	Rewind__V1__KeyValue **kp = wire_arena_alloc(x, a->nkv, sizeof(*kp));
-	if (!p || !kv || !kp)
-		return NULL;
-	rewind__v1__action__init(p);
-	p->id = a->id;
-	p->kind = S(rw_action_kind_name(a->kind));
-	p->state = S(rw_action_state_name(a->state));
-	p->cluster = S(a->cluster);
-	p->namespace_ = S(a->namespace_);
-	p->name = S(a->name);
-	p->container = S(a->container);
-	p->image = S(a->image);
-	p->deadline = a->deadline;
-	p->owner = S(a->owner);
-	p->attempts = a->attempts;
-	p->result = S(a->result);
-	p->previous = S(a->previous);
-	p->created_by = S(a->created_by);
-	p->created_at = a->created_at;
-	p->finished_at = a->finished_at;
-	for (uint32_t i = 0; i < a->nkv && i < RW_KV_MAX; i++) {
-		rewind__v1__key_value__init(&kv[i]);
-		kv[i].key = S(a->kv[i].key);
-		kv[i].value = S(a->kv[i].value);
-		kp[i] = &kv[i];
-	}
-	p->n_data = a->nkv;
-	p->data = kp;
-	return p;
-}
-
-/* Encodes n items with fn into a pointer array allocated in x. */
-#define ENC_ARRAY(x, dstp, ndst, src, nsrc, fn)                                        \
-	do {                                                                             \
-		(ndst) = (nsrc);                                                         \
-		(dstp) = wire_arena_alloc((x), (nsrc), sizeof(*(dstp)));                        \
-		if (!(dstp))                                                             \
-			return RW_ENOMEM;                                                \
-		for (size_t i_ = 0; i_ < (nsrc); i_++)                                   \
-			if (!((dstp)[i_] = fn((x), &(src)[i_])))                         \
-				return RW_ENOMEM;                                        \
-	} while (0)
-
-static int
-enc_report(struct wire_arena *x, const struct wire_state *st, pb_env_t *e)
-{
-	Rewind__V1__AgentReport *p = wire_arena_alloc(x, 1, sizeof(*p));
-	if (!p)
-		return RW_ENOMEM;
-	rewind__v1__agent_report__init(p);
-	p->cluster = S(st->cluster);
-	p->node = S(st->node);
-	p->epoch = st->epoch;
-	p->seq = st->seq;
-	p->full = st->full;
-	ENC_ARRAY(x, p->pods, p->n_pods, st->pods, st->npods, enc_pod);
-	ENC_ARRAY(x, p->deployments, p->n_deployments, st->deploys, st->ndeploys, enc_deploy);
-	ENC_ARRAY(x, p->probes, p->n_probes, st->probes, st->nprobes, enc_probe_result);
-	e->agent_report = p;
-	return 0;
-}
-
-static int
-enc_status(struct wire_arena *x, const struct wire_state *st, pb_env_t *e)
-{
-	Rewind__V1__StatusOk *p = wire_arena_alloc(x, 1, sizeof(*p));
-	if (!p)
-		return RW_ENOMEM;
-	rewind__v1__status_ok__init(p);
-	ENC_ARRAY(x, p->pods, p->n_pods, st->pods, st->npods, enc_pod);
-	ENC_ARRAY(x, p->deployments, p->n_deployments, st->deploys, st->ndeploys, enc_deploy);
-	ENC_ARRAY(x, p->probes, p->n_probes, st->probes, st->nprobes, enc_probe_result);
-	ENC_ARRAY(x, p->agents, p->n_agents, st->agents, st->nagents, enc_agent_info);
-	ENC_ARRAY(x, p->envs, p->n_envs, st->envs, st->nenvs, enc_env);
-	e->status_ok = p;
-	return 0;
-}
-
-static int
-enc_report_ok(struct wire_arena *x, const wire_msg_t *m, pb_env_t *e)
-{
-	Rewind__V1__AgentReportOk *p = wire_arena_alloc(x, 1, sizeof(*p));
-	const rw_probe_target_t *t = m->u.list.items;
-	if (!p)
-		return RW_ENOMEM;
-	rewind__v1__agent_report_ok__init(p);
-	p->resync = m->u.list.resync;
-	p->interval_ms = m->u.list.interval_ms;
-	ENC_ARRAY(x, p->probes, p->n_probes, t, m->u.list.n, enc_probe_target);
-	e->agent_report_ok = p;
-	return 0;
-}
-
-static int
-enc_action_list(struct wire_arena *x, const wire_msg_t *m, pb_env_t *e)
-{
-	Rewind__V1__ActionListOk *p = wire_arena_alloc(x, 1, sizeof(*p));
-	const rw_action_t *a = m->u.list.items;
-	if (!p)
-		return RW_ENOMEM;
-	rewind__v1__action_list_ok__init(p);
-	ENC_ARRAY(x, p->items, p->n_items, a, m->u.list.n, enc_action);
-	e->action_list_ok = p;
-	return 0;
-}
-
-/* Small fixed messages: one allocation, filled in place. */
-static int
-enc_small(struct wire_arena *x, const wire_msg_t *m, pb_env_t *e)
-{
-	switch (m->kind) {
-	case WIRE_ACTION_WAIT: {
-		Rewind__V1__ActionWait *p = wire_arena_alloc(x, 1, sizeof(*p));
-		if (!p)
-			return RW_ENOMEM;
-		rewind__v1__action_wait__init(p);
-		p->wait_ms = m->u.wait.wait_ms;
-		e->action_wait = p;
-		return 0;
-	}
-	case WIRE_ACTION_ASSIGN: {
-		Rewind__V1__ActionAssign *p = wire_arena_alloc(x, 1, sizeof(*p));
-		if (!p)
-			return RW_ENOMEM;
-		rewind__v1__action_assign__init(p);
-		if (m->u.assign.has && !(p->action = enc_action(x, &m->u.assign.action)))
-			return RW_ENOMEM;
-		e->action_assign = p;
-		return 0;
-	}
-	case WIRE_ACTION_PROGRESS: {
-		Rewind__V1__ActionProgress *p = wire_arena_alloc(x, 1, sizeof(*p));
-		if (!p)
-			return RW_ENOMEM;
-		rewind__v1__action_progress__init(p);
-		p->id = m->u.progress.id;
-		p->message = S(m->u.progress.message);
-		p->updated = m->u.progress.updated;
-		p->available = m->u.progress.available;
-		p->replicas = m->u.progress.replicas;
-		e->action_progress = p;
-		return 0;
-	}
-	case WIRE_ACTION_PROGRESS_OK: {
-		Rewind__V1__ActionProgressOk *p = wire_arena_alloc(x, 1, sizeof(*p));
-		if (!p)
-			return RW_ENOMEM;
-		rewind__v1__action_progress_ok__init(p);
-		p->cancel = m->u.flag;
-		e->action_progress_ok = p;
-		return 0;
-	}
-	case WIRE_ACTION_RESULT: {
-		Rewind__V1__ActionResult *p = wire_arena_alloc(x, 1, sizeof(*p));
-		if (!p)
-			return RW_ENOMEM;
-		rewind__v1__action_result__init(p);
-		p->id = m->u.progress.id;
-		p->ok = m->u.progress.ok;
-		p->result = S(m->u.progress.message);
-		p->previous = S(m->u.progress.previous);
-		e->action_result = p;
-		return 0;
-	}
-	case WIRE_ACTION_RESULT_OK: {
-		Rewind__V1__ActionResultOk *p = wire_arena_alloc(x, 1, sizeof(*p));
-		if (!p)
-			return RW_ENOMEM;
-		rewind__v1__action_result_ok__init(p);
-		p->accepted = m->u.flag;
-		e->action_result_ok = p;
-		return 0;
-	}
-	case WIRE_ACTION_GET: {
-		Rewind__V1__ActionGet *p = wire_arena_alloc(x, 1, sizeof(*p));
-		if (!p)
-			return RW_ENOMEM;
-		rewind__v1__action_get__init(p);
-		p->id = m->u.wait.id;
-		p->wait_ms = m->u.wait.wait_ms;
-		e->action_get = p;
-		return 0;
-	}
-	case WIRE_ACTION_LIST: {
-		Rewind__V1__ActionList *p = wire_arena_alloc(x, 1, sizeof(*p));
-		if (!p)
-			return RW_ENOMEM;
-		rewind__v1__action_list__init(p);
-		p->cluster = S(m->u.query.env);
-		p->limit = m->u.query.limit;
-		e->action_list = p;
-		return 0;
-	}
-	case WIRE_STATUS_GET: {
-		Rewind__V1__StatusGet *p = wire_arena_alloc(x, 1, sizeof(*p));
-		if (!p)
-			return RW_ENOMEM;
-		rewind__v1__status_get__init(p);
-		p->env = S(m->u.query.env);
-		e->status_get = p;
-		return 0;
-	}
-	default:
-		return RW_EINVAL;
-	}
-}
-
-int
-wire_enc_agent(struct wire_arena *x, const wire_msg_t *m, pb_env_t *e)
-{
-	switch (m->kind) {
-	case WIRE_AGENT_REPORT:
-		return enc_report(x, &m->u.state, e);
-	case WIRE_STATUS_OK:
-		return enc_status(x, &m->u.state, e);
-	case WIRE_AGENT_REPORT_OK:
-		return enc_report_ok(x, m, e);
-	case WIRE_ACTION_LIST_OK:
-		return enc_action_list(x, m, e);
-	case WIRE_ACTION_CREATE: {
-		Rewind__V1__ActionCreate *p = wire_arena_alloc(x, 1, sizeof(*p));
-		if (!p)
-			return RW_ENOMEM;
-		rewind__v1__action_create__init(p);
-		if (!(p->action = enc_action(x, &m->u.action)))
-			return RW_ENOMEM;
-		e->action_create = p;
-		return 0;
-	}
-	case WIRE_ACTION:
-		return (e->action = enc_action(x, &m->u.action)) ? 0 : RW_ENOMEM;
-	default:
-		return enc_small(x, m, e);
-	}
-}
+const struct wire_family wire_agent =
+	WIRE_FAMILY("agent", WIRE_AGENT_REPORT, WIRE_STATUS_OK, forms, validate);

@@ -1,41 +1,30 @@
 /*
- * wire_audit — the audit half of the wire module: AuditQuery (one audit
- * question) and AuditTable (its answer, a typed result table).  Same rules
- * as wire.c: bounded copies into domain structs, counts capped, requests
- * validated; protobuf-c structs never leave this file.
+ * wire_audit — the audit family: AuditQuery (one audit question) and
+ * AuditTable (its answer, a typed result table).  A table and the hooks of
+ * the result table; answering the question is server/store's business, not
+ * this file's.
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "err.h"
-#include "wire_int.h"
+#include "wire.h"
+#include "wire_base.h"
+#include "wire_family.h"
 
-/* ---------------------------------------------------------------------- */
-/* decoding                                                               */
+#define QUERY_T rw_auditq_t, Rewind__V1__AuditQuery
+WIRE_DEFINE(query, NULL, rewind__v1__audit_query, QUERY_T,
+	WIRE_ENUM_AS(QUERY_T, kind, what, rw_auditq_parse, rw_auditq_name), WIRE_NUM(QUERY_T, release_id), WIRE_NUM(QUERY_T, at), WIRE_NUM(QUERY_T, since),
+	WIRE_NUM(QUERY_T, until), WIRE_NUM(QUERY_T, limit), WIRE_STR(QUERY_T, env, "env"),
+	WIRE_STR(QUERY_T, service, "service"), WIRE_STR(QUERY_T, actor, "actor"),
+	WIRE_STR_AS(QUERY_T, action_kind, kind, "kind"), WIRE_STR(QUERY_T, version, "version"));
 
+/* The table's cells are checked and copied by rw_table_add(), not by a field table. */
 static int
-dec_query(struct dec *d, const Rewind__V1__AuditQuery *p, rw_auditq_t *q)
+dec_table(struct dec *d, const void *pb, void *dom)
 {
-	int rv;
-	q->kind = rw_auditq_parse(p->what);
-	q->release_id = p->release_id;
-	q->at = p->at;
-	q->since = p->since;
-	q->until = p->until;
-	q->limit = p->limit;
-	if ((rv = DEC_STR(d, q->env, p->env, "env")) ||
-	    (rv = DEC_STR(d, q->service, p->service, "service")) ||
-	    (rv = DEC_STR(d, q->actor, p->actor, "actor")) ||
-	    (rv = DEC_STR(d, q->action_kind, p->kind, "kind")) ||
-	    (rv = DEC_STR(d, q->version, p->version, "version")))
-		return rv;
-	return 0;
-}
-
-static int
-dec_table(struct dec *d, const Rewind__V1__AuditTable *p, rw_table_t *t)
-{
+	const Rewind__V1__AuditTable *p = pb;
+	rw_table_t *t = dom;
 	char types[RW_TABLE_COLS_MAX + 1];
 	const char *names[RW_TABLE_COLS_MAX];
 	int rv;
@@ -63,67 +52,30 @@ dec_table(struct dec *d, const Rewind__V1__AuditTable *p, rw_table_t *t)
 	return 0;
 }
 
-int
-wire_dec_audit(struct dec *d, const pb_env_t *e, wire_msg_t *m)
-{
-	switch (m->kind) {
-	case WIRE_AUDIT_QUERY:
-		return dec_query(d, e->audit_query, &m->u.aquery);
-	case WIRE_AUDIT_TABLE:
-		return dec_table(d, e->audit_table, &m->u.table);
-	default:
-		return wire_dec_fail(d, RW_EPROTO, NULL, "unknown message type");
-	}
-}
-
-int
-wire_validate_audit(struct dec *d, wire_msg_t *m)
-{
-	if (m->kind != WIRE_AUDIT_QUERY)
-		return 0;
-	return rw_auditq_check(&m->u.aquery, d->msg, d->msgsz);
-}
-
-void
-wire_free_audit(wire_msg_t *m)
-{
-	if (m->kind == WIRE_AUDIT_TABLE)
-		rw_table_free(&m->u.table);
-}
-
-/* ---------------------------------------------------------------------- */
-/* encoding                                                               */
-
-#define S(s) ((char *)(s))
-
+/* Columns and rows point at the table's own names and cells for the pack. */
 static int
-enc_table(struct enc_audit *x, const rw_table_t *t, pb_env_t *e)
+enc_table(struct wire_arena *a, void *pb, const void *dom)
 {
-	Rewind__V1__AuditTable *pt;
+	Rewind__V1__AuditTable *pt = pb;
+	const rw_table_t *t = dom;
 	Rewind__V1__AuditColumn *cols, **colp;
 	Rewind__V1__AuditRow *rows, **rowp;
+	char *types;
 
 	if (t->ncols == 0)
 		return RW_EINVAL;
-	pt = calloc(1, sizeof(*pt));
-	cols = calloc(t->ncols, sizeof(*cols));
-	colp = calloc(t->ncols, sizeof(*colp));
-	rows = calloc(t->nrows ? t->nrows : 1, sizeof(*rows));
-	rowp = calloc(t->nrows ? t->nrows : 1, sizeof(*rowp));
-	x->cols = cols;
-	x->colptrs = colp;
-	x->rows = rows;
-	x->rowptrs = rowp;
-	x->table = pt;
-	if (!pt || !cols || !colp || !rows || !rowp)
+	cols = wire_arena_alloc(a, t->ncols, sizeof(*cols));
+	colp = wire_arena_alloc(a, t->ncols, sizeof(*colp));
+	types = wire_arena_alloc(a, t->ncols, 2);
+	rows = wire_arena_alloc(a, t->nrows, sizeof(*rows));
+	rowp = wire_arena_alloc(a, t->nrows, sizeof(*rowp));
+	if (!cols || !colp || !types || !rows || !rowp)
 		return RW_ENOMEM;
-	rewind__v1__audit_table__init(pt);
 	for (size_t i = 0; i < t->ncols; i++) {
 		rewind__v1__audit_column__init(&cols[i]);
 		cols[i].name = S(t->cols[i]);
-		x->types[i][0] = t->types[i];
-		x->types[i][1] = '\0';
-		cols[i].type = x->types[i];
+		types[2 * i] = t->types[i];
+		cols[i].type = &types[2 * i];
 		colp[i] = &cols[i];
 	}
 	for (size_t r = 0; r < t->nrows; r++) {
@@ -136,54 +88,35 @@ enc_table(struct enc_audit *x, const rw_table_t *t, pb_env_t *e)
 	pt->columns = colp;
 	pt->n_rows = t->nrows;
 	pt->rows = rowp;
-	e->audit_table = pt;
 	return 0;
 }
+
+static void
+free_table(void *dom)
+{
+	rw_table_free(dom);
+}
+
+static const struct wire_item table = {
+	.pb = &rewind__v1__audit_table__descriptor,
+	.dec_rest = dec_table,
+	.enc_rest = enc_table,
+	.free = free_table,
+};
 
 static int
-enc_query(struct enc_audit *x, const rw_auditq_t *q, pb_env_t *e)
+validate(struct dec *d, const wire_msg_t *m)
 {
-	Rewind__V1__AuditQuery *p = calloc(1, sizeof(*p));
-	x->query = p;
-	if (!p)
-		return RW_ENOMEM;
-	rewind__v1__audit_query__init(p);
-	p->what = S(rw_auditq_name(q->kind));
-	p->env = S(q->env);
-	p->service = S(q->service);
-	p->actor = S(q->actor);
-	p->kind = S(q->action_kind);
-	p->version = S(q->version);
-	p->release_id = q->release_id;
-	p->at = q->at;
-	p->since = q->since;
-	p->until = q->until;
-	p->limit = q->limit;
-	e->audit_query = p;
-	return 0;
+	if (m->kind != WIRE_AUDIT_QUERY)
+		return 0;
+	return rw_auditq_check(&m->u.aquery, d->msg, d->msgsz);
 }
 
-int
-wire_enc_audit(struct enc_audit *x, const wire_msg_t *m, pb_env_t *e)
-{
-	switch (m->kind) {
-	case WIRE_AUDIT_QUERY:
-		return enc_query(x, &m->u.aquery, e);
-	case WIRE_AUDIT_TABLE:
-		return enc_table(x, &m->u.table, e);
-	default:
-		return RW_EINVAL;
-	}
-}
+/* Each kind's body: an item above, or the fields of wire_msg_t it carries (WIRE_FLAT). */
+static const struct wire_form forms[] = {
+	WIRE_FORM_AT(WIRE_AUDIT_QUERY, &query, u.aquery),
+	WIRE_FORM_AT(WIRE_AUDIT_TABLE, &table, u.table),
+};
 
-void
-wire_enc_audit_free(struct enc_audit *x)
-{
-	free(x->cols);
-	free(x->colptrs);
-	free(x->rows);
-	free(x->rowptrs);
-	free(x->table);
-	free(x->query);
-	memset(x, 0, sizeof(*x));
-}
+const struct wire_family wire_audit =
+	WIRE_FAMILY("audit", WIRE_AUDIT_QUERY, WIRE_AUDIT_TABLE, forms, validate);

@@ -9,6 +9,7 @@
 #include "err.h"
 #include "testlib.h"
 #include "wire.h"
+#include "wire_family.h"
 
 static wire_msg_t *
 roundtrip(const wire_msg_t *in)
@@ -198,8 +199,45 @@ test_auth_bounds(void **state)
 	wire_msg_free(m);
 }
 
+/*
+ * The family table is the single truth of which kind belongs where: every
+ * request and reply kind is owned by exactly one family, and that family
+ * has exactly one form for it.
+ */
+static void
+test_every_kind_in_one_family(void **state)
+{
+	(void)state;
+	for (int k = WIRE_NONE + 1; k < WIRE_KIND_COUNT; k++) {
+		const struct wire_family *owner = NULL;
+		int owners = 0, forms = 0;
+		for (size_t i = 0; i < wire_nfamilies; i++) {
+			const struct wire_family *f = wire_families[i];
+			if (k < f->first || k > f->last)
+				continue;
+			owners++;
+			owner = f;
+		}
+		if (owners != 1)
+			fail_msg("kind %s is in %d families", wire_kind_name((enum wire_kind)k), owners);
+		for (size_t i = 0; i < owner->nforms; i++)
+			forms += owner->forms[i].kind == k;
+		if (forms != 1)
+			fail_msg("kind %s has %d forms in family %s", wire_kind_name((enum wire_kind)k), forms,
+			         owner->name);
+	}
+	for (size_t i = 0; i < wire_nfamilies; i++) {
+		const struct wire_family *f = wire_families[i];
+		assert_non_null(f->name);
+		assert_true(f->first <= f->last);
+		/* no form for a kind outside the family */
+		for (size_t j = 0; j < f->nforms; j++)
+			assert_true(f->forms[j].kind >= f->first && f->forms[j].kind <= f->last);
+	}
+}
+
 TL_MAIN("tests", NULL, NULL,
 	test_release_record_roundtrip, test_list_roundtrip, test_empty_list_roundtrip,
 	test_error_roundtrip, test_garbage_refused, test_version_refused,
 	test_unknown_and_empty_body_refused, test_oversize_refused, test_request_fields_validated,
-	test_auth_bounds)
+	test_auth_bounds, test_every_kind_in_one_family)
