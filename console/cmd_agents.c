@@ -17,13 +17,6 @@
 #include "err.h"
 #include "textfmt.h"
 
-static int
-usage_err(const char *usage)
-{
-	fprintf(stderr, "error: usage: %s\n", usage);
-	return CLI_USAGE;
-}
-
 /* --- status ---------------------------------------------------------------------- */
 
 static const rw_probe_result_t *
@@ -84,9 +77,7 @@ status_deploys(const struct wire_state *st, const char *cluster)
 		                     av, ro};
 		textfmt_table_add(t, row);
 	}
-	if (t)
-		textfmt_table_print(t, stdout);
-	textfmt_table_free(t);
+	cmd_table_done(t);
 }
 
 static void
@@ -124,9 +115,7 @@ status_pods(const struct wire_state *st, const char *cluster)
 		                     health_text(probe_for(st, p->name), health, sizeof(health))};
 		textfmt_table_add(t, row);
 	}
-	if (t)
-		textfmt_table_print(t, stdout);
-	textfmt_table_free(t);
+	cmd_table_done(t);
 }
 
 static void
@@ -228,7 +217,7 @@ status_cmd(struct cli *c)
 		return CLI_FAILED;
 	if (c->nwords != 1 || (env && rw_strcpy(req->u.query.env, sizeof(req->u.query.env), env))) {
 		wire_msg_free(req);
-		return usage_err("rewindctl status [--env E] [-o table|json]");
+		return cmd_usage_err(c);
 	}
 	if ((rv = cli_check_unused(c, "status")) || (rv = client_connect(c, &l))) {
 		wire_msg_free(req);
@@ -404,10 +393,10 @@ action_fill(struct cli *c, rw_action_t *a, bool set_image)
 			fprintf(stderr, "error: --container or --image too long\n");
 			return CLI_USAGE;
 		}
-		return c->nwords == 2 ? 0 : usage_err("rewindctl action set-image ...");
+		return c->nwords == 2 ? 0 : cmd_usage_err(c);
 	}
 	if (c->nwords < 3 || c->nwords - 2 > RW_KV_MAX)
-		return usage_err("rewindctl action patch-configmap --configmap NAME KEY=VALUE... (1-16)");
+		return cmd_usage_err(c);
 	for (size_t i = 2; i < c->nwords; i++)
 		if (parse_kv(c->words[i], &a->kv[a->nkv++]) != 0)
 			return CLI_USAGE;
@@ -474,20 +463,18 @@ static int
 action_show(struct cli *c)
 {
 	wire_msg_t *req = wire_msg_new(WIRE_ACTION_GET, 0), *resp = NULL;
-	unsigned id = 0;
 	link_t *l = NULL;
 	int rv;
 
 	if (!req)
 		return CLI_FAILED;
 	if (c->nwords != 3) {
-		rv = usage_err("rewindctl action show ID [--wait]");
+		rv = cmd_usage_err(c);
 		goto out;
 	}
-	if ((rv = cli_uint("id", c->words[2], 1, 2000000000u, &id)) ||
+	if ((rv = cmd_id("id", c->words[2], &req->u.wait.id)) ||
 	    (rv = cli_check_unused(c, "action show")) || (rv = client_connect(c, &l)))
 		goto out;
-	req->u.wait.id = id;
 	if ((rv = client_call(l, req, WIRE_ACTION, &resp)) != 0)
 		goto out;
 	rw_action_t a = resp->u.action;
@@ -509,21 +496,19 @@ action_list(struct cli *c)
 {
 	static const char *h[] = {"ID", "KIND", "CLUSTER", "TARGET", "STATE", "AGENT", "RESULT"};
 	wire_msg_t *req = wire_msg_new(WIRE_ACTION_LIST, 0), *resp = NULL;
-	const char *cl = cli_get(c, "cluster"), *lim = cli_get(c, "limit");
-	unsigned limit = 0;
+	const char *cl = cli_get(c, "cluster");
 	link_t *l = NULL;
 	int rv;
 
 	if (!req)
 		return CLI_FAILED;
 	if (c->nwords != 2 || (cl && rw_strcpy(req->u.query.env, sizeof(req->u.query.env), cl))) {
-		rv = usage_err("rewindctl action list [--cluster C] [--limit N]");
+		rv = cmd_usage_err(c);
 		goto out;
 	}
-	if ((lim && (rv = cli_uint("limit", lim, 1, RW_LIST_MAX, &limit))) ||
-	    (rv = cli_check_unused(c, "action list")) || (rv = client_connect(c, &l)))
+	if ((rv = cmd_limit(c, &req->u.query.limit)) || (rv = cli_check_unused(c, "action list")) ||
+	    (rv = client_connect(c, &l)))
 		goto out;
-	req->u.query.limit = limit;
 	if ((rv = client_call(l, req, WIRE_ACTION_LIST_OK, &resp)) != 0)
 		goto out;
 	const rw_action_t *a = resp->u.list.items;
@@ -544,9 +529,7 @@ action_list(struct cli *c)
 		                     a[i].result[0] ? a[i].result : "-"};
 		textfmt_table_add(t, row);
 	}
-	if (t)
-		textfmt_table_print(t, stdout);
-	textfmt_table_free(t);
+	cmd_table_done(t);
 out:
 	link_close(l);
 	wire_msg_free(req);

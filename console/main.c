@@ -9,8 +9,10 @@
 #include "cmds.h"
 #include "log.h"
 
-static const struct cmd *const tables[] = {cmds_pki, cmds_records, cmds_artifacts, cmds_agents,
-                                           cmds_coord, cmds_audit};
+/* In the order --help lists them. */
+static const struct cmd *const tables[] = {cmds_pki, cmds_records, cmds_artifacts,
+                                           cmds_agents, cmds_ops, cmds_incidents,
+                                           cmds_config, cmds_settings, cmds_audit};
 
 static const char *const bool_flags[] = {"help",     "wait",       "allow-unpinned",
                                           "registry-insecure", "verified", "no-wait",
@@ -107,8 +109,8 @@ main(int argc, char **argv)
 		return CLI_USAGE;
 	}
 	if (cli_has(&c, "help")) {
-		fputs(k->usage, stdout);
+		cmd_help(k, stdout);
 		return 0;
 	}
-	return k->fn(&c);
+	return cmd_run(k, &c);
 }
