@@ -5,6 +5,7 @@
  */
 #include "cmd.h"
 
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -155,10 +156,75 @@ cmd_jtime(json_t *o, const char *k, int64_t us)
 		json_object_set_new(o, k, json_string(textfmt_time(us, buf, sizeof(buf))));
 }
 
+const char *
+cmd_int_text(int64_t n, char buf[CMD_INT_TEXT_MAX])
+{
+	snprintf(buf, CMD_INT_TEXT_MAX, "%lld", (long long)n);
+	return buf;
+}
+
 void
 cmd_table_done(textfmt_table_t *t)
 {
 	if (t)
 		textfmt_table_print(t, stdout);
 	textfmt_table_free(t);
+}
+
+void
+cmd_jsets(json_t *o, ...)
+{
+	va_list ap;
+	const char *k;
+
+	va_start(ap, o);
+	while ((k = va_arg(ap, const char *)) != NULL)
+		cmd_jset(o, k, va_arg(ap, const char *));
+	va_end(ap);
+}
+
+json_t *
+cmd_json_array(const struct cmd_list *l, const void *items, size_t n, size_t size)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, l->json((const char *)items + i * size));
+	return a;
+}
+
+void
+cmd_print_list(const struct cli *c, const struct cmd_list *l, const void *items, size_t n,
+               size_t size)
+{
+	textfmt_table_t *t;
+
+	if (c->json) {
+		cmd_print_json(cmd_json_array(l, items, n, size));
+		return;
+	}
+	t = textfmt_table_new(l->ncols, l->headers);
+	for (size_t i = 0; t && i < n; i++)
+		l->row(t, (const char *)items + i * size);
+	cmd_table_done(t);
+}
+
+int
+cmd_list_env(struct cli *c, const char *name, enum wire_kind kind, enum wire_kind want,
+             const struct cmd_list *l, size_t size)
+{
+	wire_msg_t *req = wire_msg_new(kind, 0), *resp = NULL;
+	int rv;
+
+	if (!req)
+		return CLI_FAILED;
+	if (c->nwords != 2 || CMD_COPY(req->u.query.env, "env", cli_get(c, "env")) ||
+	    cli_check_unused(c, name)) {
+		wire_msg_free(req);
+		return cmd_usage_err(c);
+	}
+	if ((rv = cmd_roundtrip(c, req, want, &resp)) != 0)
+		return rv;
+	cmd_print_list(c, l, resp->u.list.items, resp->u.list.n, size);
+	wire_msg_free(resp);
+	return 0;
 }

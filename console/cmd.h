@@ -4,8 +4,8 @@
  * A command is a table entry (struct cmd) whose usage text is kept once:
  * --help prints it whole and a usage error prints its synopsis.  The
  * helpers: a round trip to rewindd on a fresh session, flag values copied
- * into request fields, id and --limit flags, JSON output and the table
- * printer's last step.  This module does not split the command line
+ * into request fields, id and --limit flags, JSON output, and list replies
+ * printed as a JSON array or a table.  This module does not split the command line
  * (cli.h), open sessions or make calls (client.h), or lay out tables and
  * times (textfmt.h); it routes no words (main.c).
  */
@@ -73,7 +73,33 @@ void cmd_print_json(json_t *j);
 void cmd_jset(json_t *o, const char *k, const char *v);
 void cmd_jtime(json_t *o, const char *k, int64_t us);
 
+/* cmd_jset() for each key, value pair of a list ending in NULL. */
+void cmd_jsets(json_t *o, ...) __attribute__((sentinel));
+
+/* n as decimal text in buf; returns buf (for table cells). */
+#define CMD_INT_TEXT_MAX 24
+const char *cmd_int_text(int64_t n, char buf[CMD_INT_TEXT_MAX]);
+
 /* Prints t on stdout and frees it; NULL (out of memory) prints nothing. */
 void cmd_table_done(textfmt_table_t *t);
+
+/* How the items of a list reply print: as JSON objects or as table rows. */
+struct cmd_list {
+	size_t ncols;
+	const char *const *headers;
+	json_t *(*json)(const void *item);                  /* a new object */
+	void (*row)(textfmt_table_t *t, const void *item);  /* adds the item's row */
+};
+/* A new JSON array of l->json() of the n items (each size bytes). */
+json_t *cmd_json_array(const struct cmd_list *l, const void *items, size_t n, size_t size);
+/* Prints the n items as a JSON array (-o json) or as a table. */
+void cmd_print_list(const struct cli *c, const struct cmd_list *l, const void *items, size_t n,
+                    size_t size);
+/*
+ * "GROUP list [--env E]" (cli_check_unused() name): one request of kind with
+ * the env filter, its want reply's items (each size bytes) printed with l.
+ */
+int cmd_list_env(struct cli *c, const char *name, enum wire_kind kind, enum wire_kind want,
+                 const struct cmd_list *l, size_t size);
 
 #endif

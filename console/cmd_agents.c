@@ -244,8 +244,9 @@ status_cmd(struct cli *c)
 /* --- actions ----------------------------------------------------------------------- */
 
 static json_t *
-action_json(const rw_action_t *a)
+action_json(const void *item)
 {
+	const rw_action_t *a = item;
 	char when[40];
 	json_t *o = json_pack("{s:I,s:s,s:s,s:s,s:s,s:s}", "id", (json_int_t)a->id, "kind",
 	                      rw_action_kind_name(a->kind), "state", rw_action_state_name(a->state),
@@ -491,50 +492,42 @@ out:
 	return rv;
 }
 
+static void
+action_row(textfmt_table_t *t, const void *item)
+{
+	const rw_action_t *a = item;
+	char id[CMD_INT_TEXT_MAX], tgt[400];
+	snprintf(tgt, sizeof(tgt), "%s/%s", a->namespace_, a->name);
+	const char *row[] = {cmd_int_text(a->id, id), rw_action_kind_name(a->kind), a->cluster, tgt,
+	                     rw_action_state_name(a->state), a->owner[0] ? a->owner : "-",
+	                     a->result[0] ? a->result : "-"};
+	textfmt_table_add(t, row);
+}
+
 static int
 action_list(struct cli *c)
 {
-	static const char *h[] = {"ID", "KIND", "CLUSTER", "TARGET", "STATE", "AGENT", "RESULT"};
+	static const char *const h[] = {"ID", "KIND", "CLUSTER", "TARGET", "STATE", "AGENT", "RESULT"};
+	static const struct cmd_list l = {7, h, action_json, action_row};
 	wire_msg_t *req = wire_msg_new(WIRE_ACTION_LIST, 0), *resp = NULL;
 	const char *cl = cli_get(c, "cluster");
-	link_t *l = NULL;
 	int rv;
 
 	if (!req)
 		return CLI_FAILED;
 	if (c->nwords != 2 || (cl && rw_strcpy(req->u.query.env, sizeof(req->u.query.env), cl))) {
-		rv = cmd_usage_err(c);
-		goto out;
+		wire_msg_free(req);
+		return cmd_usage_err(c);
 	}
-	if ((rv = cmd_limit(c, &req->u.query.limit)) || (rv = cli_check_unused(c, "action list")) ||
-	    (rv = client_connect(c, &l)))
-		goto out;
-	if ((rv = client_call(l, req, WIRE_ACTION_LIST_OK, &resp)) != 0)
-		goto out;
-	const rw_action_t *a = resp->u.list.items;
-	if (c->json) {
-		json_t *arr = json_array();
-		for (size_t i = 0; i < resp->u.list.n; i++)
-			json_array_append_new(arr, action_json(&a[i]));
-		cmd_print_json(arr);
-		goto out;
+	if ((rv = cmd_limit(c, &req->u.query.limit)) || (rv = cli_check_unused(c, "action list"))) {
+		wire_msg_free(req);
+		return rv;
 	}
-	textfmt_table_t *t = textfmt_table_new(7, h);
-	for (size_t i = 0; t && i < resp->u.list.n; i++) {
-		char id[24], tgt[400];
-		snprintf(id, sizeof(id), "%lld", (long long)a[i].id);
-		snprintf(tgt, sizeof(tgt), "%s/%s", a[i].namespace_, a[i].name);
-		const char *row[] = {id, rw_action_kind_name(a[i].kind), a[i].cluster, tgt,
-		                     rw_action_state_name(a[i].state), a[i].owner[0] ? a[i].owner : "-",
-		                     a[i].result[0] ? a[i].result : "-"};
-		textfmt_table_add(t, row);
-	}
-	cmd_table_done(t);
-out:
-	link_close(l);
-	wire_msg_free(req);
+	if ((rv = cmd_roundtrip(c, req, WIRE_ACTION_LIST_OK, &resp)) != 0)
+		return rv;
+	cmd_print_list(c, &l, resp->u.list.items, resp->u.list.n, sizeof(rw_action_t));
 	wire_msg_free(resp);
-	return rv;
+	return 0;
 }
 
 const struct cmd cmds_agents[] = {

@@ -77,38 +77,27 @@ artifact_add(struct cli *c)
 }
 
 static void
-artifact_table(const rw_artifact_t *a, size_t n)
+artifact_row(textfmt_table_t *t, const void *item)
 {
-	static const char *h[] = {"ID", "RELEASE", "KIND", "NAME", "SHA256", "SIZE", "CHECK"};
-	textfmt_table_t *t = textfmt_table_new(7, h);
-	for (size_t i = 0; t && i < n; i++) {
-		char id[24], rel[24], size[24], sha[20];
-		snprintf(id, sizeof(id), "%lld", (long long)a[i].id);
-		snprintf(rel, sizeof(rel), "%lld", (long long)a[i].release_id);
-		snprintf(size, sizeof(size), "%lld", (long long)a[i].size);
-		/* Full hashes are in -o json and SHA256SUMS.txt. */
-		snprintf(sha, sizeof(sha), "%.12s", a[i].sha256);
-		const char *row[] = {id, a[i].release_id ? rel : "-", a[i].kind,
-		                     a[i].name[0] ? a[i].name : a[i].location, sha, size,
-		                     a[i].outcome[0] ? a[i].outcome : "none"};
-		textfmt_table_add(t, row);
-	}
-	cmd_table_done(t);
+	const rw_artifact_t *a = item;
+	char id[CMD_INT_TEXT_MAX], rel[CMD_INT_TEXT_MAX], size[CMD_INT_TEXT_MAX], sha[20];
+	/* Full hashes are in -o json and SHA256SUMS.txt. */
+	snprintf(sha, sizeof(sha), "%.12s", a->sha256);
+	const char *row[] = {cmd_int_text(a->id, id),
+	                     a->release_id ? cmd_int_text(a->release_id, rel) : "-", a->kind,
+	                     a->name[0] ? a->name : a->location, sha, cmd_int_text(a->size, size),
+	                     a->outcome[0] ? a->outcome : "none"};
+	textfmt_table_add(t, row);
 }
 
-static int
+static const char *const artifact_cols[] = {"ID", "RELEASE", "KIND", "NAME", "SHA256", "SIZE",
+                                            "CHECK"};
+static const struct cmd_list artifact_fmt = {7, artifact_cols, upload_artifact_json, artifact_row};
+
+static void
 print_artifacts(struct cli *c, const wire_msg_t *resp)
 {
-	const rw_artifact_t *a = resp->u.list.items;
-	if (c->json) {
-		json_t *arr = json_array();
-		for (size_t i = 0; i < resp->u.list.n; i++)
-			json_array_append_new(arr, upload_artifact_json(&a[i]));
-		cmd_print_json(arr);
-	} else {
-		artifact_table(a, resp->u.list.n);
-	}
-	return 0;
+	cmd_print_list(c, &artifact_fmt, resp->u.list.items, resp->u.list.n, sizeof(rw_artifact_t));
 }
 
 static int
@@ -222,10 +211,8 @@ backup_json(const rw_backup_t *b)
 {
 	json_t *o = json_object();
 	json_object_set_new(o, "id", json_integer(b->id));
-	cmd_jset(o, "env", b->env);
-	cmd_jset(o, "kind", b->kind);
-	cmd_jset(o, "location", b->location);
-	cmd_jset(o, "sha256", b->sha256);
+	cmd_jsets(o, "env", b->env, "kind", b->kind, "location", b->location, "sha256", b->sha256,
+	          NULL);
 	json_object_set_new(o, "size", json_integer(b->size));
 	cmd_jtime(o, "takenAt", b->taken_at);
 	cmd_jset(o, "takenBy", b->taken_by);

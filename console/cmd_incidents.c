@@ -2,7 +2,7 @@
  * cmd_incidents — incidents and the runbook: decide (the decision tree,
  * answered from flags or a terminal, recorded on the environment's open
  * incident) and incident open|show|list|close|report.  Operations started
- * for an incident are in cmd_ops.c.
+ * for an incident are in cmd_coord.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,24 +67,21 @@ decide_answers(struct cli *c, rw_decide_t *d)
 	return 0;
 }
 
+/* The DECIDE request from the flags (and a terminal's answers). */
 static int
-decide_cmd(struct cli *c)
+decide_fill(struct cli *c, rw_decide_t *d)
 {
-	wire_msg_t *req = wire_msg_new(WIRE_DECIDE, 0), *resp = NULL;
-	int rv;
-	if (!req)
-		return CLI_FAILED;
-	rw_decide_t *d = &req->u.decide;
 	d->dry_run = cli_has(c, "dry-run");
 	if (c->nwords != 1 || !cli_get(c, "env") || CMD_COPY(d->env, "env", cli_get(c, "env")) ||
-	    cmd_id_flag(c, "incident", &d->incident_id) || (rv = decide_answers(c, d)) != 0) {
-		wire_msg_free(req);
+	    cmd_id_flag(c, "incident", &d->incident_id) || decide_answers(c, d) != 0)
 		return cmd_usage_err(c);
-	}
-	cli_has(c, "no-prompt");
-	if ((rv = cli_check_unused(c, "decide")) || (rv = cmd_roundtrip(c, req, WIRE_DECISION, &resp)))
-		return rv;
-	const rw_decision_t *o = &resp->u.decision;
+	(void)cli_has(c, "no-prompt");
+	return 0;
+}
+
+static void
+decide_print(struct cli *c, const rw_decision_t *o)
+{
 	if (c->json) {
 		json_t *j = json_pack("{s:s,s:I}", "recommendation", o->recommendation, "incident",
 		                      (json_int_t)o->incident_id);
@@ -99,19 +96,34 @@ decide_cmd(struct cli *c)
 		json_object_set_new(j, "answers", a);
 		json_object_set_new(j, "facts", f);
 		cmd_print_json(j);
-	} else {
-		printf("What Rewind knows:\n");
-		for (uint32_t i = 0; i < o->nfacts; i++)
-			printf("  %-32s %s\n", o->facts[i].key, o->facts[i].value);
-		printf("Answers used:\n");
-		for (uint32_t i = 0; i < o->nanswers; i++)
-			printf("  %-32s %s\n", o->answers[i].key, o->answers[i].value);
-		printf("\nRECOMMENDATION: %s\n", o->recommendation);
-		for (uint32_t i = 0; i < o->nreasons; i++)
-			printf("  - %s\n", o->reasons[i]);
-		if (o->incident_id)
-			printf("recorded on incident #%lld\n", (long long)o->incident_id);
+		return;
 	}
+	printf("What Rewind knows:\n");
+	for (uint32_t i = 0; i < o->nfacts; i++)
+		printf("  %-32s %s\n", o->facts[i].key, o->facts[i].value);
+	printf("Answers used:\n");
+	for (uint32_t i = 0; i < o->nanswers; i++)
+		printf("  %-32s %s\n", o->answers[i].key, o->answers[i].value);
+	printf("\nRECOMMENDATION: %s\n", o->recommendation);
+	for (uint32_t i = 0; i < o->nreasons; i++)
+		printf("  - %s\n", o->reasons[i]);
+	if (o->incident_id)
+		printf("recorded on incident #%lld\n", (long long)o->incident_id);
+}
+
+static int
+incident_decide(struct cli *c)
+{
+	wire_msg_t *req = wire_msg_new(WIRE_DECIDE, 0), *resp = NULL;
+	int rv = req ? decide_fill(c, &req->u.decide) : CLI_FAILED;
+
+	if (rv != 0) {
+		wire_msg_free(req);
+		return rv;
+	}
+	if ((rv = cli_check_unused(c, "decide")) || (rv = cmd_roundtrip(c, req, WIRE_DECISION, &resp)))
+		return rv;
+	decide_print(c, &resp->u.decision);
 	wire_msg_free(resp);
 	return 0;
 }
@@ -139,8 +151,9 @@ incident_print(const rw_incident_t *i)
 }
 
 static json_t *
-incident_json(const rw_incident_t *i)
+incident_json(const void *item)
 {
+	const rw_incident_t *i = item;
 	char t[40];
 	json_t *j = json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "id", (json_int_t)i->id, "env",
 	                      i->env, "title", i->title, "severity", i->severity, "coordinator",
@@ -200,16 +213,14 @@ incident_open(struct cli *c)
 static int
 incident_by_id(struct cli *c, enum wire_kind kind, wire_msg_t **out)
 {
-	wire_msg_t *req = wire_msg_new(kind, 0);
+	wire_msg_t *req;
 	int64_t id;
-	*out = req;
-	if (!req)
-		return CLI_FAILED;
-	if (c->nwords != 3 || cmd_id("id", c->words[2], &id)) {
-		wire_msg_free(req);
-		*out = NULL;
+
+	*out = NULL;
+	if (c->nwords != 3 || cmd_id("id", c->words[2], &id))
 		return cmd_usage_err(c);
-	}
+	if (!(*out = req = wire_msg_new(kind, 0)))
+		return CLI_FAILED;
 	if (kind == WIRE_INCIDENT_CLOSE)
 		req->u.incident.id = id;
 	else
@@ -249,40 +260,43 @@ incident_close(struct cli *c)
 	return incident_done(c, resp, "closed");
 }
 
+static void
+incident_row(textfmt_table_t *t, const void *item)
+{
+	const rw_incident_t *in = item;
+	char id[CMD_INT_TEXT_MAX], when[40];
+	const char *row[] = {cmd_int_text(in->id, id), in->env, in->severity, in->status,
+	                     in->coordinator, in->decision[0] ? in->decision : "-",
+	                     textfmt_time(in->opened_at, when, sizeof(when)), in->title};
+	textfmt_table_add(t, row);
+}
+
 static int
 incident_list(struct cli *c)
 {
-	static const char *h[] = {"ID", "ENV", "SEVERITY", "STATUS", "COORDINATOR", "DECISION", "OPENED", "TITLE"};
-	wire_msg_t *req = wire_msg_new(WIRE_INCIDENT_LIST, 0), *resp = NULL;
-	int rv;
-	if (!req)
+	static const char *const h[] = {"ID",          "ENV",      "SEVERITY", "STATUS",
+	                                "COORDINATOR", "DECISION", "OPENED",   "TITLE"};
+	static const struct cmd_list l = {8, h, incident_json, incident_row};
+	return cmd_list_env(c, "incident list", WIRE_INCIDENT_LIST, WIRE_INCIDENT_LIST_OK, &l,
+	                    sizeof(rw_incident_t));
+}
+
+/* The report to --out FILE (saying so), or to stdout. */
+static int
+report_write(const char *out, const char *text)
+{
+	FILE *f;
+
+	if (!out) {
+		fputs(text, stdout);
+		return 0;
+	}
+	f = fopen(out, "w");
+	if (!f || fputs(text, f) < 0 || fclose(f) != 0) {
+		fprintf(stderr, "error: cannot write %s\n", out);
 		return CLI_FAILED;
-	if (c->nwords != 2 || CMD_COPY(req->u.query.env, "env", cli_get(c, "env")) ||
-	    (rv = cli_check_unused(c, "incident list"))) {
-		wire_msg_free(req);
-		return cmd_usage_err(c);
 	}
-	if ((rv = cmd_roundtrip(c, req, WIRE_INCIDENT_LIST_OK, &resp)))
-		return rv;
-	const rw_incident_t *in = resp->u.list.items;
-	if (c->json) {
-		json_t *a = json_array();
-		for (size_t i = 0; i < resp->u.list.n; i++)
-			json_array_append_new(a, incident_json(&in[i]));
-		cmd_print_json(a);
-	} else {
-		textfmt_table_t *t = textfmt_table_new(8, h);
-		for (size_t i = 0; t && i < resp->u.list.n; i++) {
-			char id[24], when[40];
-			snprintf(id, sizeof(id), "%lld", (long long)in[i].id);
-			const char *row[] = {id, in[i].env, in[i].severity, in[i].status, in[i].coordinator,
-			                     in[i].decision[0] ? in[i].decision : "-",
-			                     textfmt_time(in[i].opened_at, when, sizeof(when)), in[i].title};
-			textfmt_table_add(t, row);
-		}
-		cmd_table_done(t);
-	}
-	wire_msg_free(resp);
+	printf("report written to %s\n", out);
 	return 0;
 }
 
@@ -298,23 +312,13 @@ incident_report(struct cli *c)
 	}
 	if ((rv = cmd_roundtrip(c, req, WIRE_REPORT, &resp)))
 		return rv;
-	if (out) {
-		FILE *f = fopen(out, "w");
-		if (!f || fputs(resp->u.text, f) < 0 || fclose(f) != 0) {
-			fprintf(stderr, "error: cannot write %s\n", out);
-			wire_msg_free(resp);
-			return CLI_FAILED;
-		}
-		printf("report written to %s\n", out);
-	} else {
-		fputs(resp->u.text, stdout);
-	}
+	rv = report_write(out, resp->u.text);
 	wire_msg_free(resp);
-	return 0;
+	return rv;
 }
 
 const struct cmd cmds_incidents[] = {
-    {"decide", NULL, decide_cmd, "walk the runbook's decision tree (operator)",
+    {"decide", NULL, incident_decide, "walk the runbook's decision tree (operator)",
      "Usage: rewindctl decide --env E [--config-fixable yes|no] [--low-risk-patch yes|no]\n"
      "                        [--code-change yes|no] [--ttr-under-15 yes|no]\n"
      "                        [--regression-in-prior yes|no] [--infra-change yes|no]\n"

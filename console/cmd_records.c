@@ -22,13 +22,12 @@
 /* --- environments ------------------------------------------------------------ */
 
 static json_t *
-env_json(const rw_env_t *e)
+env_json(const void *item)
 {
+	const rw_env_t *e = item;
 	json_t *o = json_object();
-	cmd_jset(o, "name", e->name);
-	cmd_jset(o, "cluster", e->cluster);
-	cmd_jset(o, "healthUrl", e->health_url);
-	cmd_jset(o, "healthExpect", e->health_expect);
+	cmd_jsets(o, "name", e->name, "cluster", e->cluster, "healthUrl", e->health_url,
+	          "healthExpect", e->health_expect, NULL);
 	cmd_jtime(o, "createdAt", e->created_at);
 	return o;
 }
@@ -74,11 +73,10 @@ env_list(struct cli *c)
 		return rv;
 	const rw_env_t *e = resp->u.list.items;
 	if (c->json) {
-		json_t *a = json_array();
-		for (size_t i = 0; i < resp->u.list.n; i++)
-			json_array_append_new(a, env_json(&e[i]));
-		cmd_print_json(a);
+		static const struct cmd_list l = {.json = env_json};
+		cmd_print_json(cmd_json_array(&l, e, resp->u.list.n, sizeof(*e)));
 	} else {
+		/* Not cmd_print_list(): every row's age is taken against the same now. */
 		textfmt_table_t *t = textfmt_table_new(4, h);
 		int64_t now = rw_now_us();
 		for (size_t i = 0; t && i < resp->u.list.n; i++) {
@@ -97,16 +95,13 @@ env_list(struct cli *c)
 /* --- services ------------------------------------------------------------------ */
 
 static json_t *
-service_json(const rw_service_t *s)
+service_json(const void *item)
 {
+	const rw_service_t *s = item;
 	json_t *o = json_object();
-	cmd_jset(o, "name", s->name);
-	cmd_jset(o, "namespace", s->namespace_);
-	cmd_jset(o, "deployment", s->deployment);
-	cmd_jset(o, "container", s->container);
-	cmd_jset(o, "image", s->image_repo);
-	cmd_jset(o, "healthPath", s->health_path);
-	cmd_jset(o, "healthExpect", s->health_expect);
+	cmd_jsets(o, "name", s->name, "namespace", s->namespace_, "deployment", s->deployment,
+	          "container", s->container, "image", s->image_repo, "healthPath", s->health_path,
+	          "healthExpect", s->health_expect, NULL);
 	cmd_jtime(o, "createdAt", s->created_at);
 	return o;
 }
@@ -159,17 +154,17 @@ service_add(struct cli *c)
 }
 
 static void
-service_table(const rw_service_t *s, size_t n)
+service_row(textfmt_table_t *t, const void *item)
 {
-	static const char *h[] = {"NAME", "NAMESPACE", "DEPLOYMENT", "CONTAINER", "IMAGE", "HEALTH"};
-	textfmt_table_t *t = textfmt_table_new(6, h);
-	for (size_t i = 0; t && i < n; i++) {
-		const char *row[] = {s[i].name, s[i].namespace_, s[i].deployment, s[i].container,
-		                     s[i].image_repo, s[i].health_path[0] ? s[i].health_path : "-"};
-		textfmt_table_add(t, row);
-	}
-	cmd_table_done(t);
+	const rw_service_t *s = item;
+	const char *row[] = {s->name, s->namespace_, s->deployment, s->container, s->image_repo,
+	                     s->health_path[0] ? s->health_path : "-"};
+	textfmt_table_add(t, row);
 }
+
+static const char *const service_cols[] = {"NAME",      "NAMESPACE", "DEPLOYMENT",
+                                           "CONTAINER", "IMAGE",     "HEALTH"};
+static const struct cmd_list service_list_fmt = {6, service_cols, service_json, service_row};
 
 static int
 service_list(struct cli *c)
@@ -181,15 +176,7 @@ service_list(struct cli *c)
 	    (rv = cli_check_unused(c, "service list")) ||
 	    (rv = cmd_roundtrip(c, wire_msg_new(WIRE_SERVICE_LIST, 0), WIRE_SERVICE_LIST_OK, &resp)))
 		return rv;
-	const rw_service_t *s = resp->u.list.items;
-	if (c->json) {
-		json_t *a = json_array();
-		for (size_t i = 0; i < resp->u.list.n; i++)
-			json_array_append_new(a, service_json(&s[i]));
-		cmd_print_json(a);
-	} else {
-		service_table(s, resp->u.list.n);
-	}
+	cmd_print_list(c, &service_list_fmt, resp->u.list.items, resp->u.list.n, sizeof(rw_service_t));
 	wire_msg_free(resp);
 	return 0;
 }
@@ -227,17 +214,14 @@ service_show(struct cli *c)
 /* --- releases ------------------------------------------------------------------- */
 
 static json_t *
-release_json(const rw_release_t *r)
+release_json(const void *item)
 {
+	const rw_release_t *r = item;
 	json_t *o = json_object();
 	json_object_set_new(o, "id", json_integer(r->id));
-	cmd_jset(o, "service", r->service);
-	cmd_jset(o, "version", r->version);
-	cmd_jset(o, "image", r->image_ref);
-	cmd_jset(o, "digest", r->digest);
-	cmd_jset(o, "commit", r->source_commit);
-	cmd_jset(o, "notes", r->notes);
-	cmd_jset(o, "recordedBy", r->created_by);
+	cmd_jsets(o, "service", r->service, "version", r->version, "image", r->image_ref, "digest",
+	          r->digest, "commit", r->source_commit, "notes", r->notes, "recordedBy",
+	          r->created_by, NULL);
 	cmd_jtime(o, "recordedAt", r->created_at);
 	char pinned[RW_IMAGE_MAX + RW_DIGEST_MAX + 2];
 	json_object_set_new(o, "pinned", json_boolean(r->digest[0] != '\0'));
@@ -467,21 +451,20 @@ release_record(struct cli *c)
 }
 
 static void
-release_table(const rw_release_t *r, size_t n)
+release_row(textfmt_table_t *t, const void *item)
 {
-	static const char *h[] = {"ID", "SERVICE", "VERSION", "IMAGE", "DIGEST", "BY", "RECORDED"};
-	textfmt_table_t *t = textfmt_table_new(7, h);
-	for (size_t i = 0; t && i < n; i++) {
-		char id[24], when[40], dg[24];
-		snprintf(id, sizeof(id), "%lld", (long long)r[i].id);
-		/* Full digests are in -o json; the table shows enough to compare by eye. */
-		snprintf(dg, sizeof(dg), "%.19s", r[i].digest[0] ? r[i].digest : "UNPINNED");
-		const char *row[] = {id, r[i].service, r[i].version, r[i].image_ref, dg,
-		                     r[i].created_by, textfmt_time(r[i].created_at, when, sizeof(when))};
-		textfmt_table_add(t, row);
-	}
-	cmd_table_done(t);
+	const rw_release_t *r = item;
+	char id[CMD_INT_TEXT_MAX], when[40], dg[24];
+	/* Full digests are in -o json; the table shows enough to compare by eye. */
+	snprintf(dg, sizeof(dg), "%.19s", r->digest[0] ? r->digest : "UNPINNED");
+	const char *row[] = {cmd_int_text(r->id, id), r->service, r->version, r->image_ref, dg,
+	                     r->created_by, textfmt_time(r->created_at, when, sizeof(when))};
+	textfmt_table_add(t, row);
 }
+
+static const char *const release_cols[] = {"ID", "SERVICE", "VERSION", "IMAGE",
+                                           "DIGEST", "BY", "RECORDED"};
+static const struct cmd_list release_list_fmt = {7, release_cols, release_json, release_row};
 
 static int
 release_list(struct cli *c)
@@ -500,15 +483,7 @@ release_list(struct cli *c)
 	}
 	if ((rv = cmd_roundtrip(c, req, WIRE_RELEASE_LIST_OK, &resp)) != 0)
 		return rv;
-	const rw_release_t *r = resp->u.list.items;
-	if (c->json) {
-		json_t *a = json_array();
-		for (size_t i = 0; i < resp->u.list.n; i++)
-			json_array_append_new(a, release_json(&r[i]));
-		cmd_print_json(a);
-	} else {
-		release_table(r, resp->u.list.n);
-	}
+	cmd_print_list(c, &release_list_fmt, resp->u.list.items, resp->u.list.n, sizeof(rw_release_t));
 	wire_msg_free(resp);
 	return 0;
 }
@@ -547,11 +522,10 @@ release_show_text(const rw_release_t *r, const wire_msg_t *arts)
 static void
 release_show_json(const rw_release_t *r, const wire_msg_t *arts)
 {
-	json_t *o = release_json(r), *arr = json_array();
-	const rw_artifact_t *a = arts->u.list.items;
-	for (size_t i = 0; i < arts->u.list.n; i++)
-		json_array_append_new(arr, upload_artifact_json(&a[i]));
-	json_object_set_new(o, "artifacts", arr);
+	static const struct cmd_list l = {.json = upload_artifact_json};
+	json_t *o = release_json(r);
+	json_object_set_new(o, "artifacts",
+	                    cmd_json_array(&l, arts->u.list.items, arts->u.list.n, sizeof(rw_artifact_t)));
 	cmd_print_json(o);
 }
 
@@ -600,8 +574,9 @@ release_show(struct cli *c)
 /* --- history ------------------------------------------------------------------------- */
 
 static json_t *
-history_json(const rw_history_row_t *h)
+history_json(const void *item)
 {
+	const rw_history_row_t *h = item;
 	json_t *o = release_json(&h->release);
 	cmd_jset(o, "env", h->env);
 	if (h->deployment_id) {
@@ -615,24 +590,22 @@ history_json(const rw_history_row_t *h)
 }
 
 static void
-history_table(const rw_history_row_t *h, size_t n)
+history_row(textfmt_table_t *t, const void *item)
 {
-	static const char *hd[] = {"VERSION", "IMAGE", "DIGEST", "ENV", "DEPLOYED", "OUTCOME",
-	                           "KNOWN-GOOD", "RECORDED BY"};
-	textfmt_table_t *t = textfmt_table_new(8, hd);
-	for (size_t i = 0; t && i < n; i++) {
-		char when[40], dg[24];
-		snprintf(dg, sizeof(dg), "%.19s", h[i].release.digest[0] ? h[i].release.digest : "-");
-		bool dep = h[i].deployment_id != 0;
-		const char *row[] = {h[i].release.version, h[i].release.image_ref, dg,
-		                     dep ? h[i].env : "-",
-		                     dep ? textfmt_time(h[i].started_at, when, sizeof(when)) : "-",
-		                     dep ? rw_outcome_name(h[i].outcome) : "not deployed",
-		                     dep && h[i].known_good ? "yes" : "-", h[i].release.created_by};
-		textfmt_table_add(t, row);
-	}
-	cmd_table_done(t);
+	const rw_history_row_t *h = item;
+	char when[40], dg[24];
+	bool dep = h->deployment_id != 0;
+	snprintf(dg, sizeof(dg), "%.19s", h->release.digest[0] ? h->release.digest : "-");
+	const char *row[] = {h->release.version, h->release.image_ref, dg, dep ? h->env : "-",
+	                     dep ? textfmt_time(h->started_at, when, sizeof(when)) : "-",
+	                     dep ? rw_outcome_name(h->outcome) : "not deployed",
+	                     dep && h->known_good ? "yes" : "-", h->release.created_by};
+	textfmt_table_add(t, row);
 }
+
+static const char *const history_cols[] = {"VERSION",  "IMAGE",   "DIGEST",     "ENV",
+                                           "DEPLOYED", "OUTCOME", "KNOWN-GOOD", "RECORDED BY"};
+static const struct cmd_list history_fmt = {8, history_cols, history_json, history_row};
 
 static int
 history(struct cli *c)
@@ -656,15 +629,7 @@ history(struct cli *c)
 	}
 	if ((rv = cmd_roundtrip(c, req, WIRE_HISTORY_OK, &resp)) != 0)
 		return rv;
-	const rw_history_row_t *h = resp->u.list.items;
-	if (c->json) {
-		json_t *a = json_array();
-		for (size_t i = 0; i < resp->u.list.n; i++)
-			json_array_append_new(a, history_json(&h[i]));
-		cmd_print_json(a);
-	} else {
-		history_table(h, resp->u.list.n);
-	}
+	cmd_print_list(c, &history_fmt, resp->u.list.items, resp->u.list.n, sizeof(rw_history_row_t));
 	wire_msg_free(resp);
 	return 0;
 }

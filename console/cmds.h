@@ -1,7 +1,7 @@
 /*
- * cmds — the rewindctl command tables, in the order `rewindctl --help`
- * lists them.  Each command returns an exit code (cli.h) and prints its own
- * errors; main.c only routes words to them.  What a table entry is and the
+ * cmds — the rewindctl command tables, one per cmd_*.c file (main.c routes
+ * words to them and lists them in --help).  Each command returns an exit
+ * code (cli.h) and prints its own errors.  What a table entry is and the
  * helpers the commands share are in cmd.h.
  */
 #ifndef REWIND_CMDS_H
@@ -14,10 +14,9 @@ extern const struct cmd cmds_pki[];       /* cmd_pki.c */
 extern const struct cmd cmds_records[];   /* cmd_records.c */
 extern const struct cmd cmds_artifacts[]; /* cmd_artifacts.c */
 extern const struct cmd cmds_agents[];    /* cmd_agents.c */
-extern const struct cmd cmds_ops[];       /* cmd_ops.c: deploy ... op list */
-extern const struct cmd cmds_incidents[]; /* cmd_incidents.c: decide, incident */
-extern const struct cmd cmds_config[];    /* cmd_ops.c: config set|revert */
-extern const struct cmd cmds_settings[];  /* cmd_settings.c: env set..., service set-order */
+extern const struct cmd cmds_coord[];        /* cmd_coord.c: deploy ... op list */
+extern const struct cmd cmds_incidents[];    /* cmd_incidents.c: decide, incident */
+extern const struct cmd cmds_coord_config[]; /* cmd_coord.c: config, env set..., service set-order */
 extern const struct cmd cmds_audit[];     /* cmd_audit.c */
 
 #endif

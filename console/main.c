@@ -9,10 +9,9 @@
 #include "cmds.h"
 #include "log.h"
 
-/* In the order --help lists them. */
-static const struct cmd *const tables[] = {cmds_pki, cmds_records, cmds_artifacts,
-                                           cmds_agents, cmds_ops, cmds_incidents,
-                                           cmds_config, cmds_settings, cmds_audit};
+static const struct cmd *const tables[] = {cmds_pki, cmds_records, cmds_artifacts, cmds_agents,
+                                           cmds_coord, cmds_incidents, cmds_coord_config,
+                                           cmds_audit};
 
 static const char *const bool_flags[] = {"help",     "wait",       "allow-unpinned",
                                           "registry-insecure", "verified", "no-wait",

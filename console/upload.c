@@ -14,16 +14,15 @@
 #include "pack.h"
 
 json_t *
-upload_artifact_json(const rw_artifact_t *a)
+upload_artifact_json(const void *artifact)
 {
+	const rw_artifact_t *a = artifact;
 	json_t *o = json_object();
 	json_object_set_new(o, "id", json_integer(a->id));
 	if (a->release_id)
 		json_object_set_new(o, "releaseId", json_integer(a->release_id));
-	cmd_jset(o, "kind", a->kind);
-	cmd_jset(o, "name", a->name);
-	cmd_jset(o, "location", a->location);
-	cmd_jset(o, "sha256", a->sha256);
+	cmd_jsets(o, "kind", a->kind, "name", a->name, "location", a->location, "sha256", a->sha256,
+	          NULL);
 	json_object_set_new(o, "size", json_integer(a->size));
 	cmd_jset(o, "outcome", a->outcome);
 	json_object_set_new(o, "verified", json_boolean(a->verified));

@@ -28,7 +28,7 @@ int upload_pack(const char *const *files, size_t n, int64_t release_id, const ch
                 const char *prefix, wire_msg_t **out);
 /* Sends a packed ARTIFACT_ADD on an open session, prints the stored artifact. */
 int upload_send(struct cli *c, link_t *l, const wire_msg_t *req);
-/* A stored artifact as a new JSON object (the caller owns it). */
-json_t *upload_artifact_json(const rw_artifact_t *a);
+/* A stored artifact (an rw_artifact_t, as struct cmd_list wants it) as a new JSON object. */
+json_t *upload_artifact_json(const void *artifact);
 
 #endif

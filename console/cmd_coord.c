@@ -1,11 +1,10 @@
 /*
- * cmd_ops — the coordinator's operations: deploy, promote, rollback and
- * hotfix, configuration hotfixes (config set|revert), and op show|list.
- * rewindd runs each operation; here it is started and followed live, per
- * service (updated/available replicas and health), until it finishes and,
- * for deploys, until its observation window ends.  Exit codes say whether
- * the operation succeeded.  Incidents and decide are in cmd_incidents.c,
- * the settings the coordinator uses in cmd_settings.c.
+ * cmd_coord — the incident coordinator's commands: deploy, promote,
+ * rollback and hotfix (operations rewindd runs; followed live here, per
+ * service: updated/available replicas and health), configuration hotfixes
+ * (config set/revert), and the environment and service settings the
+ * coordinator uses.  Exit codes say whether the operation succeeded.
+ * decide and the incident commands are in cmd_incidents.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,8 +93,9 @@ op_progress(const rw_operation_t *prev, const rw_operation_t *o)
 }
 
 static json_t *
-op_json(const rw_operation_t *o)
+op_json(const void *item)
 {
+	const rw_operation_t *o = item;
 	char t[40];
 	json_t *steps = json_array();
 	for (uint32_t i = 0; i < o->nsteps; i++) {
@@ -251,18 +251,24 @@ op_run(struct cli *c, wire_msg_t *req, bool observe_default)
 	return rv;
 }
 
+/*
+ * deploy --env E and promote --to ENV [--from ENV]: the same request, but
+ * for where the releases go and where a promotion takes them from.
+ */
 static int
-deploy_cmd(struct cli *c)
+ship(struct cli *c, enum rw_op_kind kind)
 {
+	const char *where = kind == RW_OP_PROMOTE ? "to" : "env";
 	wire_msg_t *req = wire_msg_new(WIRE_OP_START, 0);
 	int rv;
 	if (!req)
 		return CLI_FAILED;
 	rw_op_request_t *r = &req->u.opreq;
-	r->kind = RW_OP_DEPLOY;
+	r->kind = kind;
 	r->hotfix = cli_has(c, "hotfix");
-	if (c->nwords != 1 || !cli_get(c, "env") ||
-	    (rv = CMD_COPY(r->env, "env", cli_get(c, "env"))) ||
+	if (c->nwords != 1 || !cli_get(c, where) ||
+	    (rv = CMD_COPY(r->env, where, cli_get(c, where))) ||
+	    (kind == RW_OP_PROMOTE && (rv = CMD_COPY(r->from_env, "from", cli_get(c, "from")))) ||
 	    (rv = split_releases(cli_get(c, "release"), r)) ||
 	    (rv = CMD_COPY(r->reason, "reason", cli_get(c, "reason"))) ||
 	    (rv = cmd_id_flag(c, "incident", &r->incident_id))) {
@@ -273,24 +279,15 @@ deploy_cmd(struct cli *c)
 }
 
 static int
+deploy_cmd(struct cli *c)
+{
+	return ship(c, RW_OP_DEPLOY);
+}
+
+static int
 promote_cmd(struct cli *c)
 {
-	wire_msg_t *req = wire_msg_new(WIRE_OP_START, 0);
-	int rv;
-	if (!req)
-		return CLI_FAILED;
-	rw_op_request_t *r = &req->u.opreq;
-	r->kind = RW_OP_PROMOTE;
-	r->hotfix = cli_has(c, "hotfix");
-	if (c->nwords != 1 || !cli_get(c, "to") || (rv = CMD_COPY(r->env, "to", cli_get(c, "to"))) ||
-	    (rv = CMD_COPY(r->from_env, "from", cli_get(c, "from"))) ||
-	    (rv = split_releases(cli_get(c, "release"), r)) ||
-	    (rv = CMD_COPY(r->reason, "reason", cli_get(c, "reason"))) ||
-	    (rv = cmd_id_flag(c, "incident", &r->incident_id))) {
-		wire_msg_free(req);
-		return cmd_usage_err(c);
-	}
-	return op_run(c, req, true);
+	return ship(c, RW_OP_PROMOTE);
 }
 
 static int
@@ -366,17 +363,15 @@ hotfix_cmd(struct cli *c)
 static int
 op_show(struct cli *c)
 {
-	wire_msg_t *req = wire_msg_new(WIRE_OP_GET, 0), *resp = NULL;
+	wire_msg_t *req, *resp = NULL;
 	link_t *l = NULL;
 	int64_t id;
 	int rv;
 
-	if (!req)
-		return CLI_FAILED;
-	if (c->nwords != 3 || cmd_id("id", c->words[2], &id)) {
-		wire_msg_free(req);
+	if (c->nwords != 3 || cmd_id("id", c->words[2], &id))
 		return cmd_usage_err(c);
-	}
+	if (!(req = wire_msg_new(WIRE_OP_GET, 0)))
+		return CLI_FAILED;
 	req->u.opget.id = id;
 	/* Read before cli_check_unused(), which rejects flags nobody asked about. */
 	bool wait = cli_has(c, "wait");
@@ -406,45 +401,27 @@ op_show(struct cli *c)
 	return o ? rv : CLI_FAILED;
 }
 
+static void
+op_row(textfmt_table_t *t, const void *item)
+{
+	const rw_operation_t *o = item;
+	char id[CMD_INT_TEXT_MAX], svcs[600] = "";
+	size_t n = 0;
+	for (uint32_t k = 0; k < o->nsteps && n < sizeof(svcs); k++)
+		n += (size_t)snprintf(svcs + n, sizeof(svcs) - n, "%s%s:%s", k ? "," : "",
+		                      o->steps[k].service, o->steps[k].version);
+	const char *row[] = {cmd_int_text(o->id, id), rw_op_kind_name(o->kind), o->env, o->state,
+	                     o->created_by, svcs[0] ? svcs : o->configmap,
+	                     o->result[0] ? o->result : "-"};
+	textfmt_table_add(t, row);
+}
+
 static int
 op_list(struct cli *c)
 {
-	static const char *h[] = {"ID", "KIND", "ENV", "STATE", "BY", "SERVICES", "RESULT"};
-	wire_msg_t *req = wire_msg_new(WIRE_OP_LIST, 0), *resp = NULL;
-	int rv;
-	if (!req)
-		return CLI_FAILED;
-	if (c->nwords != 2 || CMD_COPY(req->u.query.env, "env", cli_get(c, "env")) ||
-	    (rv = cli_check_unused(c, "op list"))) {
-		wire_msg_free(req);
-		return cmd_usage_err(c);
-	}
-	if ((rv = cmd_roundtrip(c, req, WIRE_OP_LIST_OK, &resp)))
-		return rv;
-	const rw_operation_t *o = resp->u.list.items;
-	if (c->json) {
-		json_t *a = json_array();
-		for (size_t i = 0; i < resp->u.list.n; i++)
-			json_array_append_new(a, op_json(&o[i]));
-		cmd_print_json(a);
-	} else {
-		textfmt_table_t *t = textfmt_table_new(7, h);
-		for (size_t i = 0; t && i < resp->u.list.n; i++) {
-			char id[24], svcs[600] = "";
-			size_t n = 0;
-			snprintf(id, sizeof(id), "%lld", (long long)o[i].id);
-			for (uint32_t k = 0; k < o[i].nsteps && n < sizeof(svcs); k++)
-				n += (size_t)snprintf(svcs + n, sizeof(svcs) - n, "%s%s:%s", k ? "," : "",
-				                      o[i].steps[k].service, o[i].steps[k].version);
-			const char *row[] = {id, rw_op_kind_name(o[i].kind), o[i].env, o[i].state,
-			                     o[i].created_by, svcs[0] ? svcs : o[i].configmap,
-			                     o[i].result[0] ? o[i].result : "-"};
-			textfmt_table_add(t, row);
-		}
-		cmd_table_done(t);
-	}
-	wire_msg_free(resp);
-	return 0;
+	static const char *const h[] = {"ID", "KIND", "ENV", "STATE", "BY", "SERVICES", "RESULT"};
+	static const struct cmd_list l = {7, h, op_json, op_row};
+	return cmd_list_env(c, "op list", WIRE_OP_LIST, WIRE_OP_LIST_OK, &l, sizeof(rw_operation_t));
 }
 
 /* --- configuration hotfix ---------------------------------------------------------- */
@@ -497,7 +474,151 @@ config_revert(struct cli *c)
 	return op_run(c, req, false);
 }
 
-const struct cmd cmds_ops[] = {
+/* --- settings ------------------------------------------------------------------------ */
+
+static const char *const env_setting_flags[] = {"observe-seconds", "verify-seconds", "action-timeout",
+                                                "smoke-command",   "smoke-timeout",  "auto-rollback",
+                                                "webhook-url",     "webhook-format", "promote-from",
+                                                NULL};
+
+static int
+settings_print(struct cli *c, wire_msg_t *resp)
+{
+	const rw_settings_t *s = &resp->u.settings;
+	if (c->json) {
+		json_t *j = json_object();
+		for (uint32_t i = 0; i < s->n; i++)
+			json_object_set_new(j, s->items[i].key, json_string(s->items[i].value));
+		cmd_print_json(j);
+	} else {
+		printf("%s/%s\n", s->scope, s->name);
+		for (uint32_t i = 0; i < s->n; i++)
+			printf("  %-18s %s\n", s->items[i].key, s->items[i].value);
+	}
+	wire_msg_free(resp);
+	return 0;
+}
+
+static int
+settings_send(struct cli *c, wire_msg_t *req, const char *cmd)
+{
+	wire_msg_t *resp = NULL;
+	int rv;
+	if ((rv = cli_check_unused(c, cmd))) {
+		wire_msg_free(req);
+		return rv;
+	}
+	if ((rv = cmd_roundtrip(c, req, WIRE_SETTINGS, &resp)))
+		return rv;
+	return settings_print(c, resp);
+}
+
+static int
+add_setting(rw_settings_t *s, const char *key, const char *value)
+{
+	if (s->n >= RW_SETTINGS_MAX || CMD_COPY(s->items[s->n].key, "setting", key) ||
+	    CMD_COPY(s->items[s->n].value, key, value))
+		return CLI_USAGE;
+	s->n++;
+	return 0;
+}
+
+/*
+ * A SETTINGS request of kind for SCOPE NAME, NAME being the third of
+ * nwords words; *out is owned by the caller.
+ */
+static int
+settings_new(struct cli *c, enum wire_kind kind, const char *scope, size_t nwords,
+             wire_msg_t **out)
+{
+	wire_msg_t *req = wire_msg_new(kind, 0);
+
+	*out = NULL;
+	if (!req)
+		return CLI_FAILED;
+	(void)RW_STRCPY(req->u.settings.scope, scope);
+	if (c->nwords != nwords || CMD_COPY(req->u.settings.name, scope, c->words[2])) {
+		wire_msg_free(req);
+		return cmd_usage_err(c);
+	}
+	*out = req;
+	return 0;
+}
+
+/* SCOPE NAME VALUE: the one setting key set to the fourth word. */
+static int
+settings_word(struct cli *c, const char *scope, const char *key, const char *cmd)
+{
+	wire_msg_t *req;
+	int rv;
+
+	if ((rv = settings_new(c, WIRE_SETTINGS_SET, scope, 4, &req)) != 0)
+		return rv;
+	if (add_setting(&req->u.settings, key, c->words[3])) {
+		wire_msg_free(req);
+		return cmd_usage_err(c);
+	}
+	return settings_send(c, req, cmd);
+}
+
+static int
+env_set(struct cli *c)
+{
+	wire_msg_t *req;
+	int rv;
+
+	if ((rv = settings_new(c, WIRE_SETTINGS_SET, "env", 3, &req)) != 0)
+		return rv;
+	for (size_t i = 0; env_setting_flags[i]; i++) {
+		const char *v = cli_get(c, env_setting_flags[i]);
+		if (v && add_setting(&req->u.settings, env_setting_flags[i], v)) {
+			wire_msg_free(req);
+			return CLI_USAGE;
+		}
+	}
+	return settings_send(c, req, "env set");
+}
+
+/* env set-smoke E --command CMD [--timeout-seconds S]: the two smoke settings. */
+static int
+env_set_smoke(struct cli *c)
+{
+	const char *t = cli_get(c, "timeout-seconds");
+	wire_msg_t *req;
+	int rv;
+
+	if ((rv = settings_new(c, WIRE_SETTINGS_SET, "env", 3, &req)) != 0)
+		return rv;
+	if (!cli_get(c, "command") ||
+	    add_setting(&req->u.settings, "smoke-command", cli_get(c, "command")) ||
+	    (t && add_setting(&req->u.settings, "smoke-timeout", t))) {
+		wire_msg_free(req);
+		return cmd_usage_err(c);
+	}
+	return settings_send(c, req, "env set-smoke");
+}
+
+static int
+env_set_auto(struct cli *c)
+{
+	return settings_word(c, "env", "auto-rollback", "env set-auto-rollback");
+}
+
+static int
+env_show(struct cli *c)
+{
+	wire_msg_t *req;
+	int rv = settings_new(c, WIRE_SETTINGS_GET, "env", 3, &req);
+	return rv ? rv : settings_send(c, req, "env show");
+}
+
+static int
+service_set_order(struct cli *c)
+{
+	return settings_word(c, "service", "order", "service set-order");
+}
+
+const struct cmd cmds_coord[] = {
     {"deploy", NULL, deploy_cmd, "deploy releases to an environment, verified and observed (operator)",
      "Usage: rewindctl deploy --env E --release SERVICE:VERSION[,SERVICE:VERSION...]\n"
      "                        [--reason T] [--incident ID] [--hotfix] [--no-wait | --no-observe]\n\n"
@@ -526,12 +647,23 @@ const struct cmd cmds_ops[] = {
     {0},
 };
 
-const struct cmd cmds_config[] = {
+const struct cmd cmds_coord_config[] = {
     {"config", "set", config_set, "configuration hotfix: set ConfigMap keys (operator)",
      "Usage: rewindctl config set --env E --configmap NAME [--namespace NS] KEY=VALUE...\n"
      "                            [--reason T] [--incident ID]\n\n"
      "Applied by an agent; the previous values are recorded for config revert.\n"},
     {"config", "revert", config_revert, "restore the values before the last config set (operator)",
      "Usage: rewindctl config revert --env E [--id OPERATION] [--incident ID]\n"},
+    {"env", "set", env_set, "coordinator settings of an environment (admin)",
+     "Usage: rewindctl env set ENV [--observe-seconds N] [--verify-seconds N] [--action-timeout N]\n"
+     "                        [--smoke-command CMD] [--smoke-timeout N] [--auto-rollback on|off]\n"
+     "                        [--webhook-url URL] [--webhook-format slack|generic] [--promote-from ENV]\n"},
+    {"env", "set-smoke", env_set_smoke, "set the smoke-test command (admin)",
+     "Usage: rewindctl env set-smoke ENV --command CMD [--timeout-seconds S]\n"},
+    {"env", "set-auto-rollback", env_set_auto, "opt an environment in or out of automatic rollback (admin)",
+     "Usage: rewindctl env set-auto-rollback ENV on|off\n"},
+    {"env", "show", env_show, "an environment's coordinator settings", "Usage: rewindctl env show ENV\n"},
+    {"service", "set-order", service_set_order, "deploy order of a service, lower first (admin)",
+     "Usage: rewindctl service set-order SERVICE N\n"},
     {0},
 };
