@@ -205,28 +205,40 @@ status_json(const struct wire_state *st)
 	return o;
 }
 
+/*
+ * A request of kind for a command of nwords words, with the optional --flag
+ * (an environment or cluster name) in query.env; *out owned by the caller.
+ */
 static int
-status_cmd(struct cli *c)
+query_new(struct cli *c, enum wire_kind kind, size_t nwords, const char *flag, wire_msg_t **out)
 {
-	wire_msg_t *req = wire_msg_new(WIRE_STATUS_GET, 0), *resp = NULL;
-	const char *env = cli_get(c, "env");
-	link_t *l;
-	int rv;
+	const char *v = cli_get(c, flag);
+	wire_msg_t *req = wire_msg_new(kind, 0);
 
+	*out = NULL;
 	if (!req)
 		return CLI_FAILED;
-	if (c->nwords != 1 || (env && rw_strcpy(req->u.query.env, sizeof(req->u.query.env), env))) {
+	if (c->nwords != nwords || (v && rw_strcpy(req->u.query.env, sizeof(req->u.query.env), v))) {
 		wire_msg_free(req);
 		return cmd_usage_err(c);
 	}
-	if ((rv = cli_check_unused(c, "status")) || (rv = client_connect(c, &l))) {
+	*out = req;
+	return 0;
+}
+
+static int
+status_cmd(struct cli *c)
+{
+	wire_msg_t *req, *resp;
+	int rv;
+
+	if ((rv = query_new(c, WIRE_STATUS_GET, 1, "env", &req)) != 0)
+		return rv;
+	if ((rv = cli_check_unused(c, "status")) != 0) {
 		wire_msg_free(req);
 		return rv;
 	}
-	rv = client_call(l, req, WIRE_STATUS_OK, &resp);
-	link_close(l);
-	wire_msg_free(req);
-	if (rv != 0)
+	if ((rv = cmd_roundtrip(c, req, WIRE_STATUS_OK, &resp)) != 0)
 		return rv;
 	if (c->json) {
 		cmd_print_json(status_json(&resp->u.state));
@@ -509,16 +521,11 @@ action_list(struct cli *c)
 {
 	static const char *const h[] = {"ID", "KIND", "CLUSTER", "TARGET", "STATE", "AGENT", "RESULT"};
 	static const struct cmd_list l = {7, h, action_json, action_row};
-	wire_msg_t *req = wire_msg_new(WIRE_ACTION_LIST, 0), *resp = NULL;
-	const char *cl = cli_get(c, "cluster");
+	wire_msg_t *req, *resp;
 	int rv;
 
-	if (!req)
-		return CLI_FAILED;
-	if (c->nwords != 2 || (cl && rw_strcpy(req->u.query.env, sizeof(req->u.query.env), cl))) {
-		wire_msg_free(req);
-		return cmd_usage_err(c);
-	}
+	if ((rv = query_new(c, WIRE_ACTION_LIST, 2, "cluster", &req)) != 0)
+		return rv;
 	if ((rv = cmd_limit(c, &req->u.query.limit)) || (rv = cli_check_unused(c, "action list"))) {
 		wire_msg_free(req);
 		return rv;

@@ -256,9 +256,8 @@ static int
 a_rollbacks(struct cli *c)
 {
 	rw_auditq_t q = {.kind = RW_AUDITQ_ROLLBACKS};
-	int rv;
-	if ((rv = SETF(q.service, "service")) || (rv = SETF(q.env, "env")))
-		return rv;
+	if (SETF(q.service, "service") || SETF(q.env, "env"))
+		return CLI_USAGE;
 	return run_simple(c, &q, "rollbacks", false);
 }
 
@@ -297,9 +296,8 @@ static int
 a_dora(struct cli *c)
 {
 	rw_auditq_t q = {.kind = RW_AUDITQ_DORA};
-	int rv;
-	if ((rv = SETF(q.env, "env")) != 0)
-		return rv;
+	if (SETF(q.env, "env") != 0)
+		return CLI_USAGE;
 	return run_simple(c, &q, "dora", true);
 }
 

@@ -252,12 +252,14 @@ op_run(struct cli *c, wire_msg_t *req, bool observe_default)
 }
 
 /*
- * deploy --env E and promote --to ENV [--from ENV]: the same request, but
- * for where the releases go and where a promotion takes them from.
+ * deploy --env E and promote --to ENV [--from ENV], as the command was
+ * named: the same request, but for where the releases go and where a
+ * promotion takes them from.
  */
 static int
-ship(struct cli *c, enum rw_op_kind kind)
+ship_cmd(struct cli *c)
 {
+	enum rw_op_kind kind = strcmp(c->words[0], "promote") == 0 ? RW_OP_PROMOTE : RW_OP_DEPLOY;
 	const char *where = kind == RW_OP_PROMOTE ? "to" : "env";
 	wire_msg_t *req = wire_msg_new(WIRE_OP_START, 0);
 	int rv;
@@ -276,18 +278,6 @@ ship(struct cli *c, enum rw_op_kind kind)
 		return cmd_usage_err(c);
 	}
 	return op_run(c, req, true);
-}
-
-static int
-deploy_cmd(struct cli *c)
-{
-	return ship(c, RW_OP_DEPLOY);
-}
-
-static int
-promote_cmd(struct cli *c)
-{
-	return ship(c, RW_OP_PROMOTE);
 }
 
 static int
@@ -619,7 +609,7 @@ service_set_order(struct cli *c)
 }
 
 const struct cmd cmds_coord[] = {
-    {"deploy", NULL, deploy_cmd, "deploy releases to an environment, verified and observed (operator)",
+    {"deploy", NULL, ship_cmd, "deploy releases to an environment, verified and observed (operator)",
      "Usage: rewindctl deploy --env E --release SERVICE:VERSION[,SERVICE:VERSION...]\n"
      "                        [--reason T] [--incident ID] [--hotfix] [--no-wait | --no-observe]\n\n"
      "rewindd sends a digest-pinned set-image per service in deploy order (service set-order),\n"
@@ -627,7 +617,7 @@ const struct cmd cmds_coord[] = {
      "report them), runs the environment's smoke test, and observes the deployment for the\n"
      "environment's observation window: then it is known-good.  Exit 0 only when all of that\n"
      "passed (--no-observe: when verified).\n"},
-    {"promote", NULL, promote_cmd, "deploy releases proven on staging to another environment (operator)",
+    {"promote", NULL, ship_cmd, "deploy releases proven on staging to another environment (operator)",
      "Usage: rewindctl promote --release SERVICE:VERSION[,...] --to ENV [--from ENV]\n\n"
      "Refused unless every release is known-good on --from (default: the target's promote-from\n"
      "setting, staging).\n"},

@@ -228,18 +228,28 @@ incident_by_id(struct cli *c, enum wire_kind kind, wire_msg_t **out)
 	return 0;
 }
 
+/* "incident VERB ID" (cli_check_unused() name): kind's want reply; *resp owned by the caller. */
 static int
-incident_show(struct cli *c)
+incident_call(struct cli *c, enum wire_kind kind, enum wire_kind want, const char *name,
+              wire_msg_t **resp)
 {
-	wire_msg_t *req, *resp = NULL;
-	int rv = incident_by_id(c, WIRE_INCIDENT_GET, &req);
-	if (rv || (rv = cli_check_unused(c, "incident show"))) {
+	wire_msg_t *req;
+	int rv = incident_by_id(c, kind, &req);
+
+	*resp = NULL;
+	if (rv || (rv = cli_check_unused(c, name))) {
 		wire_msg_free(req);
 		return rv;
 	}
-	if ((rv = cmd_roundtrip(c, req, WIRE_INCIDENT, &resp)))
-		return rv;
-	return incident_done(c, resp, NULL);
+	return cmd_roundtrip(c, req, want, resp);
+}
+
+static int
+incident_show(struct cli *c)
+{
+	wire_msg_t *resp;
+	int rv = incident_call(c, WIRE_INCIDENT_GET, WIRE_INCIDENT, "incident show", &resp);
+	return rv ? rv : incident_done(c, resp, NULL);
 }
 
 static int
@@ -303,14 +313,11 @@ report_write(const char *out, const char *text)
 static int
 incident_report(struct cli *c)
 {
-	wire_msg_t *req, *resp = NULL;
 	const char *out = cli_get(c, "out");
-	int rv = incident_by_id(c, WIRE_INCIDENT_REPORT, &req);
-	if (rv || (rv = cli_check_unused(c, "incident report"))) {
-		wire_msg_free(req);
-		return rv;
-	}
-	if ((rv = cmd_roundtrip(c, req, WIRE_REPORT, &resp)))
+	wire_msg_t *resp;
+	int rv = incident_call(c, WIRE_INCIDENT_REPORT, WIRE_REPORT, "incident report", &resp);
+
+	if (rv != 0)
 		return rv;
 	rv = report_write(out, resp->u.text);
 	wire_msg_free(resp);
