@@ -218,7 +218,8 @@ query_new(struct cli *c, enum wire_kind kind, size_t nwords, const char *flag, w
 	*out = NULL;
 	if (!req)
 		return CLI_FAILED;
-	if (c->nwords != nwords || (v && rw_strcpy(req->u.query.env, sizeof(req->u.query.env), v))) {
+	if (c->nwords != nwords ||
+	    (v && rw_strcpy(req->u.query.env, sizeof(req->u.query.env), v))) {
 		wire_msg_free(req);
 		return cmd_usage_err(c);
 	}
@@ -519,7 +520,8 @@ action_row(textfmt_table_t *t, const void *item)
 static int
 action_list(struct cli *c)
 {
-	static const char *const h[] = {"ID", "KIND", "CLUSTER", "TARGET", "STATE", "AGENT", "RESULT"};
+	static const char *const h[] = {"ID",    "KIND",  "CLUSTER", "TARGET",
+	                                "STATE", "AGENT", "RESULT"};
 	static const struct cmd_list l = {7, h, action_json, action_row};
 	wire_msg_t *req, *resp;
 	int rv;

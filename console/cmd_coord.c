@@ -411,7 +411,8 @@ op_list(struct cli *c)
 {
 	static const char *const h[] = {"ID", "KIND", "ENV", "STATE", "BY", "SERVICES", "RESULT"};
 	static const struct cmd_list l = {7, h, op_json, op_row};
-	return cmd_list_env(c, "op list", WIRE_OP_LIST, WIRE_OP_LIST_OK, &l, sizeof(rw_operation_t));
+	return cmd_list_env(c, "op list", WIRE_OP_LIST, WIRE_OP_LIST_OK, &l,
+	                    sizeof(rw_operation_t));
 }
 
 /* --- configuration hotfix ---------------------------------------------------------- */

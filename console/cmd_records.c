@@ -176,7 +176,8 @@ service_list(struct cli *c)
 	    (rv = cli_check_unused(c, "service list")) ||
 	    (rv = cmd_roundtrip(c, wire_msg_new(WIRE_SERVICE_LIST, 0), WIRE_SERVICE_LIST_OK, &resp)))
 		return rv;
-	cmd_print_list(c, &service_list_fmt, resp->u.list.items, resp->u.list.n, sizeof(rw_service_t));
+	cmd_print_list(c, &service_list_fmt, resp->u.list.items, resp->u.list.n,
+	               sizeof(rw_service_t));
 	wire_msg_free(resp);
 	return 0;
 }
@@ -483,7 +484,8 @@ release_list(struct cli *c)
 	}
 	if ((rv = cmd_roundtrip(c, req, WIRE_RELEASE_LIST_OK, &resp)) != 0)
 		return rv;
-	cmd_print_list(c, &release_list_fmt, resp->u.list.items, resp->u.list.n, sizeof(rw_release_t));
+	cmd_print_list(c, &release_list_fmt, resp->u.list.items, resp->u.list.n,
+	               sizeof(rw_release_t));
 	wire_msg_free(resp);
 	return 0;
 }
@@ -524,8 +526,8 @@ release_show_json(const rw_release_t *r, const wire_msg_t *arts)
 {
 	static const struct cmd_list l = {.json = upload_artifact_json};
 	json_t *o = release_json(r);
-	json_object_set_new(o, "artifacts",
-	                    cmd_json_array(&l, arts->u.list.items, arts->u.list.n, sizeof(rw_artifact_t)));
+	json_t *a = cmd_json_array(&l, arts->u.list.items, arts->u.list.n, sizeof(rw_artifact_t));
+	json_object_set_new(o, "artifacts", a);
 	cmd_print_json(o);
 }
 
@@ -629,7 +631,8 @@ history(struct cli *c)
 	}
 	if ((rv = cmd_roundtrip(c, req, WIRE_HISTORY_OK, &resp)) != 0)
 		return rv;
-	cmd_print_list(c, &history_fmt, resp->u.list.items, resp->u.list.n, sizeof(rw_history_row_t));
+	cmd_print_list(c, &history_fmt, resp->u.list.items, resp->u.list.n,
+	               sizeof(rw_history_row_t));
 	wire_msg_free(resp);
 	return 0;
 }

@@ -10,13 +10,13 @@
 #include "cmd.h"
 
 /* Each ends with a zeroed entry. */
-extern const struct cmd cmds_pki[];       /* cmd_pki.c */
-extern const struct cmd cmds_records[];   /* cmd_records.c */
-extern const struct cmd cmds_artifacts[]; /* cmd_artifacts.c */
-extern const struct cmd cmds_agents[];    /* cmd_agents.c */
+extern const struct cmd cmds_pki[];          /* cmd_pki.c */
+extern const struct cmd cmds_records[];      /* cmd_records.c */
+extern const struct cmd cmds_artifacts[];    /* cmd_artifacts.c */
+extern const struct cmd cmds_agents[];       /* cmd_agents.c */
 extern const struct cmd cmds_coord[];        /* cmd_coord.c: deploy ... op list */
 extern const struct cmd cmds_incidents[];    /* cmd_incidents.c: decide, incident */
-extern const struct cmd cmds_coord_config[]; /* cmd_coord.c: config, env set..., service set-order */
-extern const struct cmd cmds_audit[];     /* cmd_audit.c */
+extern const struct cmd cmds_coord_config[]; /* cmd_coord.c: config, settings */
+extern const struct cmd cmds_audit[];        /* cmd_audit.c */
 
 #endif
