@@ -24,6 +24,8 @@ enum cli_exit {
 
 #define CLI_MAX_ARGS 64
 
+struct cmd;
+
 struct cli_flag {
 	const char *name;   /* without dashes */
 	const char *value;  /* NULL for a boolean flag */
@@ -37,6 +39,7 @@ struct cli {
 	size_t nflags;
 	bool json;          /* -o json */
 	const char *output; /* table|json|csv|svg|html */
+	const struct cmd *cmd; /* the command being run (cmd_run()), for its usage text */
 };
 
 /*

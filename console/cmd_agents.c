@@ -17,13 +17,6 @@
 #include "err.h"
 #include "textfmt.h"
 
-static int
-usage_err(const char *usage)
-{
-	fprintf(stderr, "error: usage: %s\n", usage);
-	return CLI_USAGE;
-}
-
 /* --- status ---------------------------------------------------------------------- */
 
 static const rw_probe_result_t *
@@ -84,9 +77,7 @@ status_deploys(const struct wire_state *st, const char *cluster)
 		                     av, ro};
 		textfmt_table_add(t, row);
 	}
-	if (t)
-		textfmt_table_print(t, stdout);
-	textfmt_table_free(t);
+	cmd_table_done(t);
 }
 
 static void
@@ -124,9 +115,7 @@ status_pods(const struct wire_state *st, const char *cluster)
 		                     health_text(probe_for(st, p->name), health, sizeof(health))};
 		textfmt_table_add(t, row);
 	}
-	if (t)
-		textfmt_table_print(t, stdout);
-	textfmt_table_free(t);
+	cmd_table_done(t);
 }
 
 static void
@@ -216,28 +205,41 @@ status_json(const struct wire_state *st)
 	return o;
 }
 
+/*
+ * A request of kind for a command of nwords words, with the optional --flag
+ * (an environment or cluster name) in query.env; *out owned by the caller.
+ */
+static int
+query_new(struct cli *c, enum wire_kind kind, size_t nwords, const char *flag, wire_msg_t **out)
+{
+	const char *v = cli_get(c, flag);
+	wire_msg_t *req = wire_msg_new(kind, 0);
+
+	*out = NULL;
+	if (!req)
+		return CLI_FAILED;
+	if (c->nwords != nwords ||
+	    (v && rw_strcpy(req->u.query.env, sizeof(req->u.query.env), v))) {
+		wire_msg_free(req);
+		return cmd_usage_err(c);
+	}
+	*out = req;
+	return 0;
+}
+
 static int
 status_cmd(struct cli *c)
 {
-	wire_msg_t *req = wire_msg_new(WIRE_STATUS_GET, 0), *resp = NULL;
-	const char *env = cli_get(c, "env");
-	link_t *l;
+	wire_msg_t *req, *resp;
 	int rv;
 
-	if (!req)
-		return CLI_FAILED;
-	if (c->nwords != 1 || (env && rw_strcpy(req->u.query.env, sizeof(req->u.query.env), env))) {
-		wire_msg_free(req);
-		return usage_err("rewindctl status [--env E] [-o table|json]");
-	}
-	if ((rv = cli_check_unused(c, "status")) || (rv = client_connect(c, &l))) {
+	if ((rv = query_new(c, WIRE_STATUS_GET, 1, "env", &req)) != 0)
+		return rv;
+	if ((rv = cli_check_unused(c, "status")) != 0) {
 		wire_msg_free(req);
 		return rv;
 	}
-	rv = client_call(l, req, WIRE_STATUS_OK, &resp);
-	link_close(l);
-	wire_msg_free(req);
-	if (rv != 0)
+	if ((rv = cmd_roundtrip(c, req, WIRE_STATUS_OK, &resp)) != 0)
 		return rv;
 	if (c->json) {
 		cmd_print_json(status_json(&resp->u.state));
@@ -255,8 +257,9 @@ status_cmd(struct cli *c)
 /* --- actions ----------------------------------------------------------------------- */
 
 static json_t *
-action_json(const rw_action_t *a)
+action_json(const void *item)
 {
+	const rw_action_t *a = item;
 	char when[40];
 	json_t *o = json_pack("{s:I,s:s,s:s,s:s,s:s,s:s}", "id", (json_int_t)a->id, "kind",
 	                      rw_action_kind_name(a->kind), "state", rw_action_state_name(a->state),
@@ -404,10 +407,10 @@ action_fill(struct cli *c, rw_action_t *a, bool set_image)
 			fprintf(stderr, "error: --container or --image too long\n");
 			return CLI_USAGE;
 		}
-		return c->nwords == 2 ? 0 : usage_err("rewindctl action set-image ...");
+		return c->nwords == 2 ? 0 : cmd_usage_err(c);
 	}
 	if (c->nwords < 3 || c->nwords - 2 > RW_KV_MAX)
-		return usage_err("rewindctl action patch-configmap --configmap NAME KEY=VALUE... (1-16)");
+		return cmd_usage_err(c);
 	for (size_t i = 2; i < c->nwords; i++)
 		if (parse_kv(c->words[i], &a->kv[a->nkv++]) != 0)
 			return CLI_USAGE;
@@ -474,20 +477,18 @@ static int
 action_show(struct cli *c)
 {
 	wire_msg_t *req = wire_msg_new(WIRE_ACTION_GET, 0), *resp = NULL;
-	unsigned id = 0;
 	link_t *l = NULL;
 	int rv;
 
 	if (!req)
 		return CLI_FAILED;
 	if (c->nwords != 3) {
-		rv = usage_err("rewindctl action show ID [--wait]");
+		rv = cmd_usage_err(c);
 		goto out;
 	}
-	if ((rv = cli_uint("id", c->words[2], 1, 2000000000u, &id)) ||
+	if ((rv = cmd_id("id", c->words[2], &req->u.wait.id)) ||
 	    (rv = cli_check_unused(c, "action show")) || (rv = client_connect(c, &l)))
 		goto out;
-	req->u.wait.id = id;
 	if ((rv = client_call(l, req, WIRE_ACTION, &resp)) != 0)
 		goto out;
 	rw_action_t a = resp->u.action;
@@ -504,54 +505,38 @@ out:
 	return rv;
 }
 
+static void
+action_row(textfmt_table_t *t, const void *item)
+{
+	const rw_action_t *a = item;
+	char id[CMD_INT_TEXT_MAX], tgt[400];
+	snprintf(tgt, sizeof(tgt), "%s/%s", a->namespace_, a->name);
+	const char *row[] = {cmd_int_text(a->id, id), rw_action_kind_name(a->kind), a->cluster, tgt,
+	                     rw_action_state_name(a->state), a->owner[0] ? a->owner : "-",
+	                     a->result[0] ? a->result : "-"};
+	textfmt_table_add(t, row);
+}
+
 static int
 action_list(struct cli *c)
 {
-	static const char *h[] = {"ID", "KIND", "CLUSTER", "TARGET", "STATE", "AGENT", "RESULT"};
-	wire_msg_t *req = wire_msg_new(WIRE_ACTION_LIST, 0), *resp = NULL;
-	const char *cl = cli_get(c, "cluster"), *lim = cli_get(c, "limit");
-	unsigned limit = 0;
-	link_t *l = NULL;
+	static const char *const h[] = {"ID",    "KIND",  "CLUSTER", "TARGET",
+	                                "STATE", "AGENT", "RESULT"};
+	static const struct cmd_list l = {7, h, action_json, action_row};
+	wire_msg_t *req, *resp;
 	int rv;
 
-	if (!req)
-		return CLI_FAILED;
-	if (c->nwords != 2 || (cl && rw_strcpy(req->u.query.env, sizeof(req->u.query.env), cl))) {
-		rv = usage_err("rewindctl action list [--cluster C] [--limit N]");
-		goto out;
+	if ((rv = query_new(c, WIRE_ACTION_LIST, 2, "cluster", &req)) != 0)
+		return rv;
+	if ((rv = cmd_limit(c, &req->u.query.limit)) || (rv = cli_check_unused(c, "action list"))) {
+		wire_msg_free(req);
+		return rv;
 	}
-	if ((lim && (rv = cli_uint("limit", lim, 1, RW_LIST_MAX, &limit))) ||
-	    (rv = cli_check_unused(c, "action list")) || (rv = client_connect(c, &l)))
-		goto out;
-	req->u.query.limit = limit;
-	if ((rv = client_call(l, req, WIRE_ACTION_LIST_OK, &resp)) != 0)
-		goto out;
-	const rw_action_t *a = resp->u.list.items;
-	if (c->json) {
-		json_t *arr = json_array();
-		for (size_t i = 0; i < resp->u.list.n; i++)
-			json_array_append_new(arr, action_json(&a[i]));
-		cmd_print_json(arr);
-		goto out;
-	}
-	textfmt_table_t *t = textfmt_table_new(7, h);
-	for (size_t i = 0; t && i < resp->u.list.n; i++) {
-		char id[24], tgt[400];
-		snprintf(id, sizeof(id), "%lld", (long long)a[i].id);
-		snprintf(tgt, sizeof(tgt), "%s/%s", a[i].namespace_, a[i].name);
-		const char *row[] = {id, rw_action_kind_name(a[i].kind), a[i].cluster, tgt,
-		                     rw_action_state_name(a[i].state), a[i].owner[0] ? a[i].owner : "-",
-		                     a[i].result[0] ? a[i].result : "-"};
-		textfmt_table_add(t, row);
-	}
-	if (t)
-		textfmt_table_print(t, stdout);
-	textfmt_table_free(t);
-out:
-	link_close(l);
-	wire_msg_free(req);
+	if ((rv = cmd_roundtrip(c, req, WIRE_ACTION_LIST_OK, &resp)) != 0)
+		return rv;
+	cmd_print_list(c, &l, resp->u.list.items, resp->u.list.n, sizeof(rw_action_t));
 	wire_msg_free(resp);
-	return rv;
+	return 0;
 }
 
 const struct cmd cmds_agents[] = {

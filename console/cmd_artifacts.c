@@ -1,7 +1,7 @@
 /*
  * cmd_artifacts — console commands for what makes a release restorable:
- * config archives and migration scripts (packed here with libarchive,
- * hashed, sent to rewindd's artifact store), artifact verification, the
+ * config archives and migration scripts (packed, hashed and sent to
+ * rewindd's artifact store by upload.c), artifact verification, the
  * environment's application database, and database backups.
  *
  * Files are read and packed on the operator's machine; rewindd never reads
@@ -18,99 +18,12 @@
 #include "cmds.h"
 #include "domain.h"
 #include "err.h"
-#include "pack.h"
 #include "textfmt.h"
+#include "upload.h"
 
 #define MAX_FILES 32
 
-static int
-usage_err(const char *u)
-{
-	fprintf(stderr, "error: usage: %s\n", u);
-	return CLI_USAGE;
-}
-
-static int
-id_arg(const char *flag, const char *v, int64_t *out)
-{
-	unsigned n;
-	if (cli_uint(flag, v, 1, 2000000000u, &n) != 0)
-		return CLI_USAGE;
-	*out = n;
-	return 0;
-}
-
 /* --- artifacts ------------------------------------------------------------- */
-
-json_t *
-cmd_artifact_json(const rw_artifact_t *a)
-{
-	json_t *o = json_object();
-	json_object_set_new(o, "id", json_integer(a->id));
-	if (a->release_id)
-		json_object_set_new(o, "releaseId", json_integer(a->release_id));
-	cmd_jset(o, "kind", a->kind);
-	cmd_jset(o, "name", a->name);
-	cmd_jset(o, "location", a->location);
-	cmd_jset(o, "sha256", a->sha256);
-	json_object_set_new(o, "size", json_integer(a->size));
-	cmd_jset(o, "outcome", a->outcome);
-	json_object_set_new(o, "verified", json_boolean(a->verified));
-	cmd_jtime(o, "verifiedAt", a->verified_at);
-	cmd_jset(o, "verifiedBy", a->verified_by);
-	cmd_jtime(o, "createdAt", a->created_at);
-	cmd_jset(o, "createdBy", a->created_by);
-	return o;
-}
-
-int
-cmd_artifact_pack(const char *const *files, size_t n, int64_t release_id, const char *kind,
-                  const char *prefix, wire_msg_t **out)
-{
-	char msg[600] = "";
-	wire_msg_t *m;
-	int rv;
-
-	*out = NULL;
-	if (!(m = wire_msg_new(WIRE_ARTIFACT_ADD, 0)))
-		return CLI_FAILED;
-	rv = pack_targz(files, n, RW_ARTIFACT_MAX, &m->u.upload.data, &m->u.upload.len, msg,
-	                sizeof(msg));
-	if (rv != 0) {
-		fprintf(stderr, "error: cannot pack the %s files: %s\n", kind,
-		        msg[0] ? msg : rw_strerror(rv));
-		wire_msg_free(m);
-		return rv == RW_ENOMEM ? CLI_FAILED : CLI_USAGE;
-	}
-	m->u.upload.meta.release_id = release_id;
-	m->u.upload.meta.size = (int64_t)m->u.upload.len;
-	(void)RW_STRCPY(m->u.upload.meta.kind, kind);
-	snprintf(m->u.upload.meta.name, sizeof(m->u.upload.meta.name), "%.150s-%s.tar.gz", prefix,
-	         kind);
-	if (pack_sha256_buf(m->u.upload.data, m->u.upload.len, m->u.upload.meta.sha256) != 0) {
-		wire_msg_free(m);
-		return CLI_FAILED;
-	}
-	*out = m;
-	return 0;
-}
-
-int
-cmd_artifact_send(struct cli *c, link_t *l, const wire_msg_t *req)
-{
-	wire_msg_t *resp;
-	int rv = client_call(l, (wire_msg_t *)req, WIRE_ARTIFACT, &resp);
-	if (rv != 0)
-		return rv;
-	if (c->json)
-		cmd_print_json(cmd_artifact_json(&resp->u.artifact));
-	else
-		printf("artifact/%lld %s stored (%s, sha256 %s, %lld bytes)\n",
-		       (long long)resp->u.artifact.id, resp->u.artifact.name, resp->u.artifact.kind,
-		       resp->u.artifact.sha256, (long long)resp->u.artifact.size);
-	wire_msg_free(resp);
-	return 0;
-}
 
 /* The release's "<service>-<version>", for artifact names. */
 static int
@@ -131,8 +44,6 @@ release_prefix(struct cli *c, int64_t id, char *out, size_t outsz)
 static int
 artifact_add(struct cli *c)
 {
-	static const char *u = "rewindctl artifact add --release ID (--config-file FILE... | "
-	                       "--migration FILE...)";
 	const char *cfg[MAX_FILES], *mig[MAX_FILES];
 	const char *rid = cli_get(c, "release");
 	size_t ncfg = cli_get_all(c, "config-file", cfg, MAX_FILES);
@@ -144,21 +55,21 @@ artifact_add(struct cli *c)
 	int rv;
 
 	if (c->nwords != 2 || !rid || (ncfg == 0) == (nmig == 0))
-		return usage_err(u);
+		return cmd_usage_err(c);
 	if (ncfg > MAX_FILES || nmig > MAX_FILES) {
 		fprintf(stderr, "error: at most %d files per archive\n", MAX_FILES);
 		return CLI_USAGE;
 	}
-	if ((rv = id_arg("release", rid, &id)) || (rv = cli_check_unused(c, "artifact add")))
+	if ((rv = cmd_id("release", rid, &id)) || (rv = cli_check_unused(c, "artifact add")))
 		return rv;
 	if ((rv = release_prefix(c, id, prefix, sizeof(prefix))) != 0)
 		return rv;
-	rv = ncfg ? cmd_artifact_pack(cfg, ncfg, id, "config-archive", prefix, &req)
-	          : cmd_artifact_pack(mig, nmig, id, "migration", prefix, &req);
+	rv = ncfg ? upload_pack(cfg, ncfg, id, "config-archive", prefix, &req)
+	          : upload_pack(mig, nmig, id, "migration", prefix, &req);
 	if (rv != 0)
 		return rv;
 	if ((rv = client_connect(c, &l)) == 0) {
-		rv = cmd_artifact_send(c, l, req);
+		rv = upload_send(c, l, req);
 		link_close(l);
 	}
 	wire_msg_free(req);
@@ -166,40 +77,27 @@ artifact_add(struct cli *c)
 }
 
 static void
-artifact_table(const rw_artifact_t *a, size_t n)
+artifact_row(textfmt_table_t *t, const void *item)
 {
-	static const char *h[] = {"ID", "RELEASE", "KIND", "NAME", "SHA256", "SIZE", "CHECK"};
-	textfmt_table_t *t = textfmt_table_new(7, h);
-	for (size_t i = 0; t && i < n; i++) {
-		char id[24], rel[24], size[24], sha[20];
-		snprintf(id, sizeof(id), "%lld", (long long)a[i].id);
-		snprintf(rel, sizeof(rel), "%lld", (long long)a[i].release_id);
-		snprintf(size, sizeof(size), "%lld", (long long)a[i].size);
-		/* Full hashes are in -o json and SHA256SUMS.txt. */
-		snprintf(sha, sizeof(sha), "%.12s", a[i].sha256);
-		const char *row[] = {id, a[i].release_id ? rel : "-", a[i].kind,
-		                     a[i].name[0] ? a[i].name : a[i].location, sha, size,
-		                     a[i].outcome[0] ? a[i].outcome : "none"};
-		textfmt_table_add(t, row);
-	}
-	if (t)
-		textfmt_table_print(t, stdout);
-	textfmt_table_free(t);
+	const rw_artifact_t *a = item;
+	char id[CMD_INT_TEXT_MAX], rel[CMD_INT_TEXT_MAX], size[CMD_INT_TEXT_MAX], sha[20];
+	/* Full hashes are in -o json and SHA256SUMS.txt. */
+	snprintf(sha, sizeof(sha), "%.12s", a->sha256);
+	const char *row[] = {cmd_int_text(a->id, id),
+	                     a->release_id ? cmd_int_text(a->release_id, rel) : "-", a->kind,
+	                     a->name[0] ? a->name : a->location, sha, cmd_int_text(a->size, size),
+	                     a->outcome[0] ? a->outcome : "none"};
+	textfmt_table_add(t, row);
 }
 
-static int
+static const char *const artifact_cols[] = {"ID", "RELEASE", "KIND", "NAME", "SHA256", "SIZE",
+                                            "CHECK"};
+static const struct cmd_list artifact_fmt = {7, artifact_cols, upload_artifact_json, artifact_row};
+
+static void
 print_artifacts(struct cli *c, const wire_msg_t *resp)
 {
-	const rw_artifact_t *a = resp->u.list.items;
-	if (c->json) {
-		json_t *arr = json_array();
-		for (size_t i = 0; i < resp->u.list.n; i++)
-			json_array_append_new(arr, cmd_artifact_json(&a[i]));
-		cmd_print_json(arr);
-	} else {
-		artifact_table(a, resp->u.list.n);
-	}
-	return 0;
+	cmd_print_list(c, &artifact_fmt, resp->u.list.items, resp->u.list.n, sizeof(rw_artifact_t));
 }
 
 static int
@@ -211,8 +109,8 @@ artifact_list(struct cli *c)
 	int rv;
 
 	if (c->nwords != 2)
-		return usage_err("rewindctl artifact list [--release ID]");
-	if ((rid && (rv = id_arg("release", rid, &id))) ||
+		return cmd_usage_err(c);
+	if ((rid && (rv = cmd_id("release", rid, &id))) ||
 	    (rv = cli_check_unused(c, "artifact list")))
 		return rv;
 	if ((req = wire_msg_new(WIRE_ARTIFACT_LIST, 0)))
@@ -232,7 +130,7 @@ artifact_verify(struct cli *c)
 	int rv;
 
 	if (c->nwords != 2)
-		return usage_err("rewindctl artifact verify");
+		return cmd_usage_err(c);
 	if ((rv = cli_check_unused(c, "artifact verify")) ||
 	    (rv = cmd_roundtrip(c, wire_msg_new(WIRE_ARTIFACT_VERIFY, 0), WIRE_ARTIFACT_VERIFY_OK,
 	                        &resp)))
@@ -255,7 +153,6 @@ artifact_verify(struct cli *c)
 static int
 env_set_db(struct cli *c)
 {
-	static const char *u = "rewindctl env set-db ENV --db-url URL [--sanity-sql SQL]...";
 	const char *sql[RW_SANITY_MAX + 1];
 	const char *url = cli_get(c, "db-url");
 	size_t n = cli_get_all(c, "sanity-sql", sql, RW_SANITY_MAX + 1);
@@ -264,7 +161,7 @@ env_set_db(struct cli *c)
 	int rv;
 
 	if (c->nwords != 3 || !url)
-		return usage_err(u);
+		return cmd_usage_err(c);
 	if ((rv = cli_check_unused(c, "env set-db")) != 0)
 		return rv;
 	if (n > RW_SANITY_MAX) {
@@ -314,10 +211,8 @@ backup_json(const rw_backup_t *b)
 {
 	json_t *o = json_object();
 	json_object_set_new(o, "id", json_integer(b->id));
-	cmd_jset(o, "env", b->env);
-	cmd_jset(o, "kind", b->kind);
-	cmd_jset(o, "location", b->location);
-	cmd_jset(o, "sha256", b->sha256);
+	cmd_jsets(o, "env", b->env, "kind", b->kind, "location", b->location, "sha256", b->sha256,
+	          NULL);
 	json_object_set_new(o, "size", json_integer(b->size));
 	cmd_jtime(o, "takenAt", b->taken_at);
 	cmd_jset(o, "takenBy", b->taken_by);
@@ -344,28 +239,37 @@ backup_print(struct cli *c, const rw_backup_t *b, const char *what)
 		printf("  %s\n", b->result);
 }
 
+/* Sends req (freed) and prints the backup the server answers with, as what. */
+static int
+backup_send(struct cli *c, wire_msg_t *req, const char *what)
+{
+	wire_msg_t *resp;
+	int rv = cmd_roundtrip(c, req, WIRE_BACKUP, &resp);
+	if (rv != 0)
+		return rv;
+	backup_print(c, &resp->u.backup, what);
+	wire_msg_free(resp);
+	return 0;
+}
+
 static int
 backup_run(struct cli *c)
 {
 	const char *env = cli_get(c, "env");
-	wire_msg_t *req, *resp;
+	wire_msg_t *req;
 	int rv;
 
 	if (c->nwords != 2 || !env)
-		return usage_err("rewindctl backup run --env ENV");
+		return cmd_usage_err(c);
 	if ((rv = cli_check_unused(c, "backup run")) != 0)
 		return rv;
 	if (!(req = wire_msg_new(WIRE_BACKUP_RUN, 0)))
 		return CLI_FAILED;
 	if (RW_STRCPY(req->u.query.env, env) != 0) {
 		wire_msg_free(req);
-		return usage_err("rewindctl backup run --env ENV");
+		return cmd_usage_err(c);
 	}
-	if ((rv = cmd_roundtrip(c, req, WIRE_BACKUP, &resp)) != 0)
-		return rv;
-	backup_print(c, &resp->u.backup, "taken");
-	wire_msg_free(resp);
-	return 0;
+	return backup_send(c, req, "taken");
 }
 
 static int
@@ -376,8 +280,8 @@ backup_verify(struct cli *c)
 	int rv;
 
 	if (c->nwords != 3)
-		return usage_err("rewindctl backup verify ID");
-	if ((rv = id_arg("id", c->words[2], &id)) || (rv = cli_check_unused(c, "backup verify")))
+		return cmd_usage_err(c);
+	if ((rv = cmd_id("id", c->words[2], &id)) || (rv = cli_check_unused(c, "backup verify")))
 		return rv;
 	if ((req = wire_msg_new(WIRE_BACKUP_VERIFY, 0)))
 		req->u.query.id = id;
@@ -427,24 +331,18 @@ backup_fill(struct cli *c, rw_backup_t *b)
 static int
 backup_record(struct cli *c)
 {
-	static const char *u = "rewindctl backup record --env ENV --location L [--sha256 HEX] "
-	                       "[--size N] [--kind K] [--verified]";
-	wire_msg_t *req, *resp;
+	wire_msg_t *req;
 	int rv;
 
 	if (c->nwords != 2 || !cli_get(c, "env") || !cli_get(c, "location"))
-		return usage_err(u);
+		return cmd_usage_err(c);
 	if (!(req = wire_msg_new(WIRE_BACKUP_RECORD, 0)))
 		return CLI_FAILED;
 	if ((rv = backup_fill(c, &req->u.backup)) || (rv = cli_check_unused(c, "backup record"))) {
 		wire_msg_free(req);
 		return rv;
 	}
-	if ((rv = cmd_roundtrip(c, req, WIRE_BACKUP, &resp)) != 0)
-		return rv;
-	backup_print(c, &resp->u.backup, "recorded");
-	wire_msg_free(resp);
-	return 0;
+	return backup_send(c, req, "recorded");
 }
 
 /* Index of the newest verified backup (lists are newest first), or n. */
@@ -477,30 +375,27 @@ backup_table(const rw_backup_t *b, size_t n)
 		                     i == latest ? "*" : "", res};
 		textfmt_table_add(t, row);
 	}
-	if (t)
-		textfmt_table_print(t, stdout);
-	textfmt_table_free(t);
+	cmd_table_done(t);
 }
 
 static int
 backup_list(struct cli *c)
 {
-	const char *env = cli_get(c, "env"), *lim = cli_get(c, "limit");
+	const char *env = cli_get(c, "env");
 	wire_msg_t *req, *resp;
-	unsigned limit = 0;
+	uint32_t limit;
 	int rv;
 
 	if (c->nwords != 2)
-		return usage_err("rewindctl backup list [--env ENV] [--limit N]");
-	if ((lim && (rv = cli_uint("limit", lim, 1, RW_LIST_MAX, &limit))) ||
-	    (rv = cli_check_unused(c, "backup list")))
+		return cmd_usage_err(c);
+	if ((rv = cmd_limit(c, &limit)) || (rv = cli_check_unused(c, "backup list")))
 		return rv;
 	if (!(req = wire_msg_new(WIRE_BACKUP_LIST, 0)))
 		return CLI_FAILED;
 	req->u.query.limit = limit;
 	if (env && RW_STRCPY(req->u.query.env, env) != 0) {
 		wire_msg_free(req);
-		return usage_err("rewindctl backup list [--env ENV]");
+		return cmd_usage_err(c);
 	}
 	if ((rv = cmd_roundtrip(c, req, WIRE_BACKUP_LIST_OK, &resp)) != 0)
 		return rv;

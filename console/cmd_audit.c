@@ -166,16 +166,7 @@ print_answer(struct cli *c, const rw_table_t *t, bool vertical)
 
 /* --- requests ------------------------------------------------------------------ */
 
-static int
-set_str(char *dst, size_t cap, const char *flag, const char *v)
-{
-	if (rw_strcpy(dst, cap, v ? v : "") != 0) {
-		fprintf(stderr, "error: --%s is too long (at most %zu bytes)\n", flag, cap - 1);
-		return CLI_USAGE;
-	}
-	return 0;
-}
-#define SETF(dst, flag) set_str((dst), sizeof(dst), (flag), cli_get(c, (flag)))
+#define SETF(dst, flag) CMD_COPY((dst), (flag), cli_get(c, (flag)))
 
 static int
 time_flag(struct cli *c, const char *flag, int64_t *out)
@@ -265,9 +256,8 @@ static int
 a_rollbacks(struct cli *c)
 {
 	rw_auditq_t q = {.kind = RW_AUDITQ_ROLLBACKS};
-	int rv;
-	if ((rv = SETF(q.service, "service")) || (rv = SETF(q.env, "env")))
-		return rv;
+	if (SETF(q.service, "service") || SETF(q.env, "env"))
+		return CLI_USAGE;
 	return run_simple(c, &q, "rollbacks", false);
 }
 
@@ -282,7 +272,7 @@ a_log(struct cli *c)
 		return CLI_USAGE;
 	}
 	if ((rv = SETF(q.actor, "actor")) || (rv = SETF(q.service, "service")) ||
-	    (rv = set_str(q.action_kind, sizeof(q.action_kind), "kind", kind ? kind : action)))
+	    (rv = CMD_COPY(q.action_kind, "kind", kind ? kind : action)))
 		return rv;
 	return run_simple(c, &q, "log", false);
 }
@@ -291,14 +281,12 @@ static int
 a_release(struct cli *c)
 {
 	rw_auditq_t q = {.kind = RW_AUDITQ_RELEASE};
-	unsigned id = 0;
 	int rv;
 	if ((rv = SETF(q.service, "service")) || (rv = SETF(q.version, "version")))
 		return rv;
 	if (c->nwords == 3) {
-		if (cli_uint("release", c->words[2], 1, 2000000000u, &id) != 0)
+		if (cmd_id("release", c->words[2], &q.release_id) != 0)
 			return CLI_USAGE;
-		q.release_id = id;
 		c->nwords = 2;      /* the id is consumed */
 	}
 	return run_simple(c, &q, "release", false);
@@ -308,9 +296,8 @@ static int
 a_dora(struct cli *c)
 {
 	rw_auditq_t q = {.kind = RW_AUDITQ_DORA};
-	int rv;
-	if ((rv = SETF(q.env, "env")) != 0)
-		return rv;
+	if (SETF(q.env, "env") != 0)
+		return CLI_USAGE;
 	return run_simple(c, &q, "dora", true);
 }
 

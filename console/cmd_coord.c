@@ -1,15 +1,14 @@
 /*
  * cmd_coord — the incident coordinator's commands: deploy, promote,
  * rollback and hotfix (operations rewindd runs; followed live here, per
- * service: updated/available replicas and health), decide (the runbook's
- * decision tree), incidents and their report, configuration hotfixes
+ * service: updated/available replicas and health), configuration hotfixes
  * (config set/revert), and the environment and service settings the
  * coordinator uses.  Exit codes say whether the operation succeeded.
+ * decide and the incident commands are in cmd_incidents.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <jansson.h>
 
@@ -19,52 +18,28 @@
 #include "err.h"
 #include "textfmt.h"
 
-static int
-usage_err(const char *usage)
-{
-	fprintf(stderr, "error: usage: %s\n", usage);
-	return CLI_USAGE;
-}
-
-static int
-copy(char *dst, size_t cap, const char *flag, const char *v)
-{
-	if (rw_strcpy(dst, cap, v ? v : "") != 0) {
-		fprintf(stderr, "error: --%s is too long (at most %zu bytes)\n", flag, cap - 1);
-		return CLI_USAGE;
-	}
-	return 0;
-}
-#define COPY(dst, flag, v) copy((dst), sizeof(dst), (flag), (v))
-
-static int
-parse_id(const char *what, const char *v, int64_t *out)
-{
-	unsigned id = 0;
-	if (!v || cli_uint(what, v, 1, 2000000000u, &id) != 0)
-		return CLI_USAGE;
-	*out = id;
-	return 0;
-}
-
 /* "a,b,c" into the request's release list. */
 static int
 split_releases(const char *v, rw_op_request_t *r)
 {
 	char buf[2048];
 	char *save = NULL, *tok;
-	if (!v || COPY(buf, "release", v))
+	if (!v || CMD_COPY(buf, "release", v))
 		return CLI_USAGE;
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		if (r->nreleases >= RW_OP_REFS_MAX) {
 			fprintf(stderr, "error: at most %d releases\n", RW_OP_REFS_MAX);
 			return CLI_USAGE;
 		}
-		if (COPY(r->releases[r->nreleases], "release", tok))
+		if (CMD_COPY(r->releases[r->nreleases], "release", tok))
 			return CLI_USAGE;
 		r->nreleases++;
 	}
-	return r->nreleases ? 0 : usage_err("--release SERVICE:VERSION[,SERVICE:VERSION...]");
+	if (r->nreleases == 0) {
+		fprintf(stderr, "error: usage: --release SERVICE:VERSION[,SERVICE:VERSION...]\n");
+		return CLI_USAGE;
+	}
+	return 0;
 }
 
 /* --- following an operation --------------------------------------------------- */
@@ -118,8 +93,9 @@ op_progress(const rw_operation_t *prev, const rw_operation_t *o)
 }
 
 static json_t *
-op_json(const rw_operation_t *o)
+op_json(const void *item)
 {
+	const rw_operation_t *o = item;
 	char t[40];
 	json_t *steps = json_array();
 	for (uint32_t i = 0; i < o->nsteps; i++) {
@@ -275,53 +251,31 @@ op_run(struct cli *c, wire_msg_t *req, bool observe_default)
 	return rv;
 }
 
+/*
+ * deploy --env E and promote --to ENV [--from ENV], as the command was
+ * named: the same request, but for where the releases go and where a
+ * promotion takes them from.
+ */
 static int
-incident_flag(struct cli *c, int64_t *id)
+ship_cmd(struct cli *c)
 {
-	const char *v = cli_get(c, "incident");
-	*id = 0;
-	return v ? parse_id("incident", v, id) : 0;
-}
-
-static int
-deploy_cmd(struct cli *c)
-{
+	enum rw_op_kind kind = strcmp(c->words[0], "promote") == 0 ? RW_OP_PROMOTE : RW_OP_DEPLOY;
+	const char *where = kind == RW_OP_PROMOTE ? "to" : "env";
 	wire_msg_t *req = wire_msg_new(WIRE_OP_START, 0);
 	int rv;
 	if (!req)
 		return CLI_FAILED;
 	rw_op_request_t *r = &req->u.opreq;
-	r->kind = RW_OP_DEPLOY;
+	r->kind = kind;
 	r->hotfix = cli_has(c, "hotfix");
-	if (c->nwords != 1 || !cli_get(c, "env") ||
-	    (rv = COPY(r->env, "env", cli_get(c, "env"))) ||
+	if (c->nwords != 1 || !cli_get(c, where) ||
+	    (rv = CMD_COPY(r->env, where, cli_get(c, where))) ||
+	    (kind == RW_OP_PROMOTE && (rv = CMD_COPY(r->from_env, "from", cli_get(c, "from")))) ||
 	    (rv = split_releases(cli_get(c, "release"), r)) ||
-	    (rv = COPY(r->reason, "reason", cli_get(c, "reason"))) ||
-	    (rv = incident_flag(c, &r->incident_id))) {
+	    (rv = CMD_COPY(r->reason, "reason", cli_get(c, "reason"))) ||
+	    (rv = cmd_id_flag(c, "incident", &r->incident_id))) {
 		wire_msg_free(req);
-		return usage_err("rewindctl deploy --env E --release SERVICE:VERSION[,...] [--reason T] "
-		                 "[--incident ID] [--no-wait|--no-observe]");
-	}
-	return op_run(c, req, true);
-}
-
-static int
-promote_cmd(struct cli *c)
-{
-	wire_msg_t *req = wire_msg_new(WIRE_OP_START, 0);
-	int rv;
-	if (!req)
-		return CLI_FAILED;
-	rw_op_request_t *r = &req->u.opreq;
-	r->kind = RW_OP_PROMOTE;
-	r->hotfix = cli_has(c, "hotfix");
-	if (c->nwords != 1 || !cli_get(c, "to") || (rv = COPY(r->env, "to", cli_get(c, "to"))) ||
-	    (rv = COPY(r->from_env, "from", cli_get(c, "from"))) ||
-	    (rv = split_releases(cli_get(c, "release"), r)) ||
-	    (rv = COPY(r->reason, "reason", cli_get(c, "reason"))) ||
-	    (rv = incident_flag(c, &r->incident_id))) {
-		wire_msg_free(req);
-		return usage_err("rewindctl promote --release SERVICE:VERSION[,...] --to ENV [--from ENV]");
+		return cmd_usage_err(c);
 	}
 	return op_run(c, req, true);
 }
@@ -340,16 +294,15 @@ rollback_cmd(struct cli *c)
 	rw_op_request_t *r = &req->u.opreq;
 	r->kind = RW_OP_ROLLBACK;
 	for (size_t i = 0; rv == 0 && i < ns; i++)
-		rv = COPY(r->services[r->nservices++], "service", svcs[i]);
+		rv = CMD_COPY(r->services[r->nservices++], "service", svcs[i]);
 	if (rv || c->nwords != 1 || !cli_get(c, "env") || (ns > 0) == all ||
-	    (rv = COPY(r->env, "env", cli_get(c, "env"))) ||
+	    (rv = CMD_COPY(r->env, "env", cli_get(c, "env"))) ||
 	    (cli_get(c, "to") && (rv = split_releases(cli_get(c, "to"), r))) ||
-	    (rv = COPY(r->reason, "reason", cli_get(c, "reason"))) ||
-	    (rv = COPY(r->override_gate, "override-gate", cli_get(c, "override-gate"))) ||
-	    (rv = incident_flag(c, &r->incident_id)) || !r->reason[0]) {
+	    (rv = CMD_COPY(r->reason, "reason", cli_get(c, "reason"))) ||
+	    (rv = CMD_COPY(r->override_gate, "override-gate", cli_get(c, "override-gate"))) ||
+	    (rv = cmd_id_flag(c, "incident", &r->incident_id)) || !r->reason[0]) {
 		wire_msg_free(req);
-		return usage_err("rewindctl rollback --env E (--service S | --all) [--to SERVICE:VERSION] "
-		                 "--reason TEXT [--override-gate REASON] [--incident ID]");
+		return cmd_usage_err(c);
 	}
 	/* A rollback's verification matters now; its observation window need not be waited for. */
 	return op_run(c, req, false);
@@ -369,9 +322,8 @@ hotfix_cmd(struct cli *c)
 	int64_t id = 0;
 	int rv;
 
-	if (c->nwords != 1 || !rel || !inc || parse_id("incident", inc, &id))
-		return usage_err("rewindctl hotfix --incident ID --release SERVICE:VERSION[,...] "
-		                 "[--branch-from COMMIT] [--staging ENV] [--production ENV]");
+	if (c->nwords != 1 || !rel || !inc || cmd_id("incident", inc, &id))
+		return cmd_usage_err(c);
 	for (int phase = 0; phase < 2; phase++) {
 		if (!(req = wire_msg_new(WIRE_OP_START, 0)))
 			return CLI_FAILED;
@@ -380,10 +332,10 @@ hotfix_cmd(struct cli *c)
 		r->hotfix = true;
 		r->incident_id = id;
 		if ((rv = split_releases(rel, r)) ||
-		    (rv = COPY(r->env, "env", phase == 0 ? (staging ? staging : "staging")
+		    (rv = CMD_COPY(r->env, "env", phase == 0 ? (staging ? staging : "staging")
 		                                         : (prod ? prod : "production"))) ||
-		    (phase == 1 && (rv = COPY(r->from_env, "staging", staging ? staging : "staging"))) ||
-		    (rv = COPY(r->branch_from, "branch-from", branch))) {
+		    (phase == 1 && (rv = CMD_COPY(r->from_env, "staging", staging ? staging : "staging"))) ||
+		    (rv = CMD_COPY(r->branch_from, "branch-from", branch))) {
 			wire_msg_free(req);
 			return rv;
 		}
@@ -401,17 +353,15 @@ hotfix_cmd(struct cli *c)
 static int
 op_show(struct cli *c)
 {
-	wire_msg_t *req = wire_msg_new(WIRE_OP_GET, 0), *resp = NULL;
+	wire_msg_t *req, *resp = NULL;
 	link_t *l = NULL;
 	int64_t id;
 	int rv;
 
-	if (!req)
+	if (c->nwords != 3 || cmd_id("id", c->words[2], &id))
+		return cmd_usage_err(c);
+	if (!(req = wire_msg_new(WIRE_OP_GET, 0)))
 		return CLI_FAILED;
-	if (c->nwords != 3 || parse_id("id", c->words[2], &id)) {
-		wire_msg_free(req);
-		return usage_err("rewindctl op show ID [--wait]");
-	}
 	req->u.opget.id = id;
 	/* Read before cli_check_unused(), which rejects flags nobody asked about. */
 	bool wait = cli_has(c, "wait");
@@ -441,351 +391,28 @@ op_show(struct cli *c)
 	return o ? rv : CLI_FAILED;
 }
 
+static void
+op_row(textfmt_table_t *t, const void *item)
+{
+	const rw_operation_t *o = item;
+	char id[CMD_INT_TEXT_MAX], svcs[600] = "";
+	size_t n = 0;
+	for (uint32_t k = 0; k < o->nsteps && n < sizeof(svcs); k++)
+		n += (size_t)snprintf(svcs + n, sizeof(svcs) - n, "%s%s:%s", k ? "," : "",
+		                      o->steps[k].service, o->steps[k].version);
+	const char *row[] = {cmd_int_text(o->id, id), rw_op_kind_name(o->kind), o->env, o->state,
+	                     o->created_by, svcs[0] ? svcs : o->configmap,
+	                     o->result[0] ? o->result : "-"};
+	textfmt_table_add(t, row);
+}
+
 static int
 op_list(struct cli *c)
 {
-	static const char *h[] = {"ID", "KIND", "ENV", "STATE", "BY", "SERVICES", "RESULT"};
-	wire_msg_t *req = wire_msg_new(WIRE_OP_LIST, 0), *resp = NULL;
-	int rv;
-	if (!req)
-		return CLI_FAILED;
-	if (c->nwords != 2 || COPY(req->u.query.env, "env", cli_get(c, "env")) ||
-	    (rv = cli_check_unused(c, "op list"))) {
-		wire_msg_free(req);
-		return usage_err("rewindctl op list [--env E]");
-	}
-	if ((rv = cmd_roundtrip(c, req, WIRE_OP_LIST_OK, &resp)))
-		return rv;
-	const rw_operation_t *o = resp->u.list.items;
-	if (c->json) {
-		json_t *a = json_array();
-		for (size_t i = 0; i < resp->u.list.n; i++)
-			json_array_append_new(a, op_json(&o[i]));
-		cmd_print_json(a);
-	} else {
-		textfmt_table_t *t = textfmt_table_new(7, h);
-		for (size_t i = 0; t && i < resp->u.list.n; i++) {
-			char id[24], svcs[600] = "";
-			size_t n = 0;
-			snprintf(id, sizeof(id), "%lld", (long long)o[i].id);
-			for (uint32_t k = 0; k < o[i].nsteps && n < sizeof(svcs); k++)
-				n += (size_t)snprintf(svcs + n, sizeof(svcs) - n, "%s%s:%s", k ? "," : "",
-				                      o[i].steps[k].service, o[i].steps[k].version);
-			const char *row[] = {id, rw_op_kind_name(o[i].kind), o[i].env, o[i].state,
-			                     o[i].created_by, svcs[0] ? svcs : o[i].configmap,
-			                     o[i].result[0] ? o[i].result : "-"};
-			textfmt_table_add(t, row);
-		}
-		if (t)
-			textfmt_table_print(t, stdout);
-		textfmt_table_free(t);
-	}
-	wire_msg_free(resp);
-	return 0;
-}
-
-/* --- decide --------------------------------------------------------------------- */
-
-static const struct {
-	const char *key, *question;
-} questions[] = {
-	{"config-fixable", "Can the issue be mitigated by configuration or a feature flag without code changes?"},
-	{"low-risk-patch", "Is there a low-risk patch that can be validated within 15 minutes?"},
-	{"code-change", "Does the issue require a code change?"},
-	{"ttr-under-15", "Is the time-to-recover target under 15 minutes?"},
-	{"regression-in-prior", "Is the regression present in the prior release too?"},
-	{"infra-change", "Is the regression isolated to a new infrastructure change?"},
-	{"customer-impact", NULL}, /* Rewind answers it; a flag overrides */
-};
-
-static int
-ask(const char *question, char *out, size_t cap)
-{
-	char line[32];
-	printf("%s [yes/no/skip] ", question);
-	fflush(stdout);
-	if (!fgets(line, sizeof(line), stdin))
-		return -1;
-	line[strcspn(line, "\r\n")] = '\0';
-	snprintf(out, cap, "%s", !strcmp(line, "y") || !strcmp(line, "yes") ? "yes"
-	                         : !strcmp(line, "n") || !strcmp(line, "no") ? "no" : "");
-	return 0;
-}
-
-static int
-decide_answers(struct cli *c, rw_decide_t *d)
-{
-	bool tty = isatty(0) && !cli_has(c, "no-prompt") && !c->json;
-	for (size_t i = 0; i < sizeof(questions) / sizeof(questions[0]); i++) {
-		const char *v = cli_get(c, questions[i].key);
-		rw_answer_t *a = &d->answers[d->nanswers];
-		if (v && strcmp(v, "yes") && strcmp(v, "no")) {
-			fprintf(stderr, "error: --%s takes yes or no\n", questions[i].key);
-			return CLI_USAGE;
-		}
-		snprintf(a->key, sizeof(a->key), "%s", questions[i].key);
-		if (v)
-			snprintf(a->value, sizeof(a->value), "%s", v);
-		else if (tty && questions[i].question && ask(questions[i].question, a->value, sizeof(a->value)))
-			return CLI_USAGE;
-		if (a->value[0])
-			d->nanswers++;
-	}
-	return 0;
-}
-
-static int
-decide_cmd(struct cli *c)
-{
-	wire_msg_t *req = wire_msg_new(WIRE_DECIDE, 0), *resp = NULL;
-	int rv;
-	if (!req)
-		return CLI_FAILED;
-	rw_decide_t *d = &req->u.decide;
-	d->dry_run = cli_has(c, "dry-run");
-	if (c->nwords != 1 || !cli_get(c, "env") || COPY(d->env, "env", cli_get(c, "env")) ||
-	    incident_flag(c, &d->incident_id) || (rv = decide_answers(c, d)) != 0) {
-		wire_msg_free(req);
-		return usage_err("rewindctl decide --env E [--config-fixable yes|no] [--low-risk-patch "
-		                 "yes|no] [--code-change yes|no] [--ttr-under-15 yes|no] "
-		                 "[--regression-in-prior yes|no] [--infra-change yes|no] "
-		                 "[--customer-impact yes|no] [--incident ID] [--dry-run] [--no-prompt]");
-	}
-	cli_has(c, "no-prompt");
-	if ((rv = cli_check_unused(c, "decide")) || (rv = cmd_roundtrip(c, req, WIRE_DECISION, &resp)))
-		return rv;
-	const rw_decision_t *o = &resp->u.decision;
-	if (c->json) {
-		json_t *j = json_pack("{s:s,s:I}", "recommendation", o->recommendation, "incident",
-		                      (json_int_t)o->incident_id);
-		json_t *r = json_array(), *a = json_object(), *f = json_object();
-		for (uint32_t i = 0; i < o->nreasons; i++)
-			json_array_append_new(r, json_string(o->reasons[i]));
-		for (uint32_t i = 0; i < o->nanswers; i++)
-			json_object_set_new(a, o->answers[i].key, json_string(o->answers[i].value));
-		for (uint32_t i = 0; i < o->nfacts; i++)
-			json_object_set_new(f, o->facts[i].key, json_string(o->facts[i].value));
-		json_object_set_new(j, "reasons", r);
-		json_object_set_new(j, "answers", a);
-		json_object_set_new(j, "facts", f);
-		cmd_print_json(j);
-	} else {
-		printf("What Rewind knows:\n");
-		for (uint32_t i = 0; i < o->nfacts; i++)
-			printf("  %-32s %s\n", o->facts[i].key, o->facts[i].value);
-		printf("Answers used:\n");
-		for (uint32_t i = 0; i < o->nanswers; i++)
-			printf("  %-32s %s\n", o->answers[i].key, o->answers[i].value);
-		printf("\nRECOMMENDATION: %s\n", o->recommendation);
-		for (uint32_t i = 0; i < o->nreasons; i++)
-			printf("  - %s\n", o->reasons[i]);
-		if (o->incident_id)
-			printf("recorded on incident #%lld\n", (long long)o->incident_id);
-	}
-	wire_msg_free(resp);
-	return 0;
-}
-
-/* --- incidents ------------------------------------------------------------------ */
-
-static void
-incident_print(const rw_incident_t *i)
-{
-	char t[40];
-	printf("incident #%lld  %s  %s  %s\n", (long long)i->id, i->env, i->severity, i->status);
-	printf("  title:       %s\n  coordinator: %s\n", i->title, i->coordinator);
-	printf("  opened:      %s\n", textfmt_time(i->opened_at, t, sizeof(t)));
-	if (i->detected_at)
-		printf("  detected:    %s\n", textfmt_time(i->detected_at, t, sizeof(t)));
-	if (i->recovered_at)
-		printf("  recovered:   %s\n", textfmt_time(i->recovered_at, t, sizeof(t)));
-	if (i->closed_at)
-		printf("  closed:      %s\n", textfmt_time(i->closed_at, t, sizeof(t)));
-	if (i->decision[0])
-		printf("  decision:    %s\n", i->decision);
-	for (size_t k = 0; k < i->ntimeline; k++)
-		printf("  %s  %-12s %-22s %s\n", textfmt_time(i->timeline[k].at, t, sizeof(t)),
-		       i->timeline[k].kind, i->timeline[k].actor, i->timeline[k].text);
-}
-
-static json_t *
-incident_json(const rw_incident_t *i)
-{
-	char t[40];
-	json_t *j = json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "id", (json_int_t)i->id, "env",
-	                      i->env, "title", i->title, "severity", i->severity, "coordinator",
-	                      i->coordinator, "status", i->status, "decision", i->decision,
-	                      "summary", i->summary);
-	json_t *tl = json_array();
-	cmd_jset(j, "openedAt", textfmt_time(i->opened_at, t, sizeof(t)));
-	if (i->detected_at)
-		cmd_jset(j, "detectedAt", textfmt_time(i->detected_at, t, sizeof(t)));
-	if (i->recovered_at)
-		cmd_jset(j, "recoveredAt", textfmt_time(i->recovered_at, t, sizeof(t)));
-	for (size_t k = 0; k < i->ntimeline; k++)
-		json_array_append_new(tl, json_pack("{s:s,s:s,s:s,s:s}", "at",
-		                                    textfmt_time(i->timeline[k].at, t, sizeof(t)), "kind",
-		                                    i->timeline[k].kind, "actor", i->timeline[k].actor,
-		                                    "text", i->timeline[k].text));
-	json_object_set_new(j, "timeline", tl);
-	return j;
-}
-
-static int
-incident_done(struct cli *c, wire_msg_t *resp, const char *verb)
-{
-	if (c->json)
-		cmd_print_json(incident_json(&resp->u.incident));
-	else if (verb)
-		printf("incident #%lld %s (%s, coordinator %s)\n", (long long)resp->u.incident.id, verb,
-		       resp->u.incident.env, resp->u.incident.coordinator);
-	else
-		incident_print(&resp->u.incident);
-	wire_msg_free(resp);
-	return 0;
-}
-
-static int
-incident_open(struct cli *c)
-{
-	wire_msg_t *req = wire_msg_new(WIRE_INCIDENT_OPEN, 0), *resp = NULL;
-	int rv;
-	if (!req)
-		return CLI_FAILED;
-	rw_incident_t *i = &req->u.incident;
-	if (c->nwords != 2 || !cli_get(c, "env") || COPY(i->env, "env", cli_get(c, "env")) ||
-	    COPY(i->title, "title", cli_get(c, "title")) ||
-	    COPY(i->severity, "severity", cli_get(c, "severity")) ||
-	    COPY(i->coordinator, "coordinator", cli_get(c, "coordinator"))) {
-		wire_msg_free(req);
-		return usage_err("rewindctl incident open --env E --title T [--severity sev1..sev4] "
-		                 "[--coordinator NAME]");
-	}
-	if ((rv = cli_check_unused(c, "incident open")) ||
-	    (rv = cmd_roundtrip(c, req, WIRE_INCIDENT, &resp)))
-		return rv;
-	return incident_done(c, resp, "opened");
-}
-
-static int
-incident_by_id(struct cli *c, enum wire_kind kind, const char *usage, wire_msg_t **out)
-{
-	wire_msg_t *req = wire_msg_new(kind, 0);
-	int64_t id;
-	int rv;
-	*out = req;
-	if (!req)
-		return CLI_FAILED;
-	if (c->nwords != 3 || parse_id("id", c->words[2], &id)) {
-		wire_msg_free(req);
-		*out = NULL;
-		return usage_err(usage);
-	}
-	if (kind == WIRE_INCIDENT_CLOSE)
-		req->u.incident.id = id;
-	else
-		req->u.opget.id = id;
-	(void)rv;
-	return 0;
-}
-
-static int
-incident_show(struct cli *c)
-{
-	wire_msg_t *req, *resp = NULL;
-	int rv = incident_by_id(c, WIRE_INCIDENT_GET, "rewindctl incident show ID", &req);
-	if (rv || (rv = cli_check_unused(c, "incident show"))) {
-		wire_msg_free(req);
-		return rv;
-	}
-	if ((rv = cmd_roundtrip(c, req, WIRE_INCIDENT, &resp)))
-		return rv;
-	return incident_done(c, resp, NULL);
-}
-
-static int
-incident_close(struct cli *c)
-{
-	wire_msg_t *req, *resp = NULL;
-	int rv = incident_by_id(c, WIRE_INCIDENT_CLOSE,
-	                        "rewindctl incident close ID --summary TEXT [--root-cause TEXT]", &req);
-	if (rv)
-		return rv;
-	if ((rv = COPY(req->u.incident.summary, "summary", cli_get(c, "summary"))) ||
-	    (rv = COPY(req->u.incident.root_cause, "root-cause", cli_get(c, "root-cause"))) ||
-	    (rv = cli_check_unused(c, "incident close"))) {
-		wire_msg_free(req);
-		return rv;
-	}
-	if ((rv = cmd_roundtrip(c, req, WIRE_INCIDENT, &resp)))
-		return rv;
-	return incident_done(c, resp, "closed");
-}
-
-static int
-incident_list(struct cli *c)
-{
-	static const char *h[] = {"ID", "ENV", "SEVERITY", "STATUS", "COORDINATOR", "DECISION", "OPENED", "TITLE"};
-	wire_msg_t *req = wire_msg_new(WIRE_INCIDENT_LIST, 0), *resp = NULL;
-	int rv;
-	if (!req)
-		return CLI_FAILED;
-	if (c->nwords != 2 || COPY(req->u.query.env, "env", cli_get(c, "env")) ||
-	    (rv = cli_check_unused(c, "incident list"))) {
-		wire_msg_free(req);
-		return usage_err("rewindctl incident list [--env E]");
-	}
-	if ((rv = cmd_roundtrip(c, req, WIRE_INCIDENT_LIST_OK, &resp)))
-		return rv;
-	const rw_incident_t *in = resp->u.list.items;
-	if (c->json) {
-		json_t *a = json_array();
-		for (size_t i = 0; i < resp->u.list.n; i++)
-			json_array_append_new(a, incident_json(&in[i]));
-		cmd_print_json(a);
-	} else {
-		textfmt_table_t *t = textfmt_table_new(8, h);
-		for (size_t i = 0; t && i < resp->u.list.n; i++) {
-			char id[24], when[40];
-			snprintf(id, sizeof(id), "%lld", (long long)in[i].id);
-			const char *row[] = {id, in[i].env, in[i].severity, in[i].status, in[i].coordinator,
-			                     in[i].decision[0] ? in[i].decision : "-",
-			                     textfmt_time(in[i].opened_at, when, sizeof(when)), in[i].title};
-			textfmt_table_add(t, row);
-		}
-		if (t)
-			textfmt_table_print(t, stdout);
-		textfmt_table_free(t);
-	}
-	wire_msg_free(resp);
-	return 0;
-}
-
-static int
-incident_report(struct cli *c)
-{
-	wire_msg_t *req, *resp = NULL;
-	const char *out = cli_get(c, "out");
-	int rv = incident_by_id(c, WIRE_INCIDENT_REPORT, "rewindctl incident report ID [--out FILE]", &req);
-	if (rv || (rv = cli_check_unused(c, "incident report"))) {
-		wire_msg_free(req);
-		return rv;
-	}
-	if ((rv = cmd_roundtrip(c, req, WIRE_REPORT, &resp)))
-		return rv;
-	if (out) {
-		FILE *f = fopen(out, "w");
-		if (!f || fputs(resp->u.text, f) < 0 || fclose(f) != 0) {
-			fprintf(stderr, "error: cannot write %s\n", out);
-			wire_msg_free(resp);
-			return CLI_FAILED;
-		}
-		printf("report written to %s\n", out);
-	} else {
-		fputs(resp->u.text, stdout);
-	}
-	wire_msg_free(resp);
-	return 0;
+	static const char *const h[] = {"ID", "KIND", "ENV", "STATE", "BY", "SERVICES", "RESULT"};
+	static const struct cmd_list l = {7, h, op_json, op_row};
+	return cmd_list_env(c, "op list", WIRE_OP_LIST, WIRE_OP_LIST_OK, &l,
+	                    sizeof(rw_operation_t));
 }
 
 /* --- configuration hotfix ---------------------------------------------------------- */
@@ -799,13 +426,12 @@ config_set(struct cli *c)
 	rw_op_request_t *r = &req->u.opreq;
 	r->kind = RW_OP_CONFIG_SET;
 	if (c->nwords < 3 || c->nwords - 2 > RW_KV_MAX || !cli_get(c, "env") ||
-	    COPY(r->env, "env", cli_get(c, "env")) ||
-	    COPY(r->configmap, "configmap", cli_get(c, "configmap")) ||
-	    COPY(r->namespace_, "namespace", cli_get(c, "namespace")) ||
-	    COPY(r->reason, "reason", cli_get(c, "reason")) || incident_flag(c, &r->incident_id)) {
+	    CMD_COPY(r->env, "env", cli_get(c, "env")) ||
+	    CMD_COPY(r->configmap, "configmap", cli_get(c, "configmap")) ||
+	    CMD_COPY(r->namespace_, "namespace", cli_get(c, "namespace")) ||
+	    CMD_COPY(r->reason, "reason", cli_get(c, "reason")) || cmd_id_flag(c, "incident", &r->incident_id)) {
 		wire_msg_free(req);
-		return usage_err("rewindctl config set --env E --configmap NAME [--namespace NS] "
-		                 "KEY=VALUE... [--reason T] [--incident ID]");
+		return cmd_usage_err(c);
 	}
 	for (size_t i = 2; i < c->nwords; i++) {
 		const char *w = c->words[i], *eq = strchr(w, '=');
@@ -830,11 +456,11 @@ config_revert(struct cli *c)
 		return CLI_FAILED;
 	rw_op_request_t *r = &req->u.opreq;
 	r->kind = RW_OP_CONFIG_REVERT;
-	if (c->nwords != 2 || !cli_get(c, "env") || COPY(r->env, "env", cli_get(c, "env")) ||
-	    (id && parse_id("id", id, &r->revert_id)) || incident_flag(c, &r->incident_id) ||
-	    COPY(r->reason, "reason", cli_get(c, "reason"))) {
+	if (c->nwords != 2 || !cli_get(c, "env") || CMD_COPY(r->env, "env", cli_get(c, "env")) ||
+	    (id && cmd_id("id", id, &r->revert_id)) || cmd_id_flag(c, "incident", &r->incident_id) ||
+	    CMD_COPY(r->reason, "reason", cli_get(c, "reason"))) {
 		wire_msg_free(req);
-		return usage_err("rewindctl config revert --env E [--id OPERATION] [--incident ID]");
+		return cmd_usage_err(c);
 	}
 	return op_run(c, req, false);
 }
@@ -881,31 +507,62 @@ settings_send(struct cli *c, wire_msg_t *req, const char *cmd)
 static int
 add_setting(rw_settings_t *s, const char *key, const char *value)
 {
-	if (s->n >= RW_SETTINGS_MAX || COPY(s->items[s->n].key, "setting", key) ||
-	    COPY(s->items[s->n].value, key, value))
+	if (s->n >= RW_SETTINGS_MAX || CMD_COPY(s->items[s->n].key, "setting", key) ||
+	    CMD_COPY(s->items[s->n].value, key, value))
 		return CLI_USAGE;
 	s->n++;
 	return 0;
 }
 
+/*
+ * A SETTINGS request of kind for SCOPE NAME, NAME being the third of
+ * nwords words; *out is owned by the caller.
+ */
+static int
+settings_new(struct cli *c, enum wire_kind kind, const char *scope, size_t nwords,
+             wire_msg_t **out)
+{
+	wire_msg_t *req = wire_msg_new(kind, 0);
+
+	*out = NULL;
+	if (!req)
+		return CLI_FAILED;
+	(void)RW_STRCPY(req->u.settings.scope, scope);
+	if (c->nwords != nwords || CMD_COPY(req->u.settings.name, scope, c->words[2])) {
+		wire_msg_free(req);
+		return cmd_usage_err(c);
+	}
+	*out = req;
+	return 0;
+}
+
+/* SCOPE NAME VALUE: the one setting key set to the fourth word. */
+static int
+settings_word(struct cli *c, const char *scope, const char *key, const char *cmd)
+{
+	wire_msg_t *req;
+	int rv;
+
+	if ((rv = settings_new(c, WIRE_SETTINGS_SET, scope, 4, &req)) != 0)
+		return rv;
+	if (add_setting(&req->u.settings, key, c->words[3])) {
+		wire_msg_free(req);
+		return cmd_usage_err(c);
+	}
+	return settings_send(c, req, cmd);
+}
+
 static int
 env_set(struct cli *c)
 {
-	wire_msg_t *req = wire_msg_new(WIRE_SETTINGS_SET, 0);
-	if (!req)
-		return CLI_FAILED;
-	rw_settings_t *s = &req->u.settings;
-	(void)RW_STRCPY(s->scope, "env");
-	if (c->nwords != 3 || COPY(s->name, "env", c->words[2])) {
-		wire_msg_free(req);
-		return usage_err("rewindctl env set ENV [--observe-seconds N] [--verify-seconds N] "
-		                 "[--action-timeout N] [--smoke-command CMD] [--smoke-timeout N] "
-		                 "[--auto-rollback on|off] [--webhook-url URL] [--webhook-format "
-		                 "slack|generic] [--promote-from ENV]");
-	}
+	wire_msg_t *req;
+	int rv;
+
+	if ((rv = settings_new(c, WIRE_SETTINGS_SET, "env", 3, &req)) != 0)
+		return rv;
 	for (size_t i = 0; env_setting_flags[i]; i++) {
 		const char *v = cli_get(c, env_setting_flags[i]);
-		if (v && add_setting(s, env_setting_flags[i], v)) {
+		if (v && add_setting(&req->u.settings, env_setting_flags[i], v)) {
 			wire_msg_free(req);
 			return CLI_USAGE;
 		}
@@ -913,21 +570,21 @@ env_set(struct cli *c)
 	return settings_send(c, req, "env set");
 }
 
-/* env set-smoke E --command CMD [--timeout S]; env set-auto-rollback E on|off */
+/* env set-smoke E --command CMD [--timeout-seconds S]: the two smoke settings. */
 static int
 env_set_smoke(struct cli *c)
 {
-	wire_msg_t *req = wire_msg_new(WIRE_SETTINGS_SET, 0);
 	const char *t = cli_get(c, "timeout-seconds");
-	if (!req)
-		return CLI_FAILED;
-	rw_settings_t *s = &req->u.settings;
-	(void)RW_STRCPY(s->scope, "env");
-	if (c->nwords != 3 || COPY(s->name, "env", c->words[2]) || !cli_get(c, "command") ||
-	    add_setting(s, "smoke-command", cli_get(c, "command")) ||
-	    (t && add_setting(s, "smoke-timeout", t))) {
+	wire_msg_t *req;
+	int rv;
+
+	if ((rv = settings_new(c, WIRE_SETTINGS_SET, "env", 3, &req)) != 0)
+		return rv;
+	if (!cli_get(c, "command") ||
+	    add_setting(&req->u.settings, "smoke-command", cli_get(c, "command")) ||
+	    (t && add_setting(&req->u.settings, "smoke-timeout", t))) {
 		wire_msg_free(req);
-		return usage_err("rewindctl env set-smoke ENV --command CMD [--timeout-seconds S]");
+		return cmd_usage_err(c);
 	}
 	return settings_send(c, req, "env set-smoke");
 }
@@ -935,51 +592,25 @@ env_set_smoke(struct cli *c)
 static int
 env_set_auto(struct cli *c)
 {
-	wire_msg_t *req = wire_msg_new(WIRE_SETTINGS_SET, 0);
-	if (!req)
-		return CLI_FAILED;
-	rw_settings_t *s = &req->u.settings;
-	(void)RW_STRCPY(s->scope, "env");
-	if (c->nwords != 4 || COPY(s->name, "env", c->words[2]) ||
-	    add_setting(s, "auto-rollback", c->words[3])) {
-		wire_msg_free(req);
-		return usage_err("rewindctl env set-auto-rollback ENV on|off");
-	}
-	return settings_send(c, req, "env set-auto-rollback");
+	return settings_word(c, "env", "auto-rollback", "env set-auto-rollback");
 }
 
 static int
 env_show(struct cli *c)
 {
-	wire_msg_t *req = wire_msg_new(WIRE_SETTINGS_GET, 0);
-	if (!req)
-		return CLI_FAILED;
-	(void)RW_STRCPY(req->u.settings.scope, "env");
-	if (c->nwords != 3 || COPY(req->u.settings.name, "env", c->words[2])) {
-		wire_msg_free(req);
-		return usage_err("rewindctl env show ENV");
-	}
-	return settings_send(c, req, "env show");
+	wire_msg_t *req;
+	int rv = settings_new(c, WIRE_SETTINGS_GET, "env", 3, &req);
+	return rv ? rv : settings_send(c, req, "env show");
 }
 
 static int
 service_set_order(struct cli *c)
 {
-	wire_msg_t *req = wire_msg_new(WIRE_SETTINGS_SET, 0);
-	if (!req)
-		return CLI_FAILED;
-	rw_settings_t *s = &req->u.settings;
-	(void)RW_STRCPY(s->scope, "service");
-	if (c->nwords != 4 || COPY(s->name, "service", c->words[2]) ||
-	    add_setting(s, "order", c->words[3])) {
-		wire_msg_free(req);
-		return usage_err("rewindctl service set-order SERVICE N   (lower deploys first)");
-	}
-	return settings_send(c, req, "service set-order");
+	return settings_word(c, "service", "order", "service set-order");
 }
 
 const struct cmd cmds_coord[] = {
-    {"deploy", NULL, deploy_cmd, "deploy releases to an environment, verified and observed (operator)",
+    {"deploy", NULL, ship_cmd, "deploy releases to an environment, verified and observed (operator)",
      "Usage: rewindctl deploy --env E --release SERVICE:VERSION[,SERVICE:VERSION...]\n"
      "                        [--reason T] [--incident ID] [--hotfix] [--no-wait | --no-observe]\n\n"
      "rewindd sends a digest-pinned set-image per service in deploy order (service set-order),\n"
@@ -987,7 +618,7 @@ const struct cmd cmds_coord[] = {
      "report them), runs the environment's smoke test, and observes the deployment for the\n"
      "environment's observation window: then it is known-good.  Exit 0 only when all of that\n"
      "passed (--no-observe: when verified).\n"},
-    {"promote", NULL, promote_cmd, "deploy releases proven on staging to another environment (operator)",
+    {"promote", NULL, ship_cmd, "deploy releases proven on staging to another environment (operator)",
      "Usage: rewindctl promote --release SERVICE:VERSION[,...] --to ENV [--from ENV]\n\n"
      "Refused unless every release is known-good on --from (default: the target's promote-from\n"
      "setting, staging).\n"},
@@ -1004,23 +635,10 @@ const struct cmd cmds_coord[] = {
      "both operations are recorded on the incident.\n"},
     {"op", "show", op_show, "show an operation (--wait follows it)", "Usage: rewindctl op show ID [--wait]\n"},
     {"op", "list", op_list, "list operations, newest first", "Usage: rewindctl op list [--env E]\n"},
-    {"decide", NULL, decide_cmd, "walk the runbook's decision tree (operator)",
-     "Usage: rewindctl decide --env E [--config-fixable yes|no] [--low-risk-patch yes|no]\n"
-     "                        [--code-change yes|no] [--ttr-under-15 yes|no]\n"
-     "                        [--regression-in-prior yes|no] [--infra-change yes|no]\n"
-     "                        [--customer-impact yes|no] [--incident ID] [--dry-run] [--no-prompt]\n\n"
-     "Rewind answers what it knows (failing health or crash loops and since when, whether\n"
-     "that started after the latest deployment, whether an earlier release is known-good);\n"
-     "the rest comes from flags, or questions on a terminal.  The answers and the\n"
-     "recommendation are recorded on the environment's open incident (opened if none).\n"},
-    {"incident", "open", incident_open, "open an incident with one coordinator (operator)",
-     "Usage: rewindctl incident open --env E --title T [--severity sev1..sev4] [--coordinator NAME]\n"},
-    {"incident", "show", incident_show, "an incident and its timeline", "Usage: rewindctl incident show ID\n"},
-    {"incident", "list", incident_list, "list incidents", "Usage: rewindctl incident list [--env E]\n"},
-    {"incident", "close", incident_close, "close an incident (operator)",
-     "Usage: rewindctl incident close ID --summary TEXT [--root-cause TEXT]\n"},
-    {"incident", "report", incident_report, "the incident's follow-up as Markdown",
-     "Usage: rewindctl incident report ID [--out FILE]\n"},
+    {0},
+};
+
+const struct cmd cmds_coord_config[] = {
     {"config", "set", config_set, "configuration hotfix: set ConfigMap keys (operator)",
      "Usage: rewindctl config set --env E --configmap NAME [--namespace NS] KEY=VALUE...\n"
      "                            [--reason T] [--incident ID]\n\n"

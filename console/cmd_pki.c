@@ -21,10 +21,8 @@ pki_init_cmd(struct cli *c)
 
 	if ((rv = cli_check_unused(c, "pki init")) != 0)
 		return rv;
-	if (!dir || !*dir || c->nwords != 2) {
-		fprintf(stderr, "error: usage: rewindctl pki init --dir DIR [--san NAME]...\n");
-		return CLI_USAGE;
-	}
+	if (!dir || !*dir || c->nwords != 2)
+		return cmd_usage_err(c);
 	rv = pki_init(dir, sans, nsans, msg, sizeof(msg));
 	if (rv != 0) {
 		fprintf(stderr, "error: %s\n", msg[0] ? msg : rw_strerror(rv));
@@ -60,11 +58,8 @@ pki_issue_cmd(struct cli *c)
 
 	if ((rv = cli_check_unused(c, "pki issue")) != 0)
 		return rv;
-	if (!dir || !role || !name || c->nwords != 2) {
-		fprintf(stderr, "error: usage: rewindctl pki issue --dir DIR --role ROLE --name NAME "
-		                "[--out DIR] [--days N]\n");
-		return CLI_USAGE;
-	}
+	if (!dir || !role || !name || c->nwords != 2)
+		return cmd_usage_err(c);
 	if (days_s && cli_uint("days", days_s, 1, 3650, &days) != 0)
 		return CLI_USAGE;
 	if (pki_check_name(name) != 0) {

@@ -17,107 +17,17 @@
 #include "err.h"
 #include "registry.h"
 #include "textfmt.h"
-
-/* --- shared plumbing ------------------------------------------------------- */
-
-/* Runs one request on a fresh session; *resp owned by the caller. */
-int
-cmd_roundtrip(struct cli *c, wire_msg_t *req, enum wire_kind want, wire_msg_t **resp)
-{
-	link_t *l;
-	int rv;
-
-	*resp = NULL;
-	if (!req) {
-		fprintf(stderr, "error: out of memory\n");
-		return CLI_FAILED;
-	}
-	if ((rv = client_connect(c, &l)) == 0) {
-		rv = client_call(l, req, want, resp);
-		link_close(l);
-	}
-	wire_msg_free(req);
-	return rv;
-}
-
-static int
-set_field(char *dst, size_t cap, const char *flag, const char *v)
-{
-	if (rw_strcpy(dst, cap, v ? v : "") != 0) {
-		fprintf(stderr, "error: --%s is too long (at most %zu bytes)\n", flag, cap - 1);
-		return CLI_USAGE;
-	}
-	return 0;
-}
-#define SET(dst, flag, v) set_field((dst), sizeof(dst), (flag), (v))
-
-static int
-check(int rv, const char *msg)
-{
-	if (rv == 0)
-		return 0;
-	fprintf(stderr, "error: %s\n", msg);
-	return CLI_USAGE;
-}
-
-void
-cmd_print_json(json_t *j)
-{
-	char *s = j ? json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
-	if (s) {
-		puts(s);
-		free(s);
-	}
-	json_decref(j);
-}
-
-/* Adds a string member only when non-empty, keeping JSON output tidy. */
-void
-cmd_jset(json_t *o, const char *k, const char *v)
-{
-	if (v && *v)
-		json_object_set_new(o, k, json_string(v));
-}
-
-void
-cmd_jtime(json_t *o, const char *k, int64_t us)
-{
-	char buf[40];
-	if (us)
-		json_object_set_new(o, k, json_string(textfmt_time(us, buf, sizeof(buf))));
-}
-
-static int
-limit_flag(struct cli *c, uint32_t *limit)
-{
-	const char *v = cli_get(c, "limit");
-	unsigned n = 0;
-	if (v && cli_uint("limit", v, 1, RW_LIST_MAX, &n) != 0)
-		return CLI_USAGE;
-	*limit = n;
-	return 0;
-}
-
-static int
-words(struct cli *c, size_t n, const char *usage)
-{
-	if (c->nwords != n) {
-		fprintf(stderr, "error: usage: %s\n", usage);
-		return CLI_USAGE;
-	}
-	return 0;
-}
+#include "upload.h"
 
 /* --- environments ------------------------------------------------------------ */
 
 static json_t *
-env_json(const rw_env_t *e)
+env_json(const void *item)
 {
+	const rw_env_t *e = item;
 	json_t *o = json_object();
-	cmd_jset(o, "name", e->name);
-	cmd_jset(o, "cluster", e->cluster);
-	cmd_jset(o, "healthUrl", e->health_url);
-	cmd_jset(o, "healthExpect", e->health_expect);
+	cmd_jsets(o, "name", e->name, "cluster", e->cluster, "healthUrl", e->health_url,
+	          "healthExpect", e->health_expect, NULL);
 	cmd_jtime(o, "createdAt", e->created_at);
 	return o;
 }
@@ -125,8 +35,6 @@ env_json(const rw_env_t *e)
 static int
 env_add(struct cli *c)
 {
-	static const char *u = "rewindctl env add NAME --cluster CLUSTER [--health-url URL] "
-	                       "[--health-expect JSON]";
 	wire_msg_t *req = wire_msg_new(WIRE_ENV_ADD, 0), *resp;
 	char msg[256];
 	int rv;
@@ -134,11 +42,12 @@ env_add(struct cli *c)
 	if (!req)
 		return CLI_FAILED;
 	rw_env_t *e = &req->u.env;
-	if ((rv = words(c, 3, u)) || (rv = SET(e->name, "name", c->words[2])) ||
-	    (rv = SET(e->cluster, "cluster", cli_get(c, "cluster"))) ||
-	    (rv = SET(e->health_url, "health-url", cli_get(c, "health-url"))) ||
-	    (rv = SET(e->health_expect, "health-expect", cli_get(c, "health-expect"))) ||
-	    (rv = cli_check_unused(c, "env add")) || (rv = check(rw_env_check(e, msg, sizeof(msg)), msg))) {
+	if ((rv = cmd_words(c, 3)) || (rv = CMD_COPY(e->name, "name", c->words[2])) ||
+	    (rv = CMD_COPY(e->cluster, "cluster", cli_get(c, "cluster"))) ||
+	    (rv = CMD_COPY(e->health_url, "health-url", cli_get(c, "health-url"))) ||
+	    (rv = CMD_COPY(e->health_expect, "health-expect", cli_get(c, "health-expect"))) ||
+	    (rv = cli_check_unused(c, "env add")) ||
+	    (rv = cmd_check(rw_env_check(e, msg, sizeof(msg)), msg))) {
 		wire_msg_free(req);
 		return rv;
 	}
@@ -159,16 +68,15 @@ env_list(struct cli *c)
 	wire_msg_t *resp;
 	int rv;
 
-	if ((rv = words(c, 2, "rewindctl env list")) || (rv = cli_check_unused(c, "env list")) ||
+	if ((rv = cmd_words(c, 2)) || (rv = cli_check_unused(c, "env list")) ||
 	    (rv = cmd_roundtrip(c, wire_msg_new(WIRE_ENV_LIST, 0), WIRE_ENV_LIST_OK, &resp)))
 		return rv;
 	const rw_env_t *e = resp->u.list.items;
 	if (c->json) {
-		json_t *a = json_array();
-		for (size_t i = 0; i < resp->u.list.n; i++)
-			json_array_append_new(a, env_json(&e[i]));
-		cmd_print_json(a);
+		static const struct cmd_list l = {.json = env_json};
+		cmd_print_json(cmd_json_array(&l, e, resp->u.list.n, sizeof(*e)));
 	} else {
+		/* Not cmd_print_list(): every row's age is taken against the same now. */
 		textfmt_table_t *t = textfmt_table_new(4, h);
 		int64_t now = rw_now_us();
 		for (size_t i = 0; t && i < resp->u.list.n; i++) {
@@ -178,9 +86,7 @@ env_list(struct cli *c)
 			                     textfmt_age(e[i].created_at, now, age, sizeof(age))};
 			textfmt_table_add(t, row);
 		}
-		if (t)
-			textfmt_table_print(t, stdout);
-		textfmt_table_free(t);
+		cmd_table_done(t);
 	}
 	wire_msg_free(resp);
 	return 0;
@@ -189,16 +95,13 @@ env_list(struct cli *c)
 /* --- services ------------------------------------------------------------------ */
 
 static json_t *
-service_json(const rw_service_t *s)
+service_json(const void *item)
 {
+	const rw_service_t *s = item;
 	json_t *o = json_object();
-	cmd_jset(o, "name", s->name);
-	cmd_jset(o, "namespace", s->namespace_);
-	cmd_jset(o, "deployment", s->deployment);
-	cmd_jset(o, "container", s->container);
-	cmd_jset(o, "image", s->image_repo);
-	cmd_jset(o, "healthPath", s->health_path);
-	cmd_jset(o, "healthExpect", s->health_expect);
+	cmd_jsets(o, "name", s->name, "namespace", s->namespace_, "deployment", s->deployment,
+	          "container", s->container, "image", s->image_repo, "healthPath", s->health_path,
+	          "healthExpect", s->health_expect, NULL);
 	cmd_jtime(o, "createdAt", s->created_at);
 	return o;
 }
@@ -212,13 +115,13 @@ service_fill(struct cli *c, rw_service_t *s)
 	const char *ctr = cli_get(c, "container");
 	int rv;
 
-	if ((rv = SET(s->name, "name", c->words[2])) ||
-	    (rv = SET(s->namespace_, "namespace", ns ? ns : "default")) ||
-	    (rv = SET(s->deployment, "deployment", dep ? dep : c->words[2])) ||
-	    (rv = SET(s->container, "container", ctr ? ctr : (dep ? dep : c->words[2]))) ||
-	    (rv = SET(s->image_repo, "image", cli_get(c, "image"))) ||
-	    (rv = SET(s->health_path, "health-path", cli_get(c, "health-path"))) ||
-	    (rv = SET(s->health_expect, "health-expect", cli_get(c, "health-expect"))))
+	if ((rv = CMD_COPY(s->name, "name", c->words[2])) ||
+	    (rv = CMD_COPY(s->namespace_, "namespace", ns ? ns : "default")) ||
+	    (rv = CMD_COPY(s->deployment, "deployment", dep ? dep : c->words[2])) ||
+	    (rv = CMD_COPY(s->container, "container", ctr ? ctr : (dep ? dep : c->words[2]))) ||
+	    (rv = CMD_COPY(s->image_repo, "image", cli_get(c, "image"))) ||
+	    (rv = CMD_COPY(s->health_path, "health-path", cli_get(c, "health-path"))) ||
+	    (rv = CMD_COPY(s->health_expect, "health-expect", cli_get(c, "health-expect"))))
 		return rv;
 	return 0;
 }
@@ -226,18 +129,15 @@ service_fill(struct cli *c, rw_service_t *s)
 static int
 service_add(struct cli *c)
 {
-	static const char *u = "rewindctl service add NAME --image REPOSITORY [--namespace NS] "
-	                       "[--deployment D] [--container C] [--health-path PATH] "
-	                       "[--health-expect JSON]";
 	wire_msg_t *req = wire_msg_new(WIRE_SERVICE_ADD, 0), *resp;
 	char msg[256];
 	int rv;
 
 	if (!req)
 		return CLI_FAILED;
-	if ((rv = words(c, 3, u)) || (rv = service_fill(c, &req->u.service)) ||
+	if ((rv = cmd_words(c, 3)) || (rv = service_fill(c, &req->u.service)) ||
 	    (rv = cli_check_unused(c, "service add")) ||
-	    (rv = check(rw_service_check(&req->u.service, msg, sizeof(msg)), msg))) {
+	    (rv = cmd_check(rw_service_check(&req->u.service, msg, sizeof(msg)), msg))) {
 		wire_msg_free(req);
 		return rv;
 	}
@@ -254,19 +154,17 @@ service_add(struct cli *c)
 }
 
 static void
-service_table(const rw_service_t *s, size_t n)
+service_row(textfmt_table_t *t, const void *item)
 {
-	static const char *h[] = {"NAME", "NAMESPACE", "DEPLOYMENT", "CONTAINER", "IMAGE", "HEALTH"};
-	textfmt_table_t *t = textfmt_table_new(6, h);
-	for (size_t i = 0; t && i < n; i++) {
-		const char *row[] = {s[i].name, s[i].namespace_, s[i].deployment, s[i].container,
-		                     s[i].image_repo, s[i].health_path[0] ? s[i].health_path : "-"};
-		textfmt_table_add(t, row);
-	}
-	if (t)
-		textfmt_table_print(t, stdout);
-	textfmt_table_free(t);
+	const rw_service_t *s = item;
+	const char *row[] = {s->name, s->namespace_, s->deployment, s->container, s->image_repo,
+	                     s->health_path[0] ? s->health_path : "-"};
+	textfmt_table_add(t, row);
 }
+
+static const char *const service_cols[] = {"NAME",      "NAMESPACE", "DEPLOYMENT",
+                                           "CONTAINER", "IMAGE",     "HEALTH"};
+static const struct cmd_list service_list_fmt = {6, service_cols, service_json, service_row};
 
 static int
 service_list(struct cli *c)
@@ -274,19 +172,12 @@ service_list(struct cli *c)
 	wire_msg_t *resp;
 	int rv;
 
-	if ((rv = words(c, 2, "rewindctl service list")) ||
+	if ((rv = cmd_words(c, 2)) ||
 	    (rv = cli_check_unused(c, "service list")) ||
 	    (rv = cmd_roundtrip(c, wire_msg_new(WIRE_SERVICE_LIST, 0), WIRE_SERVICE_LIST_OK, &resp)))
 		return rv;
-	const rw_service_t *s = resp->u.list.items;
-	if (c->json) {
-		json_t *a = json_array();
-		for (size_t i = 0; i < resp->u.list.n; i++)
-			json_array_append_new(a, service_json(&s[i]));
-		cmd_print_json(a);
-	} else {
-		service_table(s, resp->u.list.n);
-	}
+	cmd_print_list(c, &service_list_fmt, resp->u.list.items, resp->u.list.n,
+	               sizeof(rw_service_t));
 	wire_msg_free(resp);
 	return 0;
 }
@@ -299,8 +190,8 @@ service_show(struct cli *c)
 
 	if (!req)
 		return CLI_FAILED;
-	if ((rv = words(c, 3, "rewindctl service show NAME")) ||
-	    (rv = SET(req->u.query.service, "name", c->words[2])) ||
+	if ((rv = cmd_words(c, 3)) ||
+	    (rv = CMD_COPY(req->u.query.service, "name", c->words[2])) ||
 	    (rv = cli_check_unused(c, "service show"))) {
 		wire_msg_free(req);
 		return rv;
@@ -324,17 +215,14 @@ service_show(struct cli *c)
 /* --- releases ------------------------------------------------------------------- */
 
 static json_t *
-release_json(const rw_release_t *r)
+release_json(const void *item)
 {
+	const rw_release_t *r = item;
 	json_t *o = json_object();
 	json_object_set_new(o, "id", json_integer(r->id));
-	cmd_jset(o, "service", r->service);
-	cmd_jset(o, "version", r->version);
-	cmd_jset(o, "image", r->image_ref);
-	cmd_jset(o, "digest", r->digest);
-	cmd_jset(o, "commit", r->source_commit);
-	cmd_jset(o, "notes", r->notes);
-	cmd_jset(o, "recordedBy", r->created_by);
+	cmd_jsets(o, "service", r->service, "version", r->version, "image", r->image_ref, "digest",
+	          r->digest, "commit", r->source_commit, "notes", r->notes, "recordedBy",
+	          r->created_by, NULL);
 	cmd_jtime(o, "recordedAt", r->created_at);
 	char pinned[RW_IMAGE_MAX + RW_DIGEST_MAX + 2];
 	json_object_set_new(o, "pinned", json_boolean(r->digest[0] != '\0'));
@@ -354,25 +242,25 @@ release_fill(struct cli *c, rw_release_t *r)
 	int rv;
 
 	const char *compat = cli_get(c, "migrations-backward-compatible");
-	if ((rv = SET(r->service, "service", cli_get(c, "service"))) ||
-	    (rv = SET(r->digest, "digest", cli_get(c, "digest"))) ||
-	    (rv = SET(r->migrations_compat, "migrations-backward-compatible", compat)) ||
-	    (rv = SET(r->source_commit, "commit", cli_get(c, "commit"))) ||
-	    (rv = SET(r->notes, "notes", cli_get(c, "notes"))))
+	if ((rv = CMD_COPY(r->service, "service", cli_get(c, "service"))) ||
+	    (rv = CMD_COPY(r->digest, "digest", cli_get(c, "digest"))) ||
+	    (rv = CMD_COPY(r->migrations_compat, "migrations-backward-compatible", compat)) ||
+	    (rv = CMD_COPY(r->source_commit, "commit", cli_get(c, "commit"))) ||
+	    (rv = CMD_COPY(r->notes, "notes", cli_get(c, "notes"))))
 		return rv;
 	if (!image && !version) {
 		fprintf(stderr, "error: give --image REPOSITORY:TAG (or --version TAG)\n");
 		return CLI_USAGE;
 	}
 	if (image) {
-		if ((rv = SET(r->image_ref, "image", image)) != 0)
+		if ((rv = CMD_COPY(r->image_ref, "image", image)) != 0)
 			return rv;
 		slash = strrchr(image, '/');
 		colon = strrchr(slash ? slash : image, ':');
 		if (!version && colon)
 			version = colon + 1;
 	}
-	return SET(r->version, "version", version ? version : "");
+	return CMD_COPY(r->version, "version", version ? version : "");
 }
 
 /*
@@ -464,10 +352,10 @@ release_archives(struct cli *c, const rw_release_t *r, wire_msg_t **cfg, wire_ms
 	*cfg = *mig = NULL;
 	snprintf(prefix, sizeof(prefix), "%s-%s", r->service, r->version);
 	if ((n = cli_get_all(c, "config-file", files, 32)) > 0 &&
-	    (rv = cmd_artifact_pack(files, n > 32 ? 32 : n, 0, "config-archive", prefix, cfg)) != 0)
+	    (rv = upload_pack(files, n > 32 ? 32 : n, 0, "config-archive", prefix, cfg)) != 0)
 		return rv;
 	if ((n = cli_get_all(c, "migration", files, 32)) > 0 &&
-	    (rv = cmd_artifact_pack(files, n > 32 ? 32 : n, 0, "migration", prefix, mig)) != 0) {
+	    (rv = upload_pack(files, n > 32 ? 32 : n, 0, "migration", prefix, mig)) != 0) {
 		wire_msg_free(*cfg);
 		*cfg = NULL;
 		return rv;
@@ -501,7 +389,7 @@ release_send(struct cli *c, wire_msg_t *req, wire_msg_t *cfg, wire_msg_t *mig)
 		if (!a)
 			continue;
 		a->u.upload.meta.release_id = r->id;
-		rv = cmd_artifact_send(c, l, a);
+		rv = upload_send(c, l, a);
 	}
 	if (rv != 0)
 		fprintf(stderr, "error: release %lld was recorded, but its archive was not stored; "
@@ -515,11 +403,6 @@ release_send(struct cli *c, wire_msg_t *req, wire_msg_t *cfg, wire_msg_t *mig)
 static int
 release_record(struct cli *c)
 {
-	static const char *u = "rewindctl release record --service S --image REPOSITORY:TAG "
-	                       "[--digest sha256:...] [--commit SHA] [--notes TEXT] "
-	                       "[--config-file F]... [--migration F]... "
-	                       "[--migrations-backward-compatible yes|no] [--allow-unpinned] "
-	                       "[--registry-insecure] [--registry-auth FILE]";
 	wire_msg_t *req = wire_msg_new(WIRE_RELEASE_RECORD, 0), *cfg = NULL, *mig = NULL;
 	char msg[256];
 	int rv;
@@ -534,7 +417,7 @@ release_record(struct cli *c)
 	(void)cli_has(c, "registry-insecure");
 	(void)cli_get(c, "config-file");
 	(void)cli_get(c, "migration");
-	if ((rv = words(c, 2, u)) || (rv = release_fill(c, r)) ||
+	if ((rv = cmd_words(c, 2)) || (rv = release_fill(c, r)) ||
 	    (rv = cli_check_unused(c, "release record"))) {
 		wire_msg_free(req);
 		return rv;
@@ -553,10 +436,10 @@ release_record(struct cli *c)
 		wire_msg_free(sresp);
 		if (rv) {
 			wire_msg_free(req);
-			return check(RW_ETOOBIG, "image reference too long");
+			return cmd_check(RW_ETOOBIG, "image reference too long");
 		}
 	}
-	if ((rv = check(rw_release_check(r, msg, sizeof(msg)), msg)) != 0 ||
+	if ((rv = cmd_check(rw_release_check(r, msg, sizeof(msg)), msg)) != 0 ||
 	    (rv = release_archives(c, r, &cfg, &mig)) != 0 || (rv = pin_digest(c, r)) != 0) {
 		wire_msg_free(req);
 		return rv;
@@ -569,23 +452,20 @@ release_record(struct cli *c)
 }
 
 static void
-release_table(const rw_release_t *r, size_t n)
+release_row(textfmt_table_t *t, const void *item)
 {
-	static const char *h[] = {"ID", "SERVICE", "VERSION", "IMAGE", "DIGEST", "BY", "RECORDED"};
-	textfmt_table_t *t = textfmt_table_new(7, h);
-	for (size_t i = 0; t && i < n; i++) {
-		char id[24], when[40], dg[24];
-		snprintf(id, sizeof(id), "%lld", (long long)r[i].id);
-		/* Full digests are in -o json; the table shows enough to compare by eye. */
-		snprintf(dg, sizeof(dg), "%.19s", r[i].digest[0] ? r[i].digest : "UNPINNED");
-		const char *row[] = {id, r[i].service, r[i].version, r[i].image_ref, dg,
-		                     r[i].created_by, textfmt_time(r[i].created_at, when, sizeof(when))};
-		textfmt_table_add(t, row);
-	}
-	if (t)
-		textfmt_table_print(t, stdout);
-	textfmt_table_free(t);
+	const rw_release_t *r = item;
+	char id[CMD_INT_TEXT_MAX], when[40], dg[24];
+	/* Full digests are in -o json; the table shows enough to compare by eye. */
+	snprintf(dg, sizeof(dg), "%.19s", r->digest[0] ? r->digest : "UNPINNED");
+	const char *row[] = {cmd_int_text(r->id, id), r->service, r->version, r->image_ref, dg,
+	                     r->created_by, textfmt_time(r->created_at, when, sizeof(when))};
+	textfmt_table_add(t, row);
 }
+
+static const char *const release_cols[] = {"ID", "SERVICE", "VERSION", "IMAGE",
+                                           "DIGEST", "BY", "RECORDED"};
+static const struct cmd_list release_list_fmt = {7, release_cols, release_json, release_row};
 
 static int
 release_list(struct cli *c)
@@ -595,24 +475,17 @@ release_list(struct cli *c)
 
 	if (!req)
 		return CLI_FAILED;
-	if ((rv = words(c, 2, "rewindctl release list [--service S] [--limit N]")) ||
-	    (rv = SET(req->u.query.service, "service", cli_get(c, "service"))) ||
-	    (rv = limit_flag(c, &req->u.query.limit)) ||
+	if ((rv = cmd_words(c, 2)) ||
+	    (rv = CMD_COPY(req->u.query.service, "service", cli_get(c, "service"))) ||
+	    (rv = cmd_limit(c, &req->u.query.limit)) ||
 	    (rv = cli_check_unused(c, "release list"))) {
 		wire_msg_free(req);
 		return rv;
 	}
 	if ((rv = cmd_roundtrip(c, req, WIRE_RELEASE_LIST_OK, &resp)) != 0)
 		return rv;
-	const rw_release_t *r = resp->u.list.items;
-	if (c->json) {
-		json_t *a = json_array();
-		for (size_t i = 0; i < resp->u.list.n; i++)
-			json_array_append_new(a, release_json(&r[i]));
-		cmd_print_json(a);
-	} else {
-		release_table(r, resp->u.list.n);
-	}
+	cmd_print_list(c, &release_list_fmt, resp->u.list.items, resp->u.list.n,
+	               sizeof(rw_release_t));
 	wire_msg_free(resp);
 	return 0;
 }
@@ -651,32 +524,29 @@ release_show_text(const rw_release_t *r, const wire_msg_t *arts)
 static void
 release_show_json(const rw_release_t *r, const wire_msg_t *arts)
 {
-	json_t *o = release_json(r), *arr = json_array();
-	const rw_artifact_t *a = arts->u.list.items;
-	for (size_t i = 0; i < arts->u.list.n; i++)
-		json_array_append_new(arr, cmd_artifact_json(&a[i]));
-	json_object_set_new(o, "artifacts", arr);
+	static const struct cmd_list l = {.json = upload_artifact_json};
+	json_t *o = release_json(r);
+	json_t *a = cmd_json_array(&l, arts->u.list.items, arts->u.list.n, sizeof(rw_artifact_t));
+	json_object_set_new(o, "artifacts", a);
 	cmd_print_json(o);
 }
 
 static int
 release_show(struct cli *c)
 {
-	static const char *u = "rewindctl release show ID | --service S --version V";
 	wire_msg_t *req = wire_msg_new(WIRE_RELEASE_GET, 0), *resp;
-	unsigned id = 0;
 	int rv = 0;
 
 	if (!req)
 		return CLI_FAILED;
 	if (c->nwords == 3) {
-		rv = cli_uint("id", c->words[2], 1, 2000000000u, &id);
+		rv = cmd_id("id", c->words[2], &req->u.query.id);
 	} else {
-		rv = SET(req->u.query.service, "service", cli_get(c, "service"));
+		rv = CMD_COPY(req->u.query.service, "service", cli_get(c, "service"));
 		if (rv == 0)
-			rv = SET(req->u.query.version, "version", cli_get(c, "version"));
+			rv = CMD_COPY(req->u.query.version, "version", cli_get(c, "version"));
 		if (rv == 0 && (c->nwords != 2 || !req->u.query.service[0] || !req->u.query.version[0]))
-			rv = words(c, 0, u); /* prints the usage; nwords is never 0 here */
+			rv = cmd_usage_err(c);
 	}
 	if (rv == 0)
 		rv = cli_check_unused(c, "release show");
@@ -684,7 +554,6 @@ release_show(struct cli *c)
 		wire_msg_free(req);
 		return rv;
 	}
-	req->u.query.id = id;
 	if ((rv = cmd_roundtrip(c, req, WIRE_RELEASE, &resp)) != 0)
 		return rv;
 	const rw_release_t *r = &resp->u.release;
@@ -707,8 +576,9 @@ release_show(struct cli *c)
 /* --- history ------------------------------------------------------------------------- */
 
 static json_t *
-history_json(const rw_history_row_t *h)
+history_json(const void *item)
 {
+	const rw_history_row_t *h = item;
 	json_t *o = release_json(&h->release);
 	cmd_jset(o, "env", h->env);
 	if (h->deployment_id) {
@@ -722,26 +592,22 @@ history_json(const rw_history_row_t *h)
 }
 
 static void
-history_table(const rw_history_row_t *h, size_t n)
+history_row(textfmt_table_t *t, const void *item)
 {
-	static const char *hd[] = {"VERSION", "IMAGE", "DIGEST", "ENV", "DEPLOYED", "OUTCOME",
-	                           "KNOWN-GOOD", "RECORDED BY"};
-	textfmt_table_t *t = textfmt_table_new(8, hd);
-	for (size_t i = 0; t && i < n; i++) {
-		char when[40], dg[24];
-		snprintf(dg, sizeof(dg), "%.19s", h[i].release.digest[0] ? h[i].release.digest : "-");
-		bool dep = h[i].deployment_id != 0;
-		const char *row[] = {h[i].release.version, h[i].release.image_ref, dg,
-		                     dep ? h[i].env : "-",
-		                     dep ? textfmt_time(h[i].started_at, when, sizeof(when)) : "-",
-		                     dep ? rw_outcome_name(h[i].outcome) : "not deployed",
-		                     dep && h[i].known_good ? "yes" : "-", h[i].release.created_by};
-		textfmt_table_add(t, row);
-	}
-	if (t)
-		textfmt_table_print(t, stdout);
-	textfmt_table_free(t);
+	const rw_history_row_t *h = item;
+	char when[40], dg[24];
+	bool dep = h->deployment_id != 0;
+	snprintf(dg, sizeof(dg), "%.19s", h->release.digest[0] ? h->release.digest : "-");
+	const char *row[] = {h->release.version, h->release.image_ref, dg, dep ? h->env : "-",
+	                     dep ? textfmt_time(h->started_at, when, sizeof(when)) : "-",
+	                     dep ? rw_outcome_name(h->outcome) : "not deployed",
+	                     dep && h->known_good ? "yes" : "-", h->release.created_by};
+	textfmt_table_add(t, row);
 }
+
+static const char *const history_cols[] = {"VERSION",  "IMAGE",   "DIGEST",     "ENV",
+                                           "DEPLOYED", "OUTCOME", "KNOWN-GOOD", "RECORDED BY"};
+static const struct cmd_list history_fmt = {8, history_cols, history_json, history_row};
 
 static int
 history(struct cli *c)
@@ -751,10 +617,10 @@ history(struct cli *c)
 
 	if (!req)
 		return CLI_FAILED;
-	if ((rv = words(c, 1, "rewindctl history --service S [--env E] [--limit N]")) ||
-	    (rv = SET(req->u.query.service, "service", cli_get(c, "service"))) ||
-	    (rv = SET(req->u.query.env, "env", cli_get(c, "env"))) ||
-	    (rv = limit_flag(c, &req->u.query.limit)) || (rv = cli_check_unused(c, "history"))) {
+	if ((rv = cmd_words(c, 1)) ||
+	    (rv = CMD_COPY(req->u.query.service, "service", cli_get(c, "service"))) ||
+	    (rv = CMD_COPY(req->u.query.env, "env", cli_get(c, "env"))) ||
+	    (rv = cmd_limit(c, &req->u.query.limit)) || (rv = cli_check_unused(c, "history"))) {
 		wire_msg_free(req);
 		return rv;
 	}
@@ -765,15 +631,8 @@ history(struct cli *c)
 	}
 	if ((rv = cmd_roundtrip(c, req, WIRE_HISTORY_OK, &resp)) != 0)
 		return rv;
-	const rw_history_row_t *h = resp->u.list.items;
-	if (c->json) {
-		json_t *a = json_array();
-		for (size_t i = 0; i < resp->u.list.n; i++)
-			json_array_append_new(a, history_json(&h[i]));
-		cmd_print_json(a);
-	} else {
-		history_table(h, resp->u.list.n);
-	}
+	cmd_print_list(c, &history_fmt, resp->u.list.items, resp->u.list.n,
+	               sizeof(rw_history_row_t));
 	wire_msg_free(resp);
 	return 0;
 }

@@ -10,7 +10,8 @@
 #include "log.h"
 
 static const struct cmd *const tables[] = {cmds_pki, cmds_records, cmds_artifacts, cmds_agents,
-                                           cmds_coord, cmds_audit};
+                                           cmds_coord, cmds_incidents, cmds_coord_config,
+                                           cmds_audit};
 
 static const char *const bool_flags[] = {"help",     "wait",       "allow-unpinned",
                                           "registry-insecure", "verified", "no-wait",
@@ -107,8 +108,8 @@ main(int argc, char **argv)
 		return CLI_USAGE;
 	}
 	if (cli_has(&c, "help")) {
-		fputs(k->usage, stdout);
+		cmd_help(k, stdout);
 		return 0;
 	}
-	return k->fn(&c);
+	return cmd_run(k, &c);
 }

@@ -16,7 +16,6 @@
 #include "registry.h"
 
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,21 +33,6 @@ static const char *const registry_accept =
     "application/vnd.oci.image.manifest.v1+json, "
     "application/vnd.docker.distribution.manifest.list.v2+json, "
     "application/vnd.docker.distribution.manifest.v2+json";
-
-static int
-reg_fail(char *msg, size_t msgsz, int err, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static int
-reg_fail(char *msg, size_t msgsz, int err, const char *fmt, ...)
-{
-	va_list ap;
-	if (msg && msgsz) {
-		va_start(ap, fmt);
-		vsnprintf(msg, msgsz, fmt, ap);
-		va_end(ap);
-	}
-	return err;
-}
 
 /* --- pure parts -------------------------------------------------------------- */
 
@@ -78,7 +62,7 @@ registry_ref_parse(const char *image, struct registry_ref *out, char *msg, size_
 		path = image;
 	}
 	if (hlen > REGISTRY_HOST_MAX)
-		return reg_fail(msg, msgsz, RW_ETOOBIG, "image: registry host too long");
+		return rw_fail(RW_ETOOBIG, msg, msgsz, "image: registry host too long");
 	plen = (size_t)(colon - path);
 	if (hlen) {
 		memcpy(out->host, image, hlen);
@@ -92,7 +76,7 @@ registry_ref_parse(const char *image, struct registry_ref *out, char *msg, size_
 	if (snprintf(out->name, sizeof(out->name), "%s%.*s",
 	             hub && !memchr(path, '/', plen) ? "library/" : "", (int)plen,
 	             path) >= (int)sizeof(out->name))
-		return reg_fail(msg, msgsz, RW_ETOOBIG, "image: repository too long");
+		return rw_fail(RW_ETOOBIG, msg, msgsz, "image: repository too long");
 	return RW_STRCPY(out->tag, colon + 1) ? RW_ETOOBIG : 0;
 }
 
@@ -173,14 +157,14 @@ registry_digest_check(const void *body, size_t len, const char *header_digest, c
 	unsigned char sum[32];
 
 	if (mbedtls_sha256_ret(body, len, sum, 0) != 0)
-		return reg_fail(msg, msgsz, RW_ECRYPTO, "cannot hash the manifest");
+		return rw_fail(RW_ECRYPTO, msg, msgsz, "cannot hash the manifest");
 	memcpy(digest, "sha256:", 7);
 	for (int i = 0; i < 32; i++)
 		snprintf(digest + 7 + 2 * i, 3, "%02x", sum[i]);
 	if (header_digest && *header_digest && strcmp(header_digest, digest) != 0)
-		return reg_fail(msg, msgsz, RW_ECRYPTO,
-		                "registry says the manifest is %.80s but its bytes hash to %s",
-		                header_digest, digest);
+		return rw_fail(RW_ECRYPTO, msg, msgsz,
+		               "registry says the manifest is %.80s but its bytes hash to %s",
+		               header_digest, digest);
 	return 0;
 }
 
@@ -210,11 +194,11 @@ registry_creds_lookup(const char *path, const char *host, char *user, size_t use
 	FILE *f = fopen(path, "r");
 
 	if (!f)
-		return reg_fail(msg, msgsz, RW_ENOTFOUND, "no credentials file %s", path);
+		return rw_fail(RW_ENOTFOUND, msg, msgsz, "no credentials file %s", path);
 	if (fstat(fileno(f), &sb) == 0 && (sb.st_mode & 077)) {
 		fclose(f);
-		return reg_fail(msg, msgsz, RW_EPERM,
-		                "%s is readable by others; it holds passwords (chmod 600 it)", path);
+		return rw_fail(RW_EPERM, msg, msgsz,
+		               "%s is readable by others; it holds passwords (chmod 600 it)", path);
 	}
 	while (fgets(line, sizeof(line), f)) {
 		char h[REGISTRY_HOST_MAX + 1], u[REGISTRY_CRED_MAX + 1], pw[REGISTRY_CRED_MAX + 1];
@@ -223,7 +207,7 @@ registry_creds_lookup(const char *path, const char *host, char *user, size_t use
 		if (strcmp(h, host) != 0)
 			continue;
 		if (rw_strcpy(user, usersz, u) || rw_strcpy(pass, passsz, pw))
-			rv = reg_fail(msg, msgsz, RW_ETOOBIG, "credentials for %s too long", host);
+			rv = rw_fail(RW_ETOOBIG, msg, msgsz, "credentials for %s too long", host);
 		else
 			rv = 0;
 		break;
@@ -344,15 +328,15 @@ http(const char *method, const char *url, const struct auth *a, const struct reg
 	if (cc == CURLE_OK) {
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
 	} else if (r->too_big) {
-		rv = reg_fail(msg, msgsz, RW_ETOOBIG, "registry response larger than %zu bytes", cap);
+		rv = rw_fail(RW_ETOOBIG, msg, msgsz, "registry response larger than %zu bytes", cap);
 	} else if (cc == CURLE_OPERATION_TIMEDOUT) {
-		rv = reg_fail(msg, msgsz, RW_ETIMEDOUT, "registry did not answer in time");
+		rv = rw_fail(RW_ETIMEDOUT, msg, msgsz, "registry did not answer in time");
 	} else if (cc == CURLE_COULDNT_CONNECT || cc == CURLE_COULDNT_RESOLVE_HOST) {
-		rv = reg_fail(msg, msgsz, RW_ECONNECT, "cannot reach the registry: %s",
-		              curl_easy_strerror(cc));
+		rv = rw_fail(RW_ECONNECT, msg, msgsz, "cannot reach the registry: %s",
+		             curl_easy_strerror(cc));
 	} else {
-		rv = reg_fail(msg, msgsz, RW_EPROTO, "registry request failed: %s",
-		              curl_easy_strerror(cc));
+		rv = rw_fail(RW_EPROTO, msg, msgsz, "registry request failed: %s",
+		             curl_easy_strerror(cc));
 	}
 	curl_slist_free_all(hdrs);
 	curl_easy_cleanup(c);
@@ -392,8 +376,8 @@ fetch_token(const struct registry_challenge *ch, const struct registry_opts *o, 
 
 	if (!realm_ok(ch->realm, o)) {
 		curl_easy_cleanup(esc);
-		return reg_fail(msg, msgsz, RW_EAUTH, "refusing token realm %.200s (not https)",
-		                ch->realm);
+		return rw_fail(RW_EAUTH, msg, msgsz, "refusing token realm %.200s (not https)",
+		               ch->realm);
 	}
 	if (!esc)
 		return RW_ENOMEM;
@@ -409,8 +393,8 @@ fetch_token(const struct registry_challenge *ch, const struct registry_opts *o, 
 		return rv;
 	if (r.status == 401 || r.status == 403) {
 		resp_free(&r);
-		return reg_fail(msg, msgsz, RW_EAUTH, "the token service refused %s (HTTP %ld)",
-		                o->user ? "the credentials" : "anonymous access", r.status);
+		return rw_fail(RW_EAUTH, msg, msgsz, "the token service refused %s (HTTP %ld)",
+		               o->user ? "the credentials" : "anonymous access", r.status);
 	}
 	j = r.status == 200 && r.body ? json_loads(r.body, 0, &jerr) : NULL;
 	resp_free(&r);
@@ -419,8 +403,8 @@ fetch_token(const struct registry_challenge *ch, const struct registry_opts *o, 
 		t = json_object_get(j, "access_token");
 	if (!json_is_string(t) || !*json_string_value(t)) {
 		json_decref(j);
-		return reg_fail(msg, msgsz, RW_EPROTO, "the token service gave no token (HTTP %ld)",
-		                r.status);
+		return rw_fail(RW_EPROTO, msg, msgsz, "the token service gave no token (HTTP %ld)",
+		               r.status);
 	}
 	a->bearer = strdup(json_string_value(t));
 	json_decref(j);
@@ -435,14 +419,14 @@ answer_challenge(const struct resp *r, const struct registry_opts *o, struct aut
 	struct registry_challenge ch;
 
 	if (registry_auth_parse(r->www_auth, &ch) != 0)
-		return reg_fail(msg, msgsz, RW_EAUTH,
-		                "registry answered 401 without a usable WWW-Authenticate challenge");
+		return rw_fail(RW_EAUTH, msg, msgsz,
+		               "registry answered 401 without a usable WWW-Authenticate challenge");
 	if (strcmp(ch.scheme, "bearer") == 0)
 		return fetch_token(&ch, o, a, msg, msgsz);
 	if (!o->user)
-		return reg_fail(msg, msgsz, RW_EAUTH,
-		                "registry needs credentials (REWIND_REGISTRY_USER/PASSWORD or "
-		                "--registry-auth FILE)");
+		return rw_fail(RW_EAUTH, msg, msgsz,
+		               "registry needs credentials (REWIND_REGISTRY_USER/PASSWORD or "
+		               "--registry-auth FILE)");
 	a->user = o->user;
 	a->password = o->password;
 	return 0;
@@ -453,12 +437,12 @@ status_err(const struct resp *r, const struct registry_ref *ref, bool authed, ch
            size_t msgsz)
 {
 	if (r->status == 404)
-		return reg_fail(msg, msgsz, RW_ENOTFOUND, "%s/%s:%s not found in the registry",
-		                ref->host, ref->name, ref->tag);
+		return rw_fail(RW_ENOTFOUND, msg, msgsz, "%s/%s:%s not found in the registry",
+		               ref->host, ref->name, ref->tag);
 	if (r->status == 401 || r->status == 403)
-		return reg_fail(msg, msgsz, RW_EAUTH, "registry refused %s (HTTP %ld)",
-		                authed ? "the credentials" : "anonymous access", r->status);
-	return reg_fail(msg, msgsz, RW_EPROTO, "registry answered HTTP %ld", r->status);
+		return rw_fail(RW_EAUTH, msg, msgsz, "registry refused %s (HTTP %ld)",
+		               authed ? "the credentials" : "anonymous access", r->status);
+	return rw_fail(RW_EPROTO, msg, msgsz, "registry answered HTTP %ld", r->status);
 }
 
 static bool
@@ -485,12 +469,12 @@ manifest_check(const struct resp *r, const char *head_digest, char *digest, char
 	int rv;
 
 	if (!manifest_type_ok(r->content_type))
-		return reg_fail(msg, msgsz, RW_EPROTO, "registry sent %.100s, not an image manifest",
-		                r->content_type[0] ? r->content_type : "no content type");
+		return rw_fail(RW_EPROTO, msg, msgsz, "registry sent %.100s, not an image manifest",
+		               r->content_type[0] ? r->content_type : "no content type");
 	j = r->body ? json_loads(r->body, 0, &jerr) : NULL;
 	if (!json_is_object(j) || json_integer_value(json_object_get(j, "schemaVersion")) != 2) {
 		json_decref(j);
-		return reg_fail(msg, msgsz, RW_EPROTO, "registry sent a body that is not a manifest");
+		return rw_fail(RW_EPROTO, msg, msgsz, "registry sent a body that is not a manifest");
 	}
 	json_decref(j);
 	if ((rv = registry_digest_check(r->body, r->len, r->digest, digest, msg, msgsz)) != 0)
@@ -510,8 +494,8 @@ registry_resolve(const struct registry_ref *ref, const struct registry_opts *o, 
 
 	digest[0] = '\0';
 	if (o->insecure && !registry_host_is_loopback(ref->api_host))
-		return reg_fail(msg, msgsz, RW_EINVAL,
-		                "--registry-insecure is allowed for loopback registries only");
+		return rw_fail(RW_EINVAL, msg, msgsz,
+		               "--registry-insecure is allowed for loopback registries only");
 	snprintf(url, sizeof(url), "%s://%s/v2/%s/manifests/%s", o->insecure ? "http" : "https",
 	         ref->api_host, ref->name, ref->tag);
 	if ((rv = http("HEAD", url, NULL, o, 0, &r, msg, msgsz)) != 0)

@@ -107,23 +107,22 @@ lane_of(struct tl *t, const char *service)
 	return (int)t->nlanes++;
 }
 
+/* The first rule that matches the item (or its outcome) gives the fill. */
 static const char *
 colour(const char *item, const char *outcome)
 {
-	if (strcmp(item, "incident") == 0)
-		return "#d32f2f";
-	if (strcmp(item, "release") == 0)
-		return "#546e7a";
-	if (strcmp(outcome, "failed") == 0)
-		return "#c62828";
-	if (strcmp(outcome, "rolled-back") == 0)
-		return "#ef6c00";
-	if (strcmp(outcome, "pending") == 0)
-		return "#9e9e9e";
-	if (strcmp(item, "rollback") == 0)
-		return "#6a1b9a";
-	if (strcmp(item, "hotfix") == 0)
-		return "#1565c0";
+	static const struct {
+		bool of_outcome;
+		const char *is, *fill;
+	} rules[] = {
+		{false, "incident", "#d32f2f"}, {false, "release", "#546e7a"},
+		{true, "failed", "#c62828"},    {true, "rolled-back", "#ef6c00"},
+		{true, "pending", "#9e9e9e"},   {false, "rollback", "#6a1b9a"},
+		{false, "hotfix", "#1565c0"},
+	};
+	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
+		if (strcmp(rules[i].of_outcome ? outcome : item, rules[i].is) == 0)
+			return rules[i].fill;
 	return "#2e7d32";
 }
 
