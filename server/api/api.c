@@ -5,6 +5,7 @@
  */
 #include "api.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -27,7 +28,7 @@ api_fail(struct api_call *c, int code, const char *text)
 wire_msg_t *
 api_fail_on(struct api_call *c, int rv, int when, const char *text)
 {
-	return api_fail(c, rv, rv == when ? text : NULL);
+	return api_fail(c, rv, rv == when || when == 0 ? text : NULL);
 }
 
 wire_msg_t *
@@ -46,11 +47,12 @@ api_result(struct api_call *c, wire_msg_t *m, int rv, int when, const char *text
 }
 
 wire_msg_t *
-api_list_reply(struct api_call *c, enum wire_kind kind, int rv, void *items, size_t n)
+api_list_reply(struct api_call *c, enum wire_kind kind, int rv, const char *notfound,
+               void *items, size_t n)
 {
 	wire_msg_t *m;
 	if (rv != 0)
-		return api_fail(c, rv, NULL);
+		return api_fail_on(c, rv, RW_ENOTFOUND, notfound);
 	if (!(m = api_reply(c, kind))) {
 		free(items);
 		return NULL;
@@ -60,12 +62,15 @@ api_list_reply(struct api_call *c, enum wire_kind kind, int rv, void *items, siz
 }
 
 wire_msg_t *
-api_park(struct api_call *c, const char *key, uint32_t wait_ms)
+api_park(struct api_call *c, uint32_t wait_ms, const char *fmt, ...)
 {
+	va_list ap;
 	if (wait_ms > (uint32_t)c->ctx->cfg->max_wait_ms)
 		wait_ms = (uint32_t)c->ctx->cfg->max_wait_ms;
 	c->ctx->park = true;
 	c->ctx->park_ms = wait_ms;
-	snprintf(c->ctx->park_key, sizeof(c->ctx->park_key), "%s", key);
+	va_start(ap, fmt);
+	vsnprintf(c->ctx->park_key, sizeof(c->ctx->park_key), fmt, ap);
+	va_end(ap);
 	return NULL;
 }

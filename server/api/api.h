@@ -4,10 +4,9 @@
  * (struct api_call) and the helpers that build its reply or ERROR.
  * Database failures are logged here with detail and reported to the peer
  * without it.  Which handler answers which request, and the session and
- * permission checks, are api_routes.c's; the handlers themselves live in
- * api_session.c, api_records.c, api_agents.c, api_vault.c, api_coord.c and
- * api_audit.c, each exporting one api_<request kind>() per request it answers.
- * Runs on worker threads only; knows nothing of sockets or protobuf.
+ * permission checks, are api_routes.c's; the handlers (api_handlers.h) are
+ * one api_<request kind>() each.  Runs on worker threads only; knows
+ * nothing of sockets or protobuf.
  */
 #ifndef REWIND_API_H
 #define REWIND_API_H
@@ -65,11 +64,23 @@ typedef wire_msg_t *(*api_handler_fn)(struct api_call *c);
  */
 wire_msg_t *api_fail(struct api_call *c, int code, const char *text);
 
-/* api_fail(c, rv, text) when rv is `when`, api_fail(c, rv, NULL) otherwise. */
+/* api_fail(c, rv, text) when rv is `when` (or `when` is 0), api_fail(c, rv, NULL) otherwise. */
 wire_msg_t *api_fail_on(struct api_call *c, int rv, int when, const char *text);
 
 /* An empty reply of kind to this request; the caller owns it. */
 wire_msg_t *api_reply(struct api_call *c, enum wire_kind kind);
+
+/*
+ * A reply of kind whose payload member (u.member) is value; NULL when out
+ * of memory.  A macro so that member and value keep their types.
+ */
+#define API_REPLY_WITH(c, kind, member, value)                                   \
+	({                                                                       \
+		wire_msg_t *reply_ = api_reply((c), (kind));                     \
+		if (reply_)                                                      \
+			reply_->u.member = (value);                              \
+		reply_;                                                          \
+	})
 
 /*
  * m when rv is 0; otherwise frees m and returns api_fail_on(c, rv, when,
@@ -79,16 +90,18 @@ wire_msg_t *api_result(struct api_call *c, wire_msg_t *m, int rv, int when, cons
 
 /*
  * A list reply of kind holding items (n of them; the reply takes them), or
- * the ERROR for rv.  Items are freed when the reply cannot be made.
+ * the ERROR for rv (with notfound as the text for RW_ENOTFOUND; NULL: the
+ * generic one).  Items are freed when the reply cannot be made.
  */
-wire_msg_t *api_list_reply(struct api_call *c, enum wire_kind kind, int rv, void *items,
-                           size_t n);
+wire_msg_t *api_list_reply(struct api_call *c, enum wire_kind kind, int rv, const char *notfound,
+                           void *items, size_t n);
 
 /*
- * Parks the request on key for wait_ms (at most the server's longest wait):
- * srv.c runs the handler again when key is notified.  Returns NULL, which
- * is what a parking handler returns.
+ * Parks the request for wait_ms (at most the server's longest wait) on the
+ * key printed from fmt: srv.c runs the handler again when the key is
+ * notified.  Returns NULL, which is what a parking handler returns.
  */
-wire_msg_t *api_park(struct api_call *c, const char *key, uint32_t wait_ms);
+wire_msg_t *api_park(struct api_call *c, uint32_t wait_ms, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 #endif

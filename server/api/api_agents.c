@@ -1,10 +1,13 @@
 /*
- * api_agents — node-state reports, the action queue and status (see
- * api_agents.h).  Leasing, sequencing and staleness rules are the store's;
- * this file checks that an agent speaks for itself, parks the long polls
- * and counts what came in (stats.c).
+ * api_agents — what agents and their operators ask about the clusters:
+ * node-state reports (AGENT_REPORT, answered with the probe targets), the
+ * action queue (an agent's long poll for work, its progress and results;
+ * an operator's create, get and list) and the clusters' status.  Checks
+ * that an agent speaks only for the CLUSTER/NODE its certificate names,
+ * parks the long polls and counts what came in (stats.c); leasing,
+ * sequencing and staleness rules are the store's.
  */
-#include "api_agents.h"
+#include "api_handlers.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,7 +77,7 @@ api_agent_report(struct api_call *c)
 		count_report(in);
 	rv = store_probe_targets(c->ctx->store, cluster, c->who.name, stale_before(c), &targets,
 	                         &ntargets);
-	if (!(m = api_list_reply(c, WIRE_AGENT_REPORT_OK, rv, targets, ntargets)) ||
+	if (!(m = api_list_reply(c, WIRE_AGENT_REPORT_OK, rv, NULL, targets, ntargets)) ||
 	    m->kind == WIRE_ERROR)
 		return m;
 	m->u.list.resync = resync;
@@ -112,22 +115,19 @@ api_action_wait(struct api_call *c)
 	if (c->ctx->final || wait == 0)
 		return m; /* nothing to do: an empty assignment */
 	wire_msg_free(m);
-	return api_park(c, cluster, wait);
+	return api_park(c, wait, "%s", cluster);
 }
 
 wire_msg_t *
 api_action_progress(struct api_call *c)
 {
-	wire_msg_t *m;
 	bool ours = false;
 	int rv = store_action_progress(c->ctx->store, c->who.name, c->req->u.progress.id,
 	                               c->req->u.progress.message, c->ctx->cfg->lease_ms, &ours);
 	if (rv != 0)
 		return api_fail(c, rv, NULL);
-	if (!(m = api_reply(c, WIRE_ACTION_PROGRESS_OK)))
-		return NULL;
-	m->u.flag = !ours; /* cancel: the lease went to another agent */
-	return m;
+	/* The flag says cancel: the lease went to another agent. */
+	return API_REPLY_WITH(c, WIRE_ACTION_PROGRESS_OK, flag, !ours);
 }
 
 wire_msg_t *
@@ -135,7 +135,6 @@ api_action_result(struct api_call *c)
 {
 	int64_t id = c->req->u.progress.id;
 	bool ok = c->req->u.progress.ok;
-	wire_msg_t *m;
 	bool accepted = false;
 	int rv = store_action_finish(c->ctx->store, &c->who, id, ok, c->req->u.progress.message,
 	                             c->req->u.progress.previous, &accepted);
@@ -144,10 +143,7 @@ api_action_result(struct api_call *c)
 	log_info(accepted ? "action.finished" : "action.duplicate", "id=%lld agent=%s ok=%d",
 	         (long long)id, c->who.name, ok);
 	stats_action(!accepted ? "duplicate" : ok ? "succeeded" : "failed");
-	if (!(m = api_reply(c, WIRE_ACTION_RESULT_OK)))
-		return NULL;
-	m->u.flag = accepted;
-	return m;
+	return API_REPLY_WITH(c, WIRE_ACTION_RESULT_OK, flag, accepted);
 }
 
 wire_msg_t *
@@ -178,7 +174,6 @@ wire_msg_t *
 api_action_get(struct api_call *c)
 {
 	wire_msg_t *m = api_reply(c, WIRE_ACTION);
-	char key[64];
 	uint32_t wait = c->req->u.wait.wait_ms;
 	int rv;
 
@@ -190,18 +185,7 @@ api_action_get(struct api_call *c)
 	if (action_done(&m->u.action) || c->ctx->final || wait == 0)
 		return m;
 	wire_msg_free(m);
-	snprintf(key, sizeof(key), "action/%lld", (long long)c->req->u.wait.id);
-	return api_park(c, key, wait);
-}
-
-wire_msg_t *
-api_action_list(struct api_call *c)
-{
-	rw_action_t *items = NULL;
-	size_t n = 0;
-	int rv = store_action_list(c->ctx->store, c->req->u.query.env, c->req->u.query.limit, &items,
-	                           &n);
-	return api_list_reply(c, WIRE_ACTION_LIST_OK, rv, items, n);
+	return api_park(c, wait, "action/%lld", (long long)c->req->u.wait.id);
 }
 
 /* --- status ---------------------------------------------------------------------- */

@@ -1,25 +1,18 @@
 /*
- * api_audit — the audit log, audit queries and the ledger (see
- * api_audit.h).  The queries are the store's (store_auditq), the chain's
- * hashing and signatures notary.c's; signing needs a write role even though
- * AUDIT_QUERY itself only needs read.
+ * api_audit — reading the audit trail: the audit log (AUDIT_LOG), the
+ * auditors' queries answered as tables (what ran, rollbacks, a release's
+ * life, DORA metrics, the timeline; store_auditq) and signing and
+ * verifying the ledger's hash chain with the server's notary key
+ * (notary.c).  Signing needs a write role although AUDIT_QUERY itself only
+ * needs read.  Writes nothing but the ledger's signed head.
  */
-#include "api_audit.h"
+#include "api_handlers.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "err.h"
 #include "log.h"
-
-wire_msg_t *
-api_audit_log(struct api_call *c)
-{
-	rw_audit_t *items = NULL;
-	size_t n = 0;
-	int rv = store_audit_list(c->ctx->store, &c->req->u.audit, &items, &n);
-	return api_list_reply(c, WIRE_AUDIT_LOG_OK, rv, items, n);
-}
 
 /* --- audit queries and the ledger ------------------------------------------------ */
 

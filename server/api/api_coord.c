@@ -1,10 +1,14 @@
 /*
- * api_coord — settings, operations, incidents, decisions and reports (see
- * api_coord.h).  Planning is plan.c's, the decision walk decide.c's, the
- * report report.c's and the notices notify.c's; this file answers with
- * them, and queues a notice when an incident opens, closes or is decided.
+ * api_coord — the coordination requests: settings (per environment or
+ * service), operations (deploy, promote, roll back, change configuration;
+ * OP_GET is a long poll on the operation), incidents, decisions and
+ * incident reports.  Planning is plan.c's, the decision walk decide.c's,
+ * the report report.c's and the notices notify.c's; this file answers with
+ * them and queues a notice when an incident opens, closes or is decided.
+ * Operations are only queued here and run by coord.c: nothing here waits
+ * for a cluster.
  */
-#include "api_coord.h"
+#include "api_handlers.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,25 +84,13 @@ api_op_get(struct api_call *c)
 {
 	wire_msg_t *m = op_reply(c, c->req->u.opget.id);
 	uint32_t wait = c->req->u.opget.wait_ms;
-	char key[64];
 
 	/* Answer now unless the operation has not moved past what the caller saw. */
 	if (!m || m->kind == WIRE_ERROR || c->ctx->final || wait == 0 ||
 	    m->u.op.seq > c->req->u.opget.after_seq)
 		return m;
 	wire_msg_free(m);
-	snprintf(key, sizeof(key), "op/%lld", (long long)c->req->u.opget.id);
-	return api_park(c, key, wait);
-}
-
-wire_msg_t *
-api_op_list(struct api_call *c)
-{
-	rw_operation_t *items = NULL;
-	size_t n = 0;
-	int rv = store_op_list(c->ctx->store, c->req->u.query.env, 0, c->req->u.query.limit, &items,
-	                       &n);
-	return api_list_reply(c, WIRE_OP_LIST_OK, rv, items, n);
+	return api_park(c, wait, "op/%lld", (long long)c->req->u.opget.id);
 }
 
 /* --- incidents ------------------------------------------------------------------ */
@@ -152,16 +144,6 @@ api_incident_open(struct api_call *c)
 	queue_notice(c, inc.env, inc.id, "incident.open",
 	             inc.title[0] ? inc.title : "incident opened");
 	return incident_reply(c, inc.id);
-}
-
-wire_msg_t *
-api_incident_list(struct api_call *c)
-{
-	rw_incident_t *items = NULL;
-	size_t n = 0;
-	int rv = store_incident_list(c->ctx->store, c->req->u.query.env, c->req->u.query.limit,
-	                             &items, &n);
-	return api_list_reply(c, WIRE_INCIDENT_LIST_OK, rv, items, n);
 }
 
 wire_msg_t *

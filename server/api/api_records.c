@@ -1,10 +1,12 @@
 /*
- * api_records — environments, services, releases and history (see
- * api_records.h).  Each handler is one store call and its refusal texts;
- * the one rule checked here rather than in the store is that a release
- * ships its service's own image.
+ * api_records — the release history's own records: environments,
+ * services, releases and the deployment history of a service in an
+ * environment.  Each handler is one store call and its refusal texts; the
+ * one rule checked here rather than in the store is that a release ships
+ * its service's own image.  Nothing here touches a cluster, an artifact or
+ * the coordinator.
  */
-#include "api_records.h"
+#include "api_handlers.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -13,36 +15,27 @@
 
 /* --- environments and services ---------------------------------------------- */
 
-wire_msg_t *
-api_env_add(struct api_call *c)
-{
-	wire_msg_t *m = api_reply(c, WIRE_ENV);
-	if (!m)
-		return NULL;
-	m->u.env = c->req->u.env;
-	return api_result(c, m, store_env_add(c->ctx->store, &c->who, &m->u.env), RW_EEXIST,
-	                  "an environment with that name already exists");
-}
+/*
+ * Defines the handler `name` of a request that adds the record it carries
+ * (u.member) with the store's `add`: the reply (of kind) is the record as
+ * stored, and a name already taken is refused with `taken`.  A macro
+ * because environments and services differ only in their types.
+ */
+#define ADD_REQUEST(name, kind, member, add, taken)                                         \
+	wire_msg_t *name(struct api_call *c)                                                 \
+	{                                                                                    \
+		wire_msg_t *m = api_reply(c, kind);                                          \
+		if (!m)                                                                      \
+			return NULL;                                                         \
+		m->u.member = c->req->u.member;                                              \
+		return api_result(c, m, add(c->ctx->store, &c->who, &m->u.member), RW_EEXIST, \
+		                  taken);                                                    \
+	}
 
-wire_msg_t *
-api_env_list(struct api_call *c)
-{
-	rw_env_t *items = NULL;
-	size_t n = 0;
-	int rv = store_env_list(c->ctx->store, &items, &n);
-	return api_list_reply(c, WIRE_ENV_LIST_OK, rv, items, n);
-}
-
-wire_msg_t *
-api_service_add(struct api_call *c)
-{
-	wire_msg_t *m = api_reply(c, WIRE_SERVICE);
-	if (!m)
-		return NULL;
-	m->u.service = c->req->u.service;
-	return api_result(c, m, store_service_add(c->ctx->store, &c->who, &m->u.service), RW_EEXIST,
-	                  "a service with that name already exists");
-}
+ADD_REQUEST(api_env_add, WIRE_ENV, env, store_env_add,
+            "an environment with that name already exists")
+ADD_REQUEST(api_service_add, WIRE_SERVICE, service, store_service_add,
+            "a service with that name already exists")
 
 wire_msg_t *
 api_service_get(struct api_call *c)
@@ -55,15 +48,6 @@ api_service_get(struct api_call *c)
 	return api_result(c, m, store_service_get(c->ctx->store, c->req->u.query.service,
 	                                          &m->u.service),
 	                  RW_ENOTFOUND, text);
-}
-
-wire_msg_t *
-api_service_list(struct api_call *c)
-{
-	rw_service_t *items = NULL;
-	size_t n = 0;
-	int rv = store_service_list(c->ctx->store, &items, &n);
-	return api_list_reply(c, WIRE_SERVICE_LIST_OK, rv, items, n);
 }
 
 /* --- releases ----------------------------------------------------------------- */
@@ -82,7 +66,6 @@ api_release_record(struct api_call *c)
 	char text[1400];
 	rw_release_t rel = c->req->u.release;
 	rw_service_t svc;
-	wire_msg_t *m;
 	int rv = store_service_get(c->ctx->store, rel.service, &svc);
 
 	if (rv == 0 && !release_image_ok(&rel, &svc)) {
@@ -101,10 +84,7 @@ api_release_record(struct api_call *c)
 		         rel.service, rel.version);
 		return api_fail_on(c, rv, RW_EEXIST, text);
 	}
-	if (!(m = api_reply(c, WIRE_RELEASE)))
-		return NULL;
-	m->u.release = rel;
-	return m;
+	return API_REPLY_WITH(c, WIRE_RELEASE, release, rel);
 }
 
 wire_msg_t *
@@ -120,24 +100,3 @@ api_release_get(struct api_call *c)
 	return api_result(c, m, rv, RW_ENOTFOUND, "release not found");
 }
 
-wire_msg_t *
-api_release_list(struct api_call *c)
-{
-	rw_release_t *items = NULL;
-	size_t n = 0;
-	int rv = store_release_list(c->ctx->store, c->req->u.query.service, c->req->u.query.limit,
-	                            &items, &n);
-	return api_list_reply(c, WIRE_RELEASE_LIST_OK, rv, items, n);
-}
-
-wire_msg_t *
-api_history(struct api_call *c)
-{
-	const struct wire_query *q = &c->req->u.query;
-	rw_history_row_t *items = NULL;
-	size_t n = 0;
-	int rv = store_history(c->ctx->store, q->service, q->env, q->limit, &items, &n);
-	if (rv == RW_ENOTFOUND)
-		return api_fail(c, rv, "unknown service or environment");
-	return api_list_reply(c, WIRE_HISTORY_OK, rv, items, n);
-}

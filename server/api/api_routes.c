@@ -8,12 +8,7 @@
 
 #include <stdio.h>
 
-#include "api_agents.h"
-#include "api_audit.h"
-#include "api_coord.h"
-#include "api_records.h"
-#include "api_session.h"
-#include "api_vault.h"
+#include "api_handlers.h"
 #include "err.h"
 #include "log.h"
 

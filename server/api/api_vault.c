@@ -1,10 +1,13 @@
 /*
- * api_vault — artifacts, environment databases and backups (see
- * api_vault.h).  Without an artifact store (rewindd --artifact-dir) the
- * requests that need one are refused; database URLs are kept and answered
- * redacted, and the clear one is wiped from memory once used.
+ * api_vault — what rewindd keeps besides the history: release artifacts
+ * (upload, list, re-hash), environment databases and backups of them (run,
+ * record one made elsewhere, verify by restoring, list).  The archive,
+ * dump and restore work is vault/'s (artifacts.c, backup.c, appdb.c).
+ * Without an artifact store (rewindd --artifact-dir) the requests that need
+ * one are refused; database URLs are answered redacted, and the clear one
+ * is wiped from memory once used.
  */
-#include "api_vault.h"
+#include "api_handlers.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,7 +38,6 @@ api_artifact_add(struct api_call *c)
 	rw_artifact_t a = c->req->u.upload.meta;
 	char text[600] = "", q[200];
 	rw_release_t rel;
-	wire_msg_t *m;
 	int rv;
 
 	if (!have_store(c))
@@ -56,22 +58,7 @@ api_artifact_add(struct api_call *c)
 	}
 	log_info("artifact.stored", "release=%lld kind=%s sha256=%s size=%lld",
 	         (long long)a.release_id, a.kind, a.sha256, (long long)a.size);
-	if (!(m = api_reply(c, WIRE_ARTIFACT)))
-		return NULL;
-	m->u.artifact = a;
-	return m;
-}
-
-wire_msg_t *
-api_artifact_list(struct api_call *c)
-{
-	rw_artifact_t *items = NULL;
-	size_t n = 0;
-	int rv = store_artifact_list(c->ctx->store, c->req->u.query.id, c->req->u.query.limit,
-	                             &items, &n);
-	if (rv == RW_ENOTFOUND)
-		return api_fail(c, rv, "release not found");
-	return api_list_reply(c, WIRE_ARTIFACT_LIST_OK, rv, items, n);
+	return API_REPLY_WITH(c, WIRE_ARTIFACT, artifact, a);
 }
 
 /*
@@ -152,7 +139,7 @@ api_artifact_verify(struct api_call *c)
 		free(items);
 		return api_fail(c, rv, NULL);
 	}
-	return api_list_reply(c, WIRE_ARTIFACT_VERIFY_OK, 0, items, n);
+	return api_list_reply(c, WIRE_ARTIFACT_VERIFY_OK, 0, NULL, items, n);
 }
 
 /* --- environment databases and backups ----------------------------------------- */
@@ -162,7 +149,6 @@ api_env_db_set(struct api_call *c)
 {
 	rw_env_db_t d = c->req->u.env_db;
 	char redacted[RW_URL_MAX + 1];
-	wire_msg_t *m;
 	int rv;
 
 	if (appdb_redact(d.db_url, redacted, sizeof(redacted)) != 0)
@@ -171,11 +157,8 @@ api_env_db_set(struct api_call *c)
 	memset(d.db_url, 0, sizeof(d.db_url));
 	if (rv != 0)
 		return api_fail_on(c, rv, RW_ENOTFOUND, "environment not found");
-	if (!(m = api_reply(c, WIRE_ENV_DB)))
-		return NULL;
-	m->u.env_db = d;
-	(void)RW_STRCPY(m->u.env_db.db_url, redacted);
-	return m;
+	(void)RW_STRCPY(d.db_url, redacted); /* the reply shows the URL without its secrets */
+	return API_REPLY_WITH(c, WIRE_ENV_DB, env_db, d);
 }
 
 /* The environment's database, or an ERROR reply in *err. */
@@ -190,16 +173,6 @@ env_db(struct api_call *c, const char *env, rw_env_db_t *d, wire_msg_t **err)
 		*err = api_fail_on(c, rv, RW_ENOTFOUND, text);
 	}
 	return rv;
-}
-
-/* The BACKUP reply for b. */
-static wire_msg_t *
-backup_reply(struct api_call *c, const rw_backup_t *b)
-{
-	wire_msg_t *m = api_reply(c, WIRE_BACKUP);
-	if (m)
-		m->u.backup = *b;
-	return m;
 }
 
 wire_msg_t *
@@ -226,7 +199,7 @@ api_backup_run(struct api_call *c)
 		return api_fail(c, rv, NULL);
 	log_info("backup.taken", "env=%s id=%lld sha256=%s size=%lld", b.env, (long long)b.id,
 	         b.sha256, (long long)b.size);
-	return backup_reply(c, &b);
+	return API_REPLY_WITH(c, WIRE_BACKUP, backup, b);
 }
 
 wire_msg_t *
@@ -242,7 +215,7 @@ api_backup_record(struct api_call *c)
 		b.result[0] = '\0';
 	if ((rv = store_backup_add(c->ctx->store, &c->who, "backup.record", &b)) != 0)
 		return api_fail_on(c, rv, RW_ENOTFOUND, "environment not found");
-	return backup_reply(c, &b);
+	return API_REPLY_WITH(c, WIRE_BACKUP, backup, b);
 }
 
 wire_msg_t *
@@ -275,18 +248,6 @@ api_backup_verify(struct api_call *c)
 	/* A failed verification is a result to record, not a failed request. */
 	if ((rv = store_backup_verified(c->ctx->store, &c->who, &b, rv == 0, result)) != 0)
 		return api_fail(c, rv, NULL);
-	return backup_reply(c, &b);
-}
-
-wire_msg_t *
-api_backup_list(struct api_call *c)
-{
-	rw_backup_t *items = NULL;
-	size_t n = 0;
-	int rv = store_backup_list(c->ctx->store, c->req->u.query.env, c->req->u.query.limit,
-	                           &items, &n);
-	if (rv == RW_ENOTFOUND)
-		return api_fail(c, rv, "environment not found");
-	return api_list_reply(c, WIRE_BACKUP_LIST_OK, rv, items, n);
+	return API_REPLY_WITH(c, WIRE_BACKUP, backup, b);
 }
 
