@@ -1,7 +1,7 @@
 /*
  * srv — NNG context pool + worker threads.  See srv.h for the flow.  This
  * module owns sockets, threads and the queue between them; what a request
- * means is handlers.c's business.
+ * means is server/api's business.
  */
 #include "srv.h"
 
@@ -19,7 +19,7 @@
 
 #include "authn.h"
 #include "err.h"
-#include "handlers.h"
+#include "api_routes.h"
 #include "link.h"
 #include "log.h"
 #include "metrics.h"
@@ -75,7 +75,7 @@ struct srv {
 	struct slot *head, *tail;
 	bool stopping;
 
-	struct handler_cfg hcfg;
+	struct api_cfg hcfg;
 	struct slot *parked;    /* under lock */
 	int nparked;
 	int max_parked;
@@ -199,7 +199,7 @@ srv_woken_since(const struct srv *s, uint64_t seen, const char *key)
  * it.  PARK_FULL: no more may be parked.
  */
 static enum park_result
-srv_park(struct srv *s, struct slot *sl, const struct handler_ctx *hc, uint64_t seen)
+srv_park(struct srv *s, struct slot *sl, const struct api_ctx *hc, uint64_t seen)
 {
 	enum park_result r = PARK_OK;
 	pthread_mutex_lock(&s->lock);
@@ -357,10 +357,10 @@ pipe_cb(nng_pipe p, nng_pipe_ev ev, void *arg)
 /* --- workers --------------------------------------------------------------------- */
 
 static wire_msg_t *
-handle(struct worker *w, struct slot *sl, struct handler_ctx *hc0)
+handle(struct worker *w, struct slot *sl, struct api_ctx *hc0)
 {
-	struct handler_ctx hc = {.store = w->store, .authn = w->srv->authn, .cfg = &w->srv->hcfg,
-	                         .backup = &w->srv->backup, .notary = w->srv->notary};
+	struct api_ctx hc = {.store = w->store, .authn = w->srv->authn, .cfg = &w->srv->hcfg,
+	                     .backup = &w->srv->backup, .notary = w->srv->notary};
 	nng_msg *req = sl->req;
 	wire_msg_t *in = NULL, *out;
 	uint64_t rid = 0;
@@ -378,7 +378,7 @@ handle(struct worker *w, struct slot *sl, struct handler_ctx *hc0)
 		stats_request(WIRE_NONE, rv);
 		return wire_error_new(rid, rv, why);
 	}
-	out = handlers_dispatch(&hc, in);
+	out = api_dispatch(&hc, in);
 	if (out || !hc.park)
 		stats_request(in->kind, out && out->kind == WIRE_ERROR ? out->u.error.code : 0);
 	log_debug("request", "pipe=%u kind=%s reply=%s", hc.pipe, wire_kind_name(in->kind),
@@ -418,7 +418,7 @@ worker_main(void *arg)
 	struct slot *sl;
 
 	while ((sl = queue_pop(w->srv)) != NULL) {
-		struct handler_ctx hc;
+		struct api_ctx hc;
 		enum park_result pr = PARK_MISSED;
 		wire_msg_t *out = NULL;
 		/* Bounded: a key woken again and again while we look gets answered "nothing yet". */
