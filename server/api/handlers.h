@@ -14,7 +14,17 @@
 #include "authn.h"
 #include "backup.h"
 #include "notary.h"
-#include "store.h"
+#include "store_action.h"
+#include "store_agent.h"
+#include "store_artifact.h"
+#include "store_audit.h"
+#include "store_auditq.h"
+#include "store_backup.h"
+#include "store_env.h"
+#include "store_incident.h"
+#include "store_op.h"
+#include "store_release.h"
+#include "store_service.h"
 #include "wire.h"
 
 /* Server settings handlers need. */

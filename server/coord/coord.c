@@ -32,7 +32,13 @@
 #include "notify.h"
 #include "plan.h"
 #include "smoke.h"
-#include "store.h"
+#include "store_action.h"
+#include "store_agent.h"
+#include "store_channel.h"
+#include "store_env.h"
+#include "store_incident.h"
+#include "store_op.h"
+#include "store_service.h"
 
 #define COORD_MAX_RUNNERS 16
 
@@ -853,7 +859,8 @@ runner_main(void *arg)
 		bool found = false;
 
 		if (!listening)
-			listening = store_ping(w->st) == 0 && store_listen(w->st, STORE_OP_CHANNEL) == 0;
+			listening = store_ping(w->st) == 0 &&
+			            store_channel_listen(w->st, STORE_OP_CHANNEL) == 0;
 		if (store_op_claim(w->st, w->c->instance, w->c->o.stale_s, &claim, &found) != 0) {
 			listening = false;
 			coord_sleep(w->c, 500);
@@ -864,7 +871,7 @@ runner_main(void *arg)
 			continue;
 		}
 		/* New operations NOTIFY; the timeout also covers a missed one and orphans. */
-		if (!listening || store_notify_wait(w->st, 500, payload, sizeof(payload), &got) != 0) {
+		if (!listening || store_channel_wait(w->st, 500, payload, sizeof(payload), &got) != 0) {
 			listening = false;
 			coord_sleep(w->c, 500);
 		}

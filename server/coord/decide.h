@@ -14,7 +14,10 @@
 #include <stdint.h>
 
 #include "domain_coord.h"
-#include "store.h"
+#include "store_agent.h"
+#include "store_env.h"
+#include "store_release.h"
+#include "store_service.h"
 
 /* What Rewind itself knows about an environment. */
 struct decide_facts {

@@ -12,7 +12,8 @@
 
 #include <stdint.h>
 
-#include "store.h"
+#include "store_env.h"
+#include "store_webhook.h"
 
 /* Queues event for the environment's webhook (nothing when none is set). */
 int notify_event(store_t *st, const struct store_env_cfg *env, int64_t incident_id,

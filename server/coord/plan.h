@@ -14,7 +14,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "store.h"
+#include "store_backup.h"
+#include "store_env.h"
+#include "store_incident.h"
+#include "store_op.h"
+#include "store_release.h"
+#include "store_service.h"
 
 /*
  * Plans and queues.  On refusal returns RW_ENOTFOUND (unknown env, service

@@ -15,7 +15,7 @@
 
 #include "auditq.h"
 #include "ledger.h"
-#include "store.h"
+#include "store_ledger.h"
 
 typedef struct notary notary_t;
 

@@ -31,7 +31,12 @@
 #include "err.h"
 #include "log.h"
 #include "store.h"
+#include "store_agent.h"
+#include "store_audit.h"
+#include "store_env.h"
 #include "store_migrations.h"
+#include "store_release.h"
+#include "store_service.h"
 
 struct fx {
 	char db[64];

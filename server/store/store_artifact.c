@@ -1,0 +1,142 @@
+/*
+ * store_artifact — the SQL of the artifacts table (store_artifact.h), and
+ * of a verification pass, which also marks the backups whose files failed
+ * their re-hash.
+ *
+ * What it does not do: read, hash or store files (server/vault/ does), or
+ * decide an outcome: the caller says what each re-hash found.
+ */
+#include "store_artifact.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "err.h"
+#include "store_release.h"
+#include "store_sql.h"
+
+#define STORE_ARTIFACT_COLS \
+	"a.id, a.release_id, a.kind, a.name, a.location, a.sha256, a.size, a.verify_outcome," \
+	" a.verified, coalesce(rw_to_us(a.verified_at), 0), a.verified_by," \
+	" rw_to_us(a.created_at), a.created_by"
+
+static int
+store_artifact_row(const PGresult *res, int row, void *dst)
+{
+	rw_artifact_t *a = dst;
+	a->id = store_col_i64(res, row, 0);
+	a->release_id = store_col_i64(res, row, 1);
+	a->size = store_col_i64(res, row, 6);
+	a->verified = store_col_bool(res, row, 8);
+	a->verified_at = store_col_i64(res, row, 9);
+	a->created_at = store_col_i64(res, row, 11);
+	if (STORE_COL_STR(a->kind, res, row, 2) || STORE_COL_STR(a->name, res, row, 3) ||
+	    STORE_COL_STR(a->location, res, row, 4) || STORE_COL_STR(a->sha256, res, row, 5) ||
+	    STORE_COL_STR(a->outcome, res, row, 7) || STORE_COL_STR(a->verified_by, res, row, 10) ||
+	    STORE_COL_STR(a->created_by, res, row, 12))
+		return RW_EINTERNAL;
+	return 0;
+}
+
+static bool
+store_artifact_terminated(const rw_artifact_t *a)
+{
+	return STORE_TERMINATED(a->kind) && STORE_TERMINATED(a->name) &&
+	       STORE_TERMINATED(a->location) && STORE_TERMINATED(a->sha256);
+}
+
+int
+store_artifact_add(store_t *st, const rw_actor_t *who, rw_artifact_t *a)
+{
+	char rid[STORE_I64_BUF], size[STORE_I64_BUF], target[RW_IMAGE_MAX + 1], *detail = NULL;
+	int64_t row[2];
+	int rv;
+
+	if (!st || !store_actor_ok(who) || !a || !store_artifact_terminated(a))
+		return RW_EINVAL;
+	if ((rv = store_target(st, target, sizeof target, "artifact", a->sha256, NULL)) != 0)
+		return rv;
+	const char *params[7] = {store_i64(rid, a->release_id), a->kind, a->name, a->location,
+	                         a->sha256, store_i64(size, a->size), who->name};
+	rv = store_change_begin(st,
+	                        "INSERT INTO artifacts (release_id, kind, name, location, sha256, size,"
+	                        " created_by) VALUES ($1::bigint, $2, $3, $4, $5, $6::bigint, $7)"
+	                        " RETURNING id, rw_to_us(created_at)",
+	                        7, params, NULL, row);
+	if (rv)
+		return rv;
+	rv = store_detail(st, &detail, "{s:I, s:I, s:s, s:s, s:s, s:I}", "id", (json_int_t)row[0],
+	                  "release_id", (json_int_t)a->release_id, "kind", a->kind, "name",
+	                  a->name, "sha256", a->sha256, "size", (json_int_t)a->size);
+	if ((rv = store_change_end(st, rv, who, "artifact.add", target, detail, NULL)) != 0)
+		return rv;
+	a->id = row[0];
+	a->created_at = row[1];
+	(void)RW_STRCPY(a->created_by, who->name);
+	(void)RW_STRCPY(a->outcome, "none");
+	return 0;
+}
+
+int
+store_artifact_list(store_t *st, int64_t release_id, uint32_t limit, rw_artifact_t **out,
+                    size_t *n)
+{
+	char rid[STORE_I64_BUF], lim[STORE_I64_BUF];
+	const char *params[2] = {store_i64(rid, release_id), store_limit(lim, limit)};
+	rw_release_t rel;
+	int rv;
+
+	if (!st || !out || !n)
+		return RW_EINVAL;
+	*out = NULL;
+	*n = 0;
+	/* A named release must exist: "no such release" is not "no artifacts". */
+	if (release_id > 0 && (rv = store_release_get(st, release_id, &rel)) != 0)
+		return rv;
+	return store_get_list(st,
+	                      "SELECT " STORE_ARTIFACT_COLS " FROM artifacts a"
+	                      " WHERE ($1::bigint = 0 OR a.release_id = $1::bigint)"
+	                      " ORDER BY a.id LIMIT $2::bigint",
+	                      2, params, sizeof(rw_artifact_t), store_artifact_row, (void **)out, n);
+}
+
+/*
+ * Records the outcome of one verification pass: every artifact's outcome,
+ * every re-hashed backup that failed, and one audit row, in one transaction.
+ */
+int
+store_artifact_verified(store_t *st, const rw_actor_t *who, const rw_artifact_t *items,
+                        size_t n, const rw_backup_t *bad_backups, size_t nbad)
+{
+	char id[STORE_I64_BUF], *detail = NULL;
+	size_t ok = 0;
+	int rv;
+
+	if (!st || !store_actor_ok(who) || (n && !items) || (nbad && !bad_backups))
+		return RW_EINVAL;
+	if ((rv = store_begin(st)) != 0)
+		return rv;
+	for (size_t i = 0; rv == 0 && i < n; i++) {
+		const char *params[3] = {store_i64(id, items[i].id), items[i].outcome, who->name};
+		ok += strcmp(items[i].outcome, "ok") == 0;
+		rv = store_exec(st,
+		                "UPDATE artifacts SET verify_outcome = $2, verified = ($2 = 'ok'),"
+		                " verified_at = now(), verified_by = $3 WHERE id = $1::bigint",
+		                3, params, NULL);
+	}
+	for (size_t i = 0; rv == 0 && i < nbad; i++) {
+		const char *params[3] = {store_i64(id, bad_backups[i].id), who->name,
+		                         bad_backups[i].result};
+		rv = store_exec(st,
+		                "UPDATE backups SET verify_outcome = 'failed', verified = false,"
+		                " verified_at = now(), verified_by = $2, result = $3"
+		                " WHERE id = $1::bigint",
+		                3, params, NULL);
+	}
+	if (rv == 0)
+		rv = store_detail(st, &detail, "{s:I, s:I, s:I}", "artifacts", (json_int_t)n, "ok",
+		                  (json_int_t)ok, "backups_failed", (json_int_t)nbad);
+	return store_change_end(st, rv, who, "artifact.verify", "artifacts", detail, NULL);
+}
