@@ -172,17 +172,17 @@ store_migration_done(store_t *st, const struct store_migration *m, int *done)
 {
 	char ver[STORE_I64_BUF];
 	const char *params[2] = {store_i64(ver, m->version), m->sql};
-	PGresult *res;
-	int rv = store_exec(st,
-	                    "SELECT checksum = md5($2) FROM schema_migrations WHERE version = $1::int",
-	                    2, params, &res);
+	int64_t same;
+	bool found;
+	int rv = store_get_i64(st,
+	                       "SELECT checksum = md5($2) FROM schema_migrations WHERE version = $1::int",
+	                       2, params, &same, &found);
 	if (rv)
 		return rv;
-	*done = PQntuples(res) > 0;
-	if (*done && !store_col_bool(res, 0, 0))
+	*done = found;
+	if (found && !same)
 		log_warn("store.migrate", "version=%d name=%s msg=\"applied text differs from the "
 		         "embedded one (edited after release?)\"", m->version, m->name);
-	PQclear(res);
 	return 0;
 }
 
@@ -221,14 +221,12 @@ store_migration_apply(store_t *st, const struct store_migration *m)
 static int
 store_migrations_table(store_t *st, bool *exists)
 {
-	PGresult *res;
-	int rv = store_exec(st, "SELECT to_regclass('schema_migrations') IS NOT NULL", 0, NULL,
-	                    &res);
-	if (rv)
-		return rv;
-	*exists = store_col_bool(res, 0, 0);
-	PQclear(res);
-	return 0;
+	int64_t v;
+	int rv = store_get_i64(st, "SELECT to_regclass('schema_migrations') IS NOT NULL", 0, NULL,
+	                       &v, NULL);
+	if (rv == 0)
+		*exists = v != 0;
+	return rv;
 }
 
 /* Everything store_migrate() does while holding the advisory lock. */

@@ -23,14 +23,6 @@
 #include "store_channel.h"
 #include "store_sql.h"
 
-static int
-json_str(char *dst, size_t cap, json_t *o, const char *key)
-{
-	const char *v = json_string_value(json_object_get(o, key));
-	return rw_strcpy(dst, cap, v ? v : "") ? RW_EINTERNAL : 0;
-}
-#define JSON_STR(dst, o, key) json_str((dst), sizeof(dst), (o), (key))
-
 #define STORE_ACTION_COLS                                                                   \
 	"id, kind, state, cluster, target::text, COALESCE(rw_to_us(deadline), 0), lease_owner," \
 	" attempts, COALESCE(result->>'message', progress), COALESCE(result->>'previous', '')," \
@@ -44,8 +36,10 @@ store_action_target_parse(json_t *t, rw_action_t *a)
 	json_t *v;
 	int rv;
 
-	if ((rv = JSON_STR(a->namespace_, t, "namespace")) || (rv = JSON_STR(a->name, t, "name")) ||
-	    (rv = JSON_STR(a->container, t, "container")) || (rv = JSON_STR(a->image, t, "image")))
+	if ((rv = STORE_JSON_STR(a->namespace_, t, "namespace")) ||
+	    (rv = STORE_JSON_STR(a->name, t, "name")) ||
+	    (rv = STORE_JSON_STR(a->container, t, "container")) ||
+	    (rv = STORE_JSON_STR(a->image, t, "image")))
 		return rv;
 	a->nkv = 0;
 	json_object_foreach(data, k, v) {
@@ -69,27 +63,18 @@ store_action_row(const PGresult *res, int row, void *dst)
 	int rv;
 
 	memset(a, 0, sizeof(*a));
-	a->id = store_col_i64(res, row, 0);
 	a->kind = rw_action_kind_parse(PQgetvalue(res, row, 1));
 	a->state = rw_action_state_parse(PQgetvalue(res, row, 2));
-	if ((rv = STORE_COL_STR(a->cluster, res, row, 3)))
+	if ((rv = store_scan(res, row, "l..s.lsisssll", &a->id, STORE_BUF(a->cluster), &a->deadline,
+	                     STORE_BUF(a->owner), &a->attempts, STORE_BUF(a->result),
+	                     STORE_BUF(a->previous), STORE_BUF(a->created_by), &a->created_at,
+	                     &a->finished_at)))
 		return rv;
 	if (!(t = json_loads(PQgetvalue(res, row, 4), 0, &jerr)))
 		return RW_EINTERNAL;
 	rv = store_action_target_parse(t, a);
 	json_decref(t);
-	if (rv)
-		return rv;
-	a->deadline = store_col_i64(res, row, 5);
-	a->attempts = (int32_t)store_col_i64(res, row, 7);
-	a->created_at = store_col_i64(res, row, 11);
-	a->finished_at = store_col_i64(res, row, 12);
-	if ((rv = STORE_COL_STR(a->owner, res, row, 6)) ||
-	    (rv = STORE_COL_STR(a->result, res, row, 8)) ||
-	    (rv = STORE_COL_STR(a->previous, res, row, 9)) ||
-	    (rv = STORE_COL_STR(a->created_by, res, row, 10)))
-		return rv;
-	return 0;
+	return rv;
 }
 
 /* The action's target as the JSON text of actions.target; NULL: out of memory. */
@@ -153,10 +138,8 @@ store_action_create(store_t *st, const rw_actor_t *who, rw_action_t *a)
 int
 store_action_get(store_t *st, int64_t id, rw_action_t *out)
 {
-	char idbuf[STORE_I64_BUF];
-	const char *params[1] = {store_i64(idbuf, id)};
-	return store_get_one(st, "SELECT " STORE_ACTION_COLS " FROM actions WHERE id = $1::bigint", 1,
-	                     params, store_action_row, out);
+	return store_get_by_id(st, "SELECT " STORE_ACTION_COLS " FROM actions WHERE id = $1::bigint",
+	                       id, store_action_row, out);
 }
 
 int
@@ -265,24 +248,21 @@ store_action_finish(store_t *st, const rw_actor_t *agent, int64_t id, bool ok, c
 	char *detail = NULL;
 	const char *params[5] = {store_i64(idbuf, id), agent->name, ok ? "succeeded" : "failed",
 	                         result ? result : "", previous ? previous : ""};
-	PGresult *res;
+	int64_t ignored;
 	int rv;
 
 	*accepted = false;
 	if ((rv = store_begin(st)))
 		return rv;
-	rv = store_exec(st,
-	                "UPDATE actions SET state = $3, finished_at = now(),"
-	                " result = jsonb_build_object('message', $4::text, 'previous', $5::text)"
-	                " WHERE id = $1::bigint AND lease_owner = $2 AND state = 'leased'"
-	                " RETURNING cluster",
-	                5, params, &res);
-	if (rv)
+	/* Only whether a row came back counts (it was still ours to finish). */
+	rv = store_get_i64(st,
+	                   "UPDATE actions SET state = $3, finished_at = now(),"
+	                   " result = jsonb_build_object('message', $4::text, 'previous', $5::text)"
+	                   " WHERE id = $1::bigint AND lease_owner = $2 AND state = 'leased'"
+	                   " RETURNING cluster",
+	                   5, params, &ignored, accepted);
+	if (rv || !*accepted)
 		return store_rollback(st, rv);
-	*accepted = PQntuples(res) == 1;
-	PQclear(res);
-	if (!*accepted)
-		return store_rollback(st, 0);
 	snprintf(tgt, sizeof(tgt), "action/%" PRId64, id);
 	/* Wakes consoles waiting for this action, on every rewindd. */
 	if ((rv = store_channel_notify(st, STORE_ACTION_CHANNEL, tgt)) == 0)
@@ -316,22 +296,19 @@ store_action_cancel(store_t *st, int64_t id, const char *why)
 {
 	char idb[STORE_I64_BUF], tgt[64];
 	const char *p[2] = {store_i64(idb, id), why};
-	PGresult *res;
+	int64_t ignored;
+	bool changed = false;
 	int rv;
 
 	if ((rv = store_begin(st)))
 		return rv;
-	rv = store_exec(st,
-	                "UPDATE actions SET state = 'cancelled', finished_at = now(),"
-	                " result = jsonb_build_object('message', $2::text, 'previous', '')"
-	                " WHERE id = $1::bigint AND state IN ('queued', 'leased') RETURNING id",
-	                2, p, &res);
-	if (rv)
-		return store_rollback(st, rv);
-	bool changed = PQntuples(res) == 1;
-	PQclear(res);
+	rv = store_get_i64(st,
+	                   "UPDATE actions SET state = 'cancelled', finished_at = now(),"
+	                   " result = jsonb_build_object('message', $2::text, 'previous', '')"
+	                   " WHERE id = $1::bigint AND state IN ('queued', 'leased') RETURNING id",
+	                   2, p, &ignored, &changed);
 	snprintf(tgt, sizeof(tgt), "action/%" PRId64, id);
-	if (changed && (rv = store_channel_notify(st, STORE_ACTION_CHANNEL, tgt)) == 0)
+	if (rv == 0 && changed && (rv = store_channel_notify(st, STORE_ACTION_CHANNEL, tgt)) == 0)
 		rv = store_audit_insert(st, &store_self, "action.cancelled", tgt, NULL, why);
 	return store_end(st, rv);
 }

@@ -234,14 +234,6 @@ store_report_apply(store_t *st, const struct store_report *r, bool *resync)
 /* ------------------------------------------------------------------------ */
 /* Rows of reported state                                                   */
 
-static int
-json_str(char *dst, size_t cap, json_t *o, const char *key)
-{
-	const char *v = json_string_value(json_object_get(o, key));
-	return rw_strcpy(dst, cap, v ? v : "") ? RW_EINTERNAL : 0;
-}
-#define JSON_STR(dst, o, key) json_str((dst), sizeof(dst), (o), (key))
-
 /*
  * A pod: cluster, namespace, name, node, deployment, phase, ready,
  * containers (JSON text), observed_at.
@@ -256,14 +248,10 @@ store_pod_row(const PGresult *res, int row, void *dst)
 	json_t *c;
 	int rv;
 
-	if ((rv = STORE_COL_STR(p->cluster, res, row, 0)) ||
-	    (rv = STORE_COL_STR(p->namespace_, res, row, 1)) ||
-	    (rv = STORE_COL_STR(p->name, res, row, 2)) || (rv = STORE_COL_STR(p->node, res, row, 3)) ||
-	    (rv = STORE_COL_STR(p->deployment, res, row, 4)) ||
-	    (rv = STORE_COL_STR(p->phase, res, row, 5)))
+	if ((rv = store_scan(res, row, "ssssssb.l", STORE_BUF(p->cluster), STORE_BUF(p->namespace_),
+	                     STORE_BUF(p->name), STORE_BUF(p->node), STORE_BUF(p->deployment),
+	                     STORE_BUF(p->phase), &p->ready, &p->observed_at)))
 		return rv;
-	p->ready = store_col_bool(res, row, 6);
-	p->observed_at = store_col_i64(res, row, 8);
 	if (!(cs = json_loads(PQgetvalue(res, row, 7), 0, &jerr)))
 		return RW_EINTERNAL;
 	json_array_foreach(cs, i, c) {
@@ -271,9 +259,10 @@ store_pod_row(const PGresult *res, int row, void *dst)
 		if (i >= RW_MAX_CONTAINERS)
 			break;
 		o = &p->containers[i];
-		if ((rv = JSON_STR(o->name, c, "name")) || (rv = JSON_STR(o->image, c, "image")) ||
-		    (rv = JSON_STR(o->image_digest, c, "digest")) ||
-		    (rv = JSON_STR(o->waiting_reason, c, "reason")))
+		if ((rv = STORE_JSON_STR(o->name, c, "name")) ||
+		    (rv = STORE_JSON_STR(o->image, c, "image")) ||
+		    (rv = STORE_JSON_STR(o->image_digest, c, "digest")) ||
+		    (rv = STORE_JSON_STR(o->waiting_reason, c, "reason")))
 			break;
 		o->ready = json_is_true(json_object_get(c, "ready"));
 		o->restarts = (int32_t)json_integer_value(json_object_get(c, "restarts"));
@@ -284,20 +273,17 @@ store_pod_row(const PGresult *res, int row, void *dst)
 }
 
 /*
- * A Deployment's rollout from column c on: generation, observed_generation,
- * replicas, updated, ready, available, progressing_reason, observed_at.
+ * A Deployment's rollout: generation, observed_generation, replicas,
+ * updated, ready, available, progressing_reason, observed_at, after the
+ * columns fmt skips.
  */
+#define STORE_ROLLOUT_FMT "lliiiisl"
 static int
-store_rollout_cols(const PGresult *res, int row, int c, rw_deploy_state_t *d)
+store_rollout_cols(const PGresult *res, int row, const char *fmt, rw_deploy_state_t *d)
 {
-	d->generation = store_col_i64(res, row, c);
-	d->observed_generation = store_col_i64(res, row, c + 1);
-	d->replicas = (int32_t)store_col_i64(res, row, c + 2);
-	d->updated = (int32_t)store_col_i64(res, row, c + 3);
-	d->ready = (int32_t)store_col_i64(res, row, c + 4);
-	d->available = (int32_t)store_col_i64(res, row, c + 5);
-	d->observed_at = store_col_i64(res, row, c + 7);
-	return STORE_COL_STR(d->progressing_reason, res, row, c + 6) ? RW_EINTERNAL : 0;
+	return store_scan(res, row, fmt, &d->generation, &d->observed_generation, &d->replicas,
+	                  &d->updated, &d->ready, &d->available, STORE_BUF(d->progressing_reason),
+	                  &d->observed_at);
 }
 
 /* A Deployment: cluster, namespace, name, containers (JSON text), then its rollout. */
@@ -310,17 +296,17 @@ store_deploy_row(const PGresult *res, int row, void *dst)
 	size_t i;
 	int rv;
 
-	if ((rv = STORE_COL_STR(d->cluster, res, row, 0)) ||
-	    (rv = STORE_COL_STR(d->namespace_, res, row, 1)) ||
-	    (rv = STORE_COL_STR(d->name, res, row, 2)) || (rv = store_rollout_cols(res, row, 4, d)))
+	if ((rv = store_scan(res, row, "sss", STORE_BUF(d->cluster), STORE_BUF(d->namespace_),
+	                     STORE_BUF(d->name))) ||
+	    (rv = store_rollout_cols(res, row, "...." STORE_ROLLOUT_FMT, d)))
 		return rv;
 	if (!(cs = json_loads(PQgetvalue(res, row, 3), 0, &jerr)))
 		return RW_EINTERNAL;
 	json_array_foreach(cs, i, c) {
 		if (i >= RW_MAX_CONTAINERS)
 			break;
-		if ((rv = JSON_STR(d->containers[i].name, c, "name")) ||
-		    (rv = JSON_STR(d->containers[i].image, c, "image")))
+		if ((rv = STORE_JSON_STR(d->containers[i].name, c, "name")) ||
+		    (rv = STORE_JSON_STR(d->containers[i].image, c, "image")))
 			break;
 		d->ncontainers = (uint32_t)i + 1;
 	}
@@ -328,39 +314,22 @@ store_deploy_row(const PGresult *res, int row, void *dst)
 	return rv;
 }
 
-/* A probe's outcome from column c on: ok, http_status, latency_ms, error. */
-static int
-store_probe_cols(const PGresult *res, int row, int c, rw_probe_result_t *p)
-{
-	p->ok = store_col_bool(res, row, c);
-	p->http_status = (int32_t)store_col_i64(res, row, c + 1);
-	p->latency_ms = (int32_t)store_col_i64(res, row, c + 2);
-	return STORE_COL_STR(p->error, res, row, c + 3) ? RW_EINTERNAL : 0;
-}
-
-/* A probe result: target_id, subject, url, its outcome, at. */
+/* A probe result: target_id, subject, url, ok, http_status, latency_ms, error, at. */
 static int
 store_probe_row(const PGresult *res, int row, void *dst)
 {
 	rw_probe_result_t *p = dst;
-	p->target_id = (uint32_t)store_col_i64(res, row, 0);
-	p->at = store_col_i64(res, row, 7);
-	if (STORE_COL_STR(p->subject, res, row, 1) || STORE_COL_STR(p->url, res, row, 2))
-		return RW_EINTERNAL;
-	return store_probe_cols(res, row, 3, p);
+	return store_scan(res, row, "ussbiisl", &p->target_id, STORE_BUF(p->subject),
+	                  STORE_BUF(p->url), &p->ok, &p->http_status, &p->latency_ms,
+	                  STORE_BUF(p->error), &p->at);
 }
 
 static int
 store_agent_row(const PGresult *res, int row, void *dst)
 {
 	rw_agent_info_t *a = dst;
-	int rv;
-	if ((rv = STORE_COL_STR(a->name, res, row, 0)) || (rv = STORE_COL_STR(a->cluster, res, row, 1)) ||
-	    (rv = STORE_COL_STR(a->node, res, row, 2)))
-		return rv;
-	a->last_seen = store_col_i64(res, row, 3);
-	a->connected = store_col_bool(res, row, 4);
-	return 0;
+	return store_scan(res, row, "ssslb", STORE_BUF(a->name), STORE_BUF(a->cluster),
+	                  STORE_BUF(a->node), &a->last_seen, &a->connected);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -427,16 +396,11 @@ static int
 store_target_row(const PGresult *res, int row, void *dst)
 {
 	rw_probe_target_t *t = dst;
-	int rv;
-	t->id = (uint32_t)store_col_i64(res, row, 0);
-	if ((rv = STORE_COL_STR(t->namespace_, res, row, 1)) ||
-	    (rv = STORE_COL_STR(t->deployment, res, row, 2)) ||
-	    (rv = STORE_COL_STR(t->path, res, row, 3)) || (rv = STORE_COL_STR(t->url, res, row, 4)) ||
-	    (rv = STORE_COL_STR(t->expect, res, row, 5)))
-		return rv;
 	t->expect_status = 200;
 	t->timeout_ms = 2000;
-	return 0;
+	return store_scan(res, row, "usssss", &t->id, STORE_BUF(t->namespace_),
+	                  STORE_BUF(t->deployment), STORE_BUF(t->path), STORE_BUF(t->url),
+	                  STORE_BUF(t->expect));
 }
 
 int
@@ -484,7 +448,7 @@ store_pods_of(store_t *st, const char *cluster, const char *ns, const char *depl
 static int
 store_rollout_row(const PGresult *res, int row, void *dst)
 {
-	return store_rollout_cols(res, row, 0, dst);
+	return store_rollout_cols(res, row, STORE_ROLLOUT_FMT, dst);
 }
 
 int
@@ -499,15 +463,13 @@ store_deploy_state(store_t *st, const char *cluster, const char *ns, const char 
 	                     3, p, store_rollout_row, out);
 }
 
-/* A probe's outcome, then subject and at. */
+/* ok, http_status, latency_ms, error, subject, at. */
 static int
 store_probe_latest_row(const PGresult *res, int row, void *dst)
 {
 	rw_probe_result_t *p = dst;
-	p->at = store_col_i64(res, row, 5);
-	if (STORE_COL_STR(p->subject, res, row, 4))
-		return RW_EINTERNAL;
-	return store_probe_cols(res, row, 0, p);
+	return store_scan(res, row, "biissl", &p->ok, &p->http_status, &p->latency_ms,
+	                  STORE_BUF(p->error), STORE_BUF(p->subject), &p->at);
 }
 
 int

@@ -26,18 +26,10 @@ static int
 store_artifact_row(const PGresult *res, int row, void *dst)
 {
 	rw_artifact_t *a = dst;
-	a->id = store_col_i64(res, row, 0);
-	a->release_id = store_col_i64(res, row, 1);
-	a->size = store_col_i64(res, row, 6);
-	a->verified = store_col_bool(res, row, 8);
-	a->verified_at = store_col_i64(res, row, 9);
-	a->created_at = store_col_i64(res, row, 11);
-	if (STORE_COL_STR(a->kind, res, row, 2) || STORE_COL_STR(a->name, res, row, 3) ||
-	    STORE_COL_STR(a->location, res, row, 4) || STORE_COL_STR(a->sha256, res, row, 5) ||
-	    STORE_COL_STR(a->outcome, res, row, 7) || STORE_COL_STR(a->verified_by, res, row, 10) ||
-	    STORE_COL_STR(a->created_by, res, row, 12))
-		return RW_EINTERNAL;
-	return 0;
+	return store_scan(res, row, "llsssslsblsls", &a->id, &a->release_id, STORE_BUF(a->kind),
+	                  STORE_BUF(a->name), STORE_BUF(a->location), STORE_BUF(a->sha256), &a->size,
+	                  STORE_BUF(a->outcome), &a->verified, &a->verified_at,
+	                  STORE_BUF(a->verified_by), &a->created_at, STORE_BUF(a->created_by));
 }
 
 static bool
@@ -83,8 +75,6 @@ int
 store_artifact_list(store_t *st, int64_t release_id, uint32_t limit, rw_artifact_t **out,
                     size_t *n)
 {
-	char rid[STORE_I64_BUF], lim[STORE_I64_BUF];
-	const char *params[2] = {store_i64(rid, release_id), store_limit(lim, limit)};
 	rw_release_t rel;
 	int rv;
 
@@ -95,11 +85,12 @@ store_artifact_list(store_t *st, int64_t release_id, uint32_t limit, rw_artifact
 	/* A named release must exist: "no such release" is not "no artifacts". */
 	if (release_id > 0 && (rv = store_release_get(st, release_id, &rel)) != 0)
 		return rv;
-	return store_get_list(st,
-	                      "SELECT " STORE_ARTIFACT_COLS " FROM artifacts a"
-	                      " WHERE ($1::bigint = 0 OR a.release_id = $1::bigint)"
-	                      " ORDER BY a.id LIMIT $2::bigint",
-	                      2, params, sizeof(rw_artifact_t), store_artifact_row, (void **)out, n);
+	return store_list_by_id(st,
+	                        "SELECT " STORE_ARTIFACT_COLS " FROM artifacts a"
+	                        " WHERE ($1::bigint = 0 OR a.release_id = $1::bigint)"
+	                        " ORDER BY a.id LIMIT $2::bigint",
+	                        release_id, limit, sizeof(rw_artifact_t), store_artifact_row,
+	                        (void **)out, n);
 }
 
 /*

@@ -15,14 +15,10 @@ static int
 store_audit_row(const PGresult *res, int row, void *dst)
 {
 	rw_audit_t *a = dst;
-	a->id = store_col_i64(res, row, 0);
-	a->at = store_col_i64(res, row, 1);
 	a->role = rw_role_parse(PQgetvalue(res, row, 3));
-	if (STORE_COL_STR(a->actor, res, row, 2) || STORE_COL_STR(a->action, res, row, 4) ||
-	    STORE_COL_STR(a->target, res, row, 5) || STORE_COL_STR(a->detail, res, row, 6) ||
-	    STORE_COL_STR(a->reason, res, row, 7))
-		return RW_EINTERNAL;
-	return 0;
+	return store_scan(res, row, "lls.ssss", &a->id, &a->at, STORE_BUF(a->actor),
+	                  STORE_BUF(a->action), STORE_BUF(a->target), STORE_BUF(a->detail),
+	                  STORE_BUF(a->reason));
 }
 
 int

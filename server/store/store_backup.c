@@ -26,17 +26,10 @@ static int
 store_backup_row(const PGresult *res, int row, void *dst)
 {
 	rw_backup_t *b = dst;
-	b->id = store_col_i64(res, row, 0);
-	b->size = store_col_i64(res, row, 5);
-	b->taken_at = store_col_i64(res, row, 6);
-	b->verified = store_col_bool(res, row, 9);
-	b->verified_at = store_col_i64(res, row, 10);
-	if (STORE_COL_STR(b->env, res, row, 1) || STORE_COL_STR(b->kind, res, row, 2) ||
-	    STORE_COL_STR(b->location, res, row, 3) || STORE_COL_STR(b->sha256, res, row, 4) ||
-	    STORE_COL_STR(b->taken_by, res, row, 7) || STORE_COL_STR(b->outcome, res, row, 8) ||
-	    STORE_COL_STR(b->verified_by, res, row, 11) || STORE_COL_STR(b->result, res, row, 12))
-		return RW_EINTERNAL;
-	return 0;
+	return store_scan(res, row, "lssssllssblss", &b->id, STORE_BUF(b->env), STORE_BUF(b->kind),
+	                  STORE_BUF(b->location), STORE_BUF(b->sha256), &b->size, &b->taken_at,
+	                  STORE_BUF(b->taken_by), STORE_BUF(b->outcome), &b->verified,
+	                  &b->verified_at, STORE_BUF(b->verified_by), STORE_BUF(b->result));
 }
 
 static bool
@@ -93,37 +86,23 @@ store_backup_add(store_t *st, const rw_actor_t *who, const char *action, rw_back
 int
 store_backup_get(store_t *st, int64_t id, rw_backup_t *out)
 {
-	char idbuf[STORE_I64_BUF];
-	const char *params[1] = {store_i64(idbuf, id)};
-
 	if (!st || !out)
 		return RW_EINVAL;
-	return store_get_one(st, "SELECT " STORE_BACKUP_COLS STORE_BACKUP_FROM
-	                     " WHERE b.id = $1::bigint",
-	                     1, params, store_backup_row, out);
+	return store_get_by_id(st, "SELECT " STORE_BACKUP_COLS STORE_BACKUP_FROM
+	                       " WHERE b.id = $1::bigint",
+	                       id, store_backup_row, out);
 }
 
 int
 store_backup_list(store_t *st, const char *env, uint32_t limit, rw_backup_t **out, size_t *n)
 {
-	char lim[STORE_I64_BUF], eid[STORE_I64_BUF];
-	const char *params[2];
-	int64_t id = 0;
-	int rv;
-
 	if (!st || !out || !n)
 		return RW_EINVAL;
-	*out = NULL;
-	*n = 0;
-	if (env && *env && (rv = store_env_id(st, env, &id)) != 0)
-		return rv;
-	params[0] = store_i64(eid, id);
-	params[1] = store_limit(lim, limit);
-	return store_get_list(st,
-	                      "SELECT " STORE_BACKUP_COLS STORE_BACKUP_FROM
-	                      " WHERE ($1::bigint = 0 OR b.environment_id = $1::bigint)"
-	                      " ORDER BY b.taken_at DESC, b.id DESC LIMIT $2::bigint",
-	                      2, params, sizeof(rw_backup_t), store_backup_row, (void **)out, n);
+	return store_list_named(st, store_env_id, env,
+	                        "SELECT " STORE_BACKUP_COLS STORE_BACKUP_FROM
+	                        " WHERE ($1::bigint = 0 OR b.environment_id = $1::bigint)"
+	                        " ORDER BY b.taken_at DESC, b.id DESC LIMIT $2::bigint",
+	                        limit, sizeof(rw_backup_t), store_backup_row, (void **)out, n);
 }
 
 int

@@ -29,17 +29,12 @@
 #define STORE_ENV_COLS \
 	"e.id, e.name, e.cluster, e.health_url, e.health_expect, rw_to_us(e.created_at)"
 
-/* The STORE_ENV_COLS at the start of a row (store_env_cfg's rows start alike). */
 static int
 store_env_row(const PGresult *res, int row, void *dst)
 {
 	rw_env_t *e = dst;
-	e->id = store_col_i64(res, row, 0);
-	e->created_at = store_col_i64(res, row, 5);
-	if (STORE_COL_STR(e->name, res, row, 1) || STORE_COL_STR(e->cluster, res, row, 2) ||
-	    STORE_COL_STR(e->health_url, res, row, 3) || STORE_COL_STR(e->health_expect, res, row, 4))
-		return RW_EINTERNAL;
-	return 0;
+	return store_scan(res, row, "lssssl", &e->id, STORE_BUF(e->name), STORE_BUF(e->cluster),
+	                  STORE_BUF(e->health_url), STORE_BUF(e->health_expect), &e->created_at);
 }
 
 static bool
@@ -79,26 +74,16 @@ store_env_add(store_t *st, const rw_actor_t *who, rw_env_t *env)
 int
 store_env_get(store_t *st, const char *name, rw_env_t *out)
 {
-	const char *params[1] = {name};
-
-	if (!st || !name || !out)
-		return RW_EINVAL;
-	return store_get_one(st, "SELECT " STORE_ENV_COLS " FROM environments e WHERE e.name = $1",
-	                     1, params, store_env_row, out);
+	return store_get_by_name(st, "SELECT " STORE_ENV_COLS " FROM environments e WHERE e.name = $1",
+	                         name, store_env_row, out);
 }
 
 int
 store_env_list(store_t *st, rw_env_t **out, size_t *n)
 {
-	char lim[STORE_I64_BUF];
-	const char *params[1] = {store_limit(lim, 0)};
-
-	if (!st || !out || !n)
-		return RW_EINVAL;
-	return store_get_list(st,
-	                      "SELECT " STORE_ENV_COLS " FROM environments e"
+	return store_list_all(st, "SELECT " STORE_ENV_COLS " FROM environments e"
 	                      " ORDER BY e.name LIMIT $1::bigint",
-	                      1, params, sizeof(rw_env_t), store_env_row, (void **)out, n);
+	                      sizeof(rw_env_t), store_env_row, (void **)out, n);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -109,42 +94,33 @@ store_env_list(store_t *st, rw_env_t **out, size_t *n)
 	" verify_s, action_timeout_s, smoke_timeout_s, smoke_command, auto_rollback,"       \
 	" webhook_url, webhook_format, promote_from"
 
+/* The environment's columns (as store_env_row), then its settings. */
 static int
 store_env_cfg_row(const PGresult *res, int row, void *dst)
 {
 	struct store_env_cfg *c = dst;
-
-	if (store_env_row(res, row, &c->env))
-		return RW_EINTERNAL;
-	c->observe_s = (int)store_col_i64(res, row, 6);
-	c->verify_s = (int)store_col_i64(res, row, 7);
-	c->action_timeout_s = (int)store_col_i64(res, row, 8);
-	c->smoke_timeout_s = (int)store_col_i64(res, row, 9);
-	c->auto_rollback = store_col_bool(res, row, 11);
-	if (STORE_COL_STR(c->smoke_command, res, row, 10) ||
-	    STORE_COL_STR(c->webhook_url, res, row, 12) ||
-	    STORE_COL_STR(c->webhook_format, res, row, 13) ||
-	    STORE_COL_STR(c->promote_from, res, row, 14))
-		return RW_EINTERNAL;
-	return 0;
+	int rv = store_env_row(res, row, &c->env);
+	if (rv)
+		return rv;
+	return store_scan(res, row, "......nnnnsbsss", &c->observe_s, &c->verify_s,
+	                  &c->action_timeout_s, &c->smoke_timeout_s, STORE_BUF(c->smoke_command),
+	                  &c->auto_rollback, STORE_BUF(c->webhook_url), STORE_BUF(c->webhook_format),
+	                  STORE_BUF(c->promote_from));
 }
 
 int
 store_env_cfg_get(store_t *st, const char *env, struct store_env_cfg *out)
 {
-	const char *p[1] = {env};
-	return store_get_one(st, "SELECT " STORE_ENV_CFG_COLS " FROM environments WHERE name = $1", 1,
-	                     p, store_env_cfg_row, out);
+	return store_get_by_name(st, "SELECT " STORE_ENV_CFG_COLS " FROM environments WHERE name = $1",
+	                         env, store_env_cfg_row, out);
 }
 
 int
 store_env_cfg_by_id(store_t *st, int64_t env_id, struct store_env_cfg *out)
 {
-	char id[STORE_I64_BUF];
-	const char *p[1] = {store_i64(id, env_id)};
-	return store_get_one(st,
-	                     "SELECT " STORE_ENV_CFG_COLS " FROM environments WHERE id = $1::bigint",
-	                     1, p, store_env_cfg_row, out);
+	return store_get_by_id(st,
+	                       "SELECT " STORE_ENV_CFG_COLS " FROM environments WHERE id = $1::bigint",
+	                       env_id, store_env_cfg_row, out);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -231,7 +207,8 @@ store_setting_set(store_t *st, bool env, const char *name, const char *key, cons
 	const struct store_setting *k = store_setting_find(env ? env_settings : service_settings,
 	                                                   key);
 	char value[RW_SETTING_VALUE_MAX + 1], sql[160];
-	PGresult *res;
+	int64_t id;
+	bool found;
 	int rv;
 
 	if (!k)
@@ -241,13 +218,11 @@ store_setting_set(store_t *st, bool env, const char *name, const char *key, cons
 	snprintf(sql, sizeof(sql), "UPDATE %s SET %s = $2 WHERE name = $1 RETURNING id",
 	         env ? "environments" : "services", k->column);
 	const char *p[2] = {name, value};
-	if ((rv = store_exec(st, sql, 2, p, &res)))
+	if ((rv = store_get_i64(st, sql, 2, p, &id, &found)))
 		return rv;
-	rv = PQntuples(res) == 1 ? 0 : RW_ENOTFOUND;
-	PQclear(res);
-	if (rv)
-		return rw_fail(rv, msg, msgsz, "%s \"%s\" not found", env ? "environment" : "service",
-		               name);
+	if (!found)
+		return rw_fail(RW_ENOTFOUND, msg, msgsz, "%s \"%s\" not found",
+		               env ? "environment" : "service", name);
 	/* A webhook URL may carry a token: the audit row says only that it changed. */
 	json_object_set_new(detail, k->key,
 	                    json_string(k->type == SET_URL && *value ? "(set)" : value));
@@ -374,8 +349,7 @@ store_env_db_row(const PGresult *res, int row, void *dst)
 	json_t *arr, *v;
 	size_t i;
 
-	d->updated_at = store_col_i64(res, row, 3);
-	if (STORE_COL_STR(d->env, res, row, 0) || STORE_COL_STR(d->db_url, res, row, 1))
+	if (store_scan(res, row, "ss.l", STORE_BUF(d->env), STORE_BUF(d->db_url), &d->updated_at))
 		return RW_EINTERNAL;
 	arr = json_loads(PQgetvalue(res, row, 2), 0, &jerr);
 	if (!json_is_array(arr) || json_array_size(arr) > RW_SANITY_MAX) {
@@ -396,13 +370,9 @@ store_env_db_row(const PGresult *res, int row, void *dst)
 int
 store_env_db_get(store_t *st, const char *env, rw_env_db_t *out)
 {
-	const char *params[1] = {env};
-
-	if (!st || !env || !out)
-		return RW_EINVAL;
-	return store_get_one(st,
-	                     "SELECT e.name, d.db_url, d.sanity_sql::text, rw_to_us(d.updated_at)"
-	                     " FROM environment_databases d JOIN environments e"
-	                     " ON e.id = d.environment_id WHERE e.name = $1",
-	                     1, params, store_env_db_row, out);
+	return store_get_by_name(st,
+	                         "SELECT e.name, d.db_url, d.sanity_sql::text, rw_to_us(d.updated_at)"
+	                         " FROM environment_databases d JOIN environments e"
+	                         " ON e.id = d.environment_id WHERE e.name = $1",
+	                         env, store_env_db_row, out);
 }

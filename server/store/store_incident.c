@@ -99,15 +99,10 @@ store_incident_row(const PGresult *res, int row, void *dst)
 	const char *k;
 
 	memset(o, 0, sizeof(*o));
-	o->id = store_col_i64(res, row, 0);
-	o->opened_at = store_col_i64(res, row, 6);
-	o->detected_at = store_col_i64(res, row, 7);
-	o->recovered_at = store_col_i64(res, row, 8);
-	o->closed_at = store_col_i64(res, row, 9);
-	if (STORE_COL_STR(o->env, res, row, 1) || STORE_COL_STR(o->title, res, row, 2) ||
-	    STORE_COL_STR(o->severity, res, row, 3) || STORE_COL_STR(o->coordinator, res, row, 4) ||
-	    STORE_COL_STR(o->status, res, row, 5) || STORE_COL_STR(o->decision, res, row, 10) ||
-	    STORE_COL_STR(o->summary, res, row, 12) || STORE_COL_STR(o->root_cause, res, row, 13))
+	if (store_scan(res, row, "lssssslllls.ss", &o->id, STORE_BUF(o->env), STORE_BUF(o->title),
+	               STORE_BUF(o->severity), STORE_BUF(o->coordinator), STORE_BUF(o->status),
+	               &o->opened_at, &o->detected_at, &o->recovered_at, &o->closed_at,
+	               STORE_BUF(o->decision), STORE_BUF(o->summary), STORE_BUF(o->root_cause)))
 		return RW_EINTERNAL;
 	if (!(a = json_loads(PQgetvalue(res, row, 11), 0, &jerr)))
 		return RW_EINTERNAL;
@@ -127,11 +122,8 @@ static int
 store_event_row(const PGresult *res, int row, void *dst)
 {
 	rw_timeline_t *t = dst;
-	t->at = store_col_i64(res, row, 0);
-	if (STORE_COL_STR(t->kind, res, row, 1) || STORE_COL_STR(t->actor, res, row, 2) ||
-	    STORE_COL_STR(t->text, res, row, 3))
-		return RW_EINTERNAL;
-	return 0;
+	return store_scan(res, row, "lsss", &t->at, STORE_BUF(t->kind), STORE_BUF(t->actor),
+	                  STORE_BUF(t->text));
 }
 
 int
@@ -167,29 +159,27 @@ store_incident_close(store_t *st, const rw_actor_t *who, int64_t id, const char 
 {
 	char idb[STORE_I64_BUF], tgt[64], text[RW_TEXT_MAX + 300];
 	const char *p[3] = {store_i64(idb, id), summary ? summary : "", root_cause ? root_cause : ""};
-	PGresult *res;
+	int64_t ignored;
+	bool closed, exists;
 	int rv;
 
 	if ((rv = store_begin(st)))
 		return rv;
-	rv = store_exec(st,
-	                "UPDATE incidents SET status = 'closed', closed_at = now(),"
-	                " summary = CASE WHEN $2 = '' THEN summary ELSE $2 END,"
-	                " root_cause = CASE WHEN $3 = '' THEN root_cause ELSE $3 END,"
-	                " recovered_at = coalesce(recovered_at, now())"
-	                " WHERE id = $1::bigint AND status <> 'closed' RETURNING id",
-	                3, p, &res);
+	rv = store_get_i64(st,
+	                   "UPDATE incidents SET status = 'closed', closed_at = now(),"
+	                   " summary = CASE WHEN $2 = '' THEN summary ELSE $2 END,"
+	                   " root_cause = CASE WHEN $3 = '' THEN root_cause ELSE $3 END,"
+	                   " recovered_at = coalesce(recovered_at, now())"
+	                   " WHERE id = $1::bigint AND status <> 'closed' RETURNING id",
+	                   3, p, &ignored, &closed);
 	if (rv)
 		return store_rollback(st, rv);
-	bool closed = PQntuples(res) == 1;
-	PQclear(res);
 	if (!closed) {
+		/* Closed already, or never there. */
 		store_rollback(st, 0);
-		if ((rv = store_exec(st, "SELECT 1 FROM incidents WHERE id = $1::bigint", 1, p, &res)))
-			return rv;
-		rv = PQntuples(res) == 1 ? RW_ECONFLICT : RW_ENOTFOUND;
-		PQclear(res);
-		return rv;
+		rv = store_get_i64(st, "SELECT 1 FROM incidents WHERE id = $1::bigint", 1, p, &ignored,
+		                   &exists);
+		return rv ? rv : exists ? RW_ECONFLICT : RW_ENOTFOUND;
 	}
 	snprintf(text, sizeof(text), "incident closed by %s: %.1900s", who->name,
 	         summary && *summary ? summary : "(no summary)");

@@ -14,21 +14,13 @@ static int
 store_ledger_row(const PGresult *res, int row, void *dst)
 {
 	rw_ledger_row_t *r = dst;
-	r->id = store_col_i64(res, row, 0);
-	r->seq = store_col_i64(res, row, 1);
-	r->at = store_col_i64(res, row, 2);
 	r->has_incident = !PQgetisnull(res, row, 9);
-	r->incident_id = r->has_incident ? store_col_i64(res, row, 9) : 0;
 	/* Tampered rows may hold anything: too long is reported as a changed row, not an error. */
-	(void)STORE_COL_STR(r->actor, res, row, 3);
-	(void)STORE_COL_STR(r->role, res, row, 4);
-	(void)STORE_COL_STR(r->action, res, row, 5);
-	(void)STORE_COL_STR(r->target, res, row, 6);
-	(void)STORE_COL_STR(r->detail, res, row, 7);
-	(void)STORE_COL_STR(r->reason, res, row, 8);
-	(void)STORE_COL_STR(r->digests, res, row, 10);
-	(void)STORE_COL_STR(r->prev_hash, res, row, 11);
-	(void)STORE_COL_STR(r->row_hash, res, row, 12);
+	(void)store_scan(res, row, "lllssssss.sss", &r->id, &r->seq, &r->at, STORE_BUF(r->actor),
+	                 STORE_BUF(r->role), STORE_BUF(r->action), STORE_BUF(r->target),
+	                 STORE_BUF(r->detail), STORE_BUF(r->reason), STORE_BUF(r->digests),
+	                 STORE_BUF(r->prev_hash), STORE_BUF(r->row_hash));
+	r->incident_id = r->has_incident ? store_col_i64(res, row, 9) : 0;
 	return 0;
 }
 
@@ -52,13 +44,8 @@ static int
 store_head_row(const PGresult *res, int row, void *dst)
 {
 	rw_ledger_head_t *h = dst;
-	h->id = store_col_i64(res, row, 0);
-	h->seq = store_col_i64(res, row, 1);
-	h->signed_at = store_col_i64(res, row, 3);
-	(void)STORE_COL_STR(h->row_hash, res, row, 2);
-	(void)STORE_COL_STR(h->signer, res, row, 4);
-	(void)STORE_COL_STR(h->key_id, res, row, 5);
-	(void)STORE_COL_STR(h->signature, res, row, 6);
+	(void)store_scan(res, row, "llslsss", &h->id, &h->seq, STORE_BUF(h->row_hash), &h->signed_at,
+	                 STORE_BUF(h->signer), STORE_BUF(h->key_id), STORE_BUF(h->signature));
 	return 0;
 }
 

@@ -150,10 +150,8 @@ store_op_spec(const char *spec, rw_operation_t *o)
 	if (!j)
 		return RW_EINTERNAL;
 	data = json_object_get(j, "data");
-	if (rw_strcpy(o->configmap, sizeof(o->configmap),
-	              json_string_value(json_object_get(j, "configmap")) ?: "") ||
-	    rw_strcpy(o->namespace_, sizeof(o->namespace_),
-	              json_string_value(json_object_get(j, "namespace")) ?: ""))
+	if (STORE_JSON_STR(o->configmap, j, "configmap") ||
+	    STORE_JSON_STR(o->namespace_, j, "namespace"))
 		rv = RW_EINTERNAL;
 	json_object_foreach(data, k, v) {
 		if (rv || o->nkv >= RW_KV_MAX)
@@ -172,19 +170,13 @@ store_op_row(const PGresult *res, int row, void *dst)
 {
 	rw_operation_t *o = dst;
 	memset(o, 0, sizeof(*o));
-	o->id = store_col_i64(res, row, 0);
 	o->kind = rw_op_kind_parse(PQgetvalue(res, row, 1));
-	o->incident_id = store_col_i64(res, row, 5);
-	o->smoke_rc = (int32_t)store_col_i64(res, row, 10);
-	o->created_at = store_col_i64(res, row, 13);
-	o->started_at = store_col_i64(res, row, 14);
-	o->finished_at = store_col_i64(res, row, 15);
-	o->seq = store_col_i64(res, row, 16);
-	if (STORE_COL_STR(o->env, res, row, 2) || STORE_COL_STR(o->state, res, row, 3) ||
-	    STORE_COL_STR(o->phase, res, row, 4) || STORE_COL_STR(o->reason, res, row, 6) ||
-	    STORE_COL_STR(o->override_gate, res, row, 7) || STORE_COL_STR(o->warnings, res, row, 8) ||
-	    STORE_COL_STR(o->result, res, row, 9) || STORE_COL_STR(o->smoke_output, res, row, 11) ||
-	    STORE_COL_STR(o->created_by, res, row, 12) || STORE_COL_STR(o->previous, res, row, 18))
+	if (store_scan(res, row, "l.ssslssssissllll.s", &o->id, STORE_BUF(o->env),
+	               STORE_BUF(o->state), STORE_BUF(o->phase), &o->incident_id, STORE_BUF(o->reason),
+	               STORE_BUF(o->override_gate), STORE_BUF(o->warnings), STORE_BUF(o->result),
+	               &o->smoke_rc, STORE_BUF(o->smoke_output), STORE_BUF(o->created_by),
+	               &o->created_at, &o->started_at, &o->finished_at, &o->seq,
+	               STORE_BUF(o->previous)))
 		return RW_EINTERNAL;
 	return store_op_spec(PQgetvalue(res, row, 17), o);
 }
@@ -193,23 +185,13 @@ static int
 store_step_row(const PGresult *res, int row, void *dst)
 {
 	rw_op_step_t *s = dst;
-	s->deployment_id = store_col_i64(res, row, 0);
-	s->release_id = store_col_i64(res, row, 2);
-	s->action_id = store_col_i64(res, row, 6);
-	s->known_good = store_col_bool(res, row, 9);
-	s->updated = (int32_t)store_col_i64(res, row, 10);
-	s->available = (int32_t)store_col_i64(res, row, 11);
-	s->replicas = (int32_t)store_col_i64(res, row, 12);
-	s->observe_until = store_col_i64(res, row, 17);
-	s->order = (int32_t)store_col_i64(res, row, 18);
-	if (STORE_COL_STR(s->service, res, row, 1) || STORE_COL_STR(s->version, res, row, 3) ||
-	    STORE_COL_STR(s->image, res, row, 4) || STORE_COL_STR(s->previous_image, res, row, 5) ||
-	    STORE_COL_STR(s->state, res, row, 7) || STORE_COL_STR(s->outcome, res, row, 8) ||
-	    STORE_COL_STR(s->health, res, row, 13) || STORE_COL_STR(s->message, res, row, 14) ||
-	    STORE_COL_STR(s->migrations_compat, res, row, 15) ||
-	    STORE_COL_STR(s->digest, res, row, 16))
-		return RW_EINTERNAL;
-	return 0;
+	return store_scan(res, row, "lslssslssbiiissssli", &s->deployment_id, STORE_BUF(s->service),
+	                  &s->release_id, STORE_BUF(s->version), STORE_BUF(s->image),
+	                  STORE_BUF(s->previous_image), &s->action_id, STORE_BUF(s->state),
+	                  STORE_BUF(s->outcome), &s->known_good, &s->updated, &s->available,
+	                  &s->replicas, STORE_BUF(s->health), STORE_BUF(s->message),
+	                  STORE_BUF(s->migrations_compat), STORE_BUF(s->digest), &s->observe_until,
+	                  &s->order);
 }
 
 static int
@@ -242,10 +224,8 @@ store_op_steps(store_t *st, rw_operation_t *o)
 int
 store_op_get(store_t *st, int64_t id, rw_operation_t *out)
 {
-	char idb[STORE_I64_BUF];
-	const char *p[1] = {store_i64(idb, id)};
-	int rv = store_get_one(st, "SELECT " STORE_OP_COLS STORE_OP_FROM " WHERE o.id = $1::bigint",
-	                       1, p, store_op_row, out);
+	int rv = store_get_by_id(st, "SELECT " STORE_OP_COLS STORE_OP_FROM " WHERE o.id = $1::bigint",
+	                         id, store_op_row, out);
 	return rv ? rv : store_op_steps(st, out);
 }
 
@@ -664,26 +644,15 @@ static int
 store_observed_row(const PGresult *res, int row, void *dst)
 {
 	struct store_observed *o = dst;
-	o->id = store_col_i64(res, row, 0);
-	o->op_id = store_col_i64(res, row, 1);
-	o->env_id = store_col_i64(res, row, 2);
-	o->service_id = store_col_i64(res, row, 3);
-	o->release_id = store_col_i64(res, row, 4);
-	o->incident_id = store_col_i64(res, row, 5);
-	o->verified_at = store_col_i64(res, row, 12);
-	o->observe_until = store_col_i64(res, row, 13);
-	o->op_running = store_col_bool(res, row, 19);
-	if (STORE_COL_STR(o->env, res, row, 6) || STORE_COL_STR(o->cluster, res, row, 7) ||
-	    STORE_COL_STR(o->image, res, row, 8) || STORE_COL_STR(o->digest, res, row, 9) ||
-	    STORE_COL_STR(o->version, res, row, 10) || STORE_COL_STR(o->dep_kind, res, row, 11) ||
-	    STORE_COL_STR(o->service.name, res, row, 14) ||
-	    STORE_COL_STR(o->service.namespace_, res, row, 15) ||
-	    STORE_COL_STR(o->service.deployment, res, row, 16) ||
-	    STORE_COL_STR(o->service.container, res, row, 17) ||
-	    STORE_COL_STR(o->service.health_path, res, row, 18))
-		return RW_EINTERNAL;
-	o->service.id = o->service_id;
-	return 0;
+	o->service.id = store_col_i64(res, row, 3);
+	return store_scan(res, row, "llllllssssssllsssssb", &o->id, &o->op_id,
+	                  &o->env_id, &o->service_id, &o->release_id, &o->incident_id,
+	                  STORE_BUF(o->env), STORE_BUF(o->cluster), STORE_BUF(o->image),
+	                  STORE_BUF(o->digest), STORE_BUF(o->version), STORE_BUF(o->dep_kind),
+	                  &o->verified_at, &o->observe_until, STORE_BUF(o->service.name),
+	                  STORE_BUF(o->service.namespace_), STORE_BUF(o->service.deployment),
+	                  STORE_BUF(o->service.container), STORE_BUF(o->service.health_path),
+	                  &o->op_running);
 }
 
 int
@@ -710,30 +679,28 @@ store_observe_end(store_t *st, int64_t dep_id, bool good, const char *why)
 {
 	char id[STORE_I64_BUF], tgt[64];
 	const char *p[2] = {store_i64(id, dep_id), why ? why : ""};
-	PGresult *res;
+	int64_t op;
+	bool observing;
 	int rv;
 
 	if ((rv = store_begin(st)))
 		return rv;
 	/* Only if still observing: two rewindd may look at the same deployment. */
-	rv = store_exec(st,
-	                good ? "UPDATE deployments SET state = 'done', known_good = true"
-	                       " WHERE id = $1::bigint AND state = 'observing'"
-	                       " RETURNING coalesce(operation_id, 0)"
-	                     : "UPDATE deployments SET state = 'done', outcome = 'failed',"
-	                       " message = left($2, 511), health = left($2, 255)"
-	                       " WHERE id = $1::bigint AND state = 'observing'"
-	                       " RETURNING coalesce(operation_id, 0)",
-	                good ? 1 : 2, p, &res);
+	rv = store_get_i64(st,
+	                   good ? "UPDATE deployments SET state = 'done', known_good = true"
+	                          " WHERE id = $1::bigint AND state = 'observing'"
+	                          " RETURNING coalesce(operation_id, 0)"
+	                        : "UPDATE deployments SET state = 'done', outcome = 'failed',"
+	                          " message = left($2, 511), health = left($2, 255)"
+	                          " WHERE id = $1::bigint AND state = 'observing'"
+	                          " RETURNING coalesce(operation_id, 0)",
+	                   good ? 1 : 2, p, &op, &observing);
 	if (rv)
 		return store_rollback(st, rv);
-	if (PQntuples(res) != 1) {
-		PQclear(res);
+	if (!observing) {
 		store_rollback(st, 0);
 		return RW_ECONFLICT;
 	}
-	int64_t op = store_col_i64(res, 0, 0);
-	PQclear(res);
 	snprintf(tgt, sizeof(tgt), "deployment/%" PRId64, dep_id);
 	rv = store_audit_insert(st, &store_self, good ? "deployment.known-good" : "deployment.failed",
 	                        tgt, NULL, why);

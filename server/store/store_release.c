@@ -21,6 +21,7 @@
 	"r.id, s.name, r.version, r.image_ref, r.digest, r.source_commit, r.notes, " \
 	"r.created_by, rw_to_us(r.created_at), r.migrations_compat"
 #define STORE_RELEASE_NCOLS 10
+#define STORE_RELEASE_SKIP ".........."    /* store_scan: the STORE_RELEASE_NCOLS columns */
 #define STORE_RELEASE_FROM " FROM releases r JOIN services s ON s.id = r.service_id"
 
 /* Fills an rw_release_t from the STORE_RELEASE_COLS at the start of a row. */
@@ -28,15 +29,10 @@ static int
 store_release_row(const PGresult *res, int row, void *dst)
 {
 	rw_release_t *r = dst;
-	r->id = store_col_i64(res, row, 0);
-	r->created_at = store_col_i64(res, row, 8);
-	if (STORE_COL_STR(r->service, res, row, 1) || STORE_COL_STR(r->version, res, row, 2) ||
-	    STORE_COL_STR(r->image_ref, res, row, 3) || STORE_COL_STR(r->digest, res, row, 4) ||
-	    STORE_COL_STR(r->source_commit, res, row, 5) || STORE_COL_STR(r->notes, res, row, 6) ||
-	    STORE_COL_STR(r->created_by, res, row, 7) ||
-	    STORE_COL_STR(r->migrations_compat, res, row, 9))
-		return RW_EINTERNAL;
-	return 0;
+	return store_scan(res, row, "lsssssssls", &r->id, STORE_BUF(r->service),
+	                  STORE_BUF(r->version), STORE_BUF(r->image_ref), STORE_BUF(r->digest),
+	                  STORE_BUF(r->source_commit), STORE_BUF(r->notes), STORE_BUF(r->created_by),
+	                  &r->created_at, STORE_BUF(r->migrations_compat));
 }
 
 /* ------------------------------------------------------------------------ */
@@ -90,14 +86,11 @@ store_release_add(store_t *st, const rw_actor_t *who, rw_release_t *rel)
 int
 store_release_get(store_t *st, int64_t id, rw_release_t *out)
 {
-	char idbuf[STORE_I64_BUF];
-	const char *params[1] = {store_i64(idbuf, id)};
-
 	if (!st || !out)
 		return RW_EINVAL;
-	return store_get_one(st, "SELECT " STORE_RELEASE_COLS STORE_RELEASE_FROM
-	                     " WHERE r.id = $1::bigint",
-	                     1, params, store_release_row, out);
+	return store_get_by_id(st, "SELECT " STORE_RELEASE_COLS STORE_RELEASE_FROM
+	                       " WHERE r.id = $1::bigint",
+	                       id, store_release_row, out);
 }
 
 int
@@ -116,25 +109,14 @@ int
 store_release_list(store_t *st, const char *service, uint32_t limit, rw_release_t **out,
                    size_t *n)
 {
-	char lim[STORE_I64_BUF], sid[STORE_I64_BUF];
-	const char *params[2];
-	int64_t id = 0;
-	int rv;
-
 	if (!st || !out || !n)
 		return RW_EINVAL;
-	*out = NULL;
-	*n = 0;
 	/* A named service must exist: "no such service" is not "no releases". */
-	if (service && *service && (rv = store_service_id(st, service, &id)) != 0)
-		return rv;
-	params[0] = store_i64(sid, id);
-	params[1] = store_limit(lim, limit);
-	return store_get_list(st,
-	                      "SELECT " STORE_RELEASE_COLS STORE_RELEASE_FROM
-	                      " WHERE ($1::bigint = 0 OR r.service_id = $1::bigint)"
-	                      " ORDER BY r.created_at DESC, r.id DESC LIMIT $2::bigint",
-	                      2, params, sizeof(rw_release_t), store_release_row, (void **)out, n);
+	return store_list_named(st, store_service_id, service,
+	                        "SELECT " STORE_RELEASE_COLS STORE_RELEASE_FROM
+	                        " WHERE ($1::bigint = 0 OR r.service_id = $1::bigint)"
+	                        " ORDER BY r.created_at DESC, r.id DESC LIMIT $2::bigint",
+	                        limit, sizeof(rw_release_t), store_release_row, (void **)out, n);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -158,15 +140,13 @@ static int
 store_history_row(const PGresult *res, int row, void *dst)
 {
 	rw_history_row_t *h = dst;
-	int c = STORE_RELEASE_NCOLS;
 
-	if (store_release_row(res, row, &h->release) || STORE_COL_STR(h->env, res, row, c))
+	/* The release's columns, then its deployment's (the outcome parsed below). */
+	if (store_release_row(res, row, &h->release) ||
+	    store_scan(res, row, STORE_RELEASE_SKIP "slll.b", STORE_BUF(h->env), &h->deployment_id,
+	               &h->started_at, &h->finished_at, &h->known_good))
 		return RW_EINTERNAL;
-	h->deployment_id = store_col_i64(res, row, c + 1);
-	h->started_at = store_col_i64(res, row, c + 2);
-	h->finished_at = store_col_i64(res, row, c + 3);
-	h->known_good = store_col_bool(res, row, c + 5);
-	return store_outcome_parse(PQgetvalue(res, row, c + 4), &h->outcome);
+	return store_outcome_parse(PQgetvalue(res, row, STORE_RELEASE_NCOLS + 4), &h->outcome);
 }
 
 /*
@@ -224,15 +204,9 @@ store_current_row(const PGresult *res, int row, void *dst)
 	int rv = store_release_row(res, row, &c->release);
 	if (rv)
 		return rv;
-	c->deployment_id = store_col_i64(res, row, 10);
-	c->op_id = store_col_i64(res, row, 11);
-	c->known_good = store_col_bool(res, row, 15);
-	c->started_at = store_col_i64(res, row, 16);
-	c->finished_at = store_col_i64(res, row, 17);
-	if (STORE_COL_STR(c->image, res, row, 12) || STORE_COL_STR(c->state, res, row, 13) ||
-	    STORE_COL_STR(c->outcome, res, row, 14))
-		return RW_EINTERNAL;
-	return 0;
+	return store_scan(res, row, STORE_RELEASE_SKIP "llsssbll", &c->deployment_id, &c->op_id,
+	                  STORE_BUF(c->image), STORE_BUF(c->state), STORE_BUF(c->outcome),
+	                  &c->known_good, &c->started_at, &c->finished_at);
 }
 
 int
@@ -275,14 +249,12 @@ store_release_is_known_good(store_t *st, int64_t env_id, int64_t release_id, boo
 {
 	char env[STORE_I64_BUF], rid[STORE_I64_BUF];
 	const char *p[2] = {store_i64(env, env_id), store_i64(rid, release_id)};
-	PGresult *res;
-	int rv = store_exec(st,
-	                    "SELECT EXISTS (SELECT 1 FROM deployments WHERE environment_id = $1::bigint"
-	                    " AND release_id = $2::bigint AND known_good)",
-	                    2, p, &res);
-	if (rv)
-		return rv;
-	*good = store_col_bool(res, 0, 0);
-	PQclear(res);
-	return 0;
+	int64_t v;
+	int rv = store_get_i64(st,
+	                       "SELECT EXISTS (SELECT 1 FROM deployments WHERE environment_id = $1::bigint"
+	                       " AND release_id = $2::bigint AND known_good)",
+	                       2, p, &v, NULL);
+	if (rv == 0)
+		*good = v != 0;
+	return rv;
 }

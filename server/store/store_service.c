@@ -26,13 +26,9 @@ static int
 store_service_base_row(const PGresult *res, int row, void *dst)
 {
 	rw_service_t *s = dst;
-	s->id = store_col_i64(res, row, 0);
-	if (STORE_COL_STR(s->name, res, row, 1) || STORE_COL_STR(s->namespace_, res, row, 2) ||
-	    STORE_COL_STR(s->deployment, res, row, 3) || STORE_COL_STR(s->container, res, row, 4) ||
-	    STORE_COL_STR(s->image_repo, res, row, 5) || STORE_COL_STR(s->health_path, res, row, 6) ||
-	    STORE_COL_STR(s->health_expect, res, row, 7))
-		return RW_EINTERNAL;
-	return 0;
+	return store_scan(res, row, "lsssssss", &s->id, STORE_BUF(s->name), STORE_BUF(s->namespace_),
+	                  STORE_BUF(s->deployment), STORE_BUF(s->container), STORE_BUF(s->image_repo),
+	                  STORE_BUF(s->health_path), STORE_BUF(s->health_expect));
 }
 
 /* A row of the STORE_SERVICE_COLS. */
@@ -88,26 +84,16 @@ store_service_add(store_t *st, const rw_actor_t *who, rw_service_t *svc)
 int
 store_service_get(store_t *st, const char *name, rw_service_t *out)
 {
-	const char *params[1] = {name};
-
-	if (!st || !name || !out)
-		return RW_EINVAL;
-	return store_get_one(st, "SELECT " STORE_SERVICE_COLS " FROM services s WHERE s.name = $1",
-	                     1, params, store_service_row, out);
+	return store_get_by_name(st, "SELECT " STORE_SERVICE_COLS " FROM services s WHERE s.name = $1",
+	                         name, store_service_row, out);
 }
 
 int
 store_service_list(store_t *st, rw_service_t **out, size_t *n)
 {
-	char lim[STORE_I64_BUF];
-	const char *params[1] = {store_limit(lim, 0)};
-
-	if (!st || !out || !n)
-		return RW_EINVAL;
-	return store_get_list(st,
-	                      "SELECT " STORE_SERVICE_COLS " FROM services s"
+	return store_list_all(st, "SELECT " STORE_SERVICE_COLS " FROM services s"
 	                      " ORDER BY s.name LIMIT $1::bigint",
-	                      1, params, sizeof(rw_service_t), store_service_row, (void **)out, n);
+	                      sizeof(rw_service_t), store_service_row, (void **)out, n);
 }
 
 int

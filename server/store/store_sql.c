@@ -23,6 +23,9 @@
 
 #include "err.h"
 
+/* The type oid of boolean (pg_type.dat; libpq does not export the catalog's constants). */
+#define STORE_BOOLOID 16
+
 const rw_actor_t store_self = {"rewindd", RW_ROLE_NONE};
 
 /* ------------------------------------------------------------------------ */
@@ -238,6 +241,45 @@ store_col_str(char *dst, size_t cap, const PGresult *res, int row, int col)
 }
 
 int
+store_scan(const PGresult *res, int row, const char *fmt, ...)
+{
+	va_list ap;
+	int rv = 0;
+
+	va_start(ap, fmt);
+	for (int col = 0; fmt[col]; col++) {
+		switch (fmt[col]) {
+		case 'l':
+			*va_arg(ap, int64_t *) = store_col_i64(res, row, col);
+			break;
+		case 'i':
+			*va_arg(ap, int32_t *) = (int32_t)store_col_i64(res, row, col);
+			break;
+		case 'u':
+			*va_arg(ap, uint32_t *) = (uint32_t)store_col_i64(res, row, col);
+			break;
+		case 'n':
+			*va_arg(ap, int *) = (int)store_col_i64(res, row, col);
+			break;
+		case 'b':
+			*va_arg(ap, bool *) = store_col_bool(res, row, col);
+			break;
+		case 's': {
+			char *dst = va_arg(ap, char *);
+			size_t cap = va_arg(ap, size_t);
+			if (store_col_str(dst, cap, res, row, col))
+				rv = RW_EINTERNAL;
+			break;
+		}
+		default:
+			break;
+		}
+	}
+	va_end(ap);
+	return rv;
+}
+
+int
 store_get_one(store_t *st, const char *sql, int nparams, const char *const *params,
               store_row_fn fill, void *dst)
 {
@@ -254,6 +296,27 @@ store_get_one(store_t *st, const char *sql, int nparams, const char *const *para
 	}
 	PQclear(res);
 	return rv;
+}
+
+int
+store_get_by_id(store_t *st, const char *sql, int64_t id, store_row_fn fill, void *dst)
+{
+	char idbuf[STORE_I64_BUF];
+	const char *params[1] = {store_i64(idbuf, id)};
+
+	if (!st || !dst)
+		return RW_EINVAL;
+	return store_get_one(st, sql, 1, params, fill, dst);
+}
+
+int
+store_get_by_name(store_t *st, const char *sql, const char *name, store_row_fn fill, void *dst)
+{
+	const char *params[1] = {name};
+
+	if (!st || !name || !dst)
+		return RW_EINVAL;
+	return store_get_one(st, sql, 1, params, fill, dst);
 }
 
 int
@@ -294,6 +357,27 @@ store_get_list(store_t *st, const char *sql, int nparams, const char *const *par
 }
 
 int
+store_list_all(store_t *st, const char *sql, size_t elsz, store_row_fn fill, void **out,
+               size_t *n)
+{
+	char lim[STORE_I64_BUF];
+	const char *params[1] = {store_limit(lim, 0)};
+
+	if (!st || !out || !n)
+		return RW_EINVAL;
+	return store_get_list(st, sql, 1, params, elsz, fill, out, n);
+}
+
+int
+store_list_by_id(store_t *st, const char *sql, int64_t id, uint32_t limit, size_t elsz,
+                 store_row_fn fill, void **out, size_t *n)
+{
+	char idbuf[STORE_I64_BUF], lim[STORE_I64_BUF];
+	const char *params[2] = {store_i64(idbuf, id), store_limit(lim, limit)};
+	return store_get_list(st, sql, 2, params, elsz, fill, out, n);
+}
+
+int
 store_get_i64(store_t *st, const char *sql, int nparams, const char *const *params,
               int64_t *v, bool *found)
 {
@@ -302,7 +386,12 @@ store_get_i64(store_t *st, const char *sql, int nparams, const char *const *para
 
 	if (rv)
 		return rv;
-	*v = PQntuples(res) > 0 ? store_col_i64(res, 0, 0) : 0;
+	if (PQntuples(res) == 0)
+		*v = 0;
+	else if (PQftype(res, 0) == STORE_BOOLOID)
+		*v = store_col_bool(res, 0, 0);
+	else
+		*v = store_col_i64(res, 0, 0);
 	if (found)
 		*found = PQntuples(res) > 0;
 	PQclear(res);
@@ -338,6 +427,28 @@ int
 store_env_id(store_t *st, const char *name, int64_t *id)
 {
 	return store_id_by_name(st, "SELECT id FROM environments WHERE name = $1", name, id);
+}
+
+int
+store_list_named(store_t *st, int (*lookup)(store_t *, const char *, int64_t *),
+                 const char *name, const char *sql, uint32_t limit, size_t elsz,
+                 store_row_fn fill, void **out, size_t *n)
+{
+	int64_t id = 0;
+	int rv;
+
+	*out = NULL;
+	*n = 0;
+	if (name && *name && (rv = lookup(st, name, &id)) != 0)
+		return rv;
+	return store_list_by_id(st, sql, id, limit, elsz, fill, out, n);
+}
+
+int
+store_json_str(char *dst, size_t cap, const json_t *o, const char *key)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+	return rw_strcpy(dst, cap, v ? v : "") ? RW_EINTERNAL : 0;
 }
 
 /* ------------------------------------------------------------------------ */

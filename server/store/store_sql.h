@@ -26,6 +26,7 @@
 #include "domain.h"
 
 typedef struct store store_t;
+struct json_t;
 
 /* Text of an int64 parameter, "-9223372036854775808" plus NUL. */
 #define STORE_I64_BUF 24
@@ -85,21 +86,55 @@ bool store_col_bool(const PGresult *res, int row, int col);
 int store_col_str(char *dst, size_t cap, const PGresult *res, int row, int col);
 #define STORE_COL_STR(dst, res, row, col) store_col_str((dst), sizeof(dst), (res), (row), (col))
 
+/*
+ * Decodes the columns of a row in order, one format letter a column, into
+ * the pointers that follow (like scanf): 'l' int64_t *, 'i' int32_t *,
+ * 'u' uint32_t *, 'n' int *, 'b' bool *, 's' char * then its size_t
+ * capacity (STORE_BUF(field) passes both), '.' a column the caller reads
+ * itself.  Every column is decoded; RW_EINTERNAL when a text did not fit.
+ */
+int store_scan(const PGresult *res, int row, const char *fmt, ...);
+#define STORE_BUF(field) (field), sizeof(field)
+
 /* A query of at most one row into *dst; RW_ENOTFOUND for none. */
 int store_get_one(store_t *st, const char *sql, int nparams, const char *const *params,
                   store_row_fn fill, void *dst);
+/* store_get_one() of a query whose one parameter is $1::bigint id (RW_EINVAL: no st or dst). */
+int store_get_by_id(store_t *st, const char *sql, int64_t id, store_row_fn fill, void *dst);
+/* store_get_one() of a query whose one parameter is $1 name (RW_EINVAL: no st, name or dst). */
+int store_get_by_name(store_t *st, const char *sql, const char *name, store_row_fn fill,
+                      void *dst);
 /* A query into a malloc'd array (owned by the caller, NULL when empty) of *n elements of elsz. */
 int store_get_list(store_t *st, const char *sql, int nparams, const char *const *params,
                    size_t elsz, store_row_fn fill, void **out, size_t *n);
+/* store_get_list() of a query whose one parameter is $1::bigint RW_LIST_MAX (RW_EINVAL: NULLs). */
+int store_list_all(store_t *st, const char *sql, size_t elsz, store_row_fn fill, void **out,
+                   size_t *n);
+/* store_get_list() of a query with $1::bigint id (0: all) and $2::bigint store_limit(limit). */
+int store_list_by_id(store_t *st, const char *sql, int64_t id, uint32_t limit, size_t elsz,
+                     store_row_fn fill, void **out, size_t *n);
 /*
- * A query for one number: *v is the first column of the first row, 0 when
- * there is none; *found (may be NULL) says whether there was a row.
+ * A query for one number: *v is the first column of the first row (a
+ * boolean reads as 1 or 0), 0 when there is none; *found (may be NULL)
+ * says whether there was a row.
  */
 int store_get_i64(store_t *st, const char *sql, int nparams, const char *const *params,
                   int64_t *v, bool *found);
 /* Ids by unique name; RW_ENOTFOUND for an unknown one. */
 int store_env_id(store_t *st, const char *name, int64_t *id);
 int store_service_id(store_t *st, const char *name, int64_t *id);
+/*
+ * store_list_by_id() with the id of name looked up by lookup (store_env_id,
+ * store_service_id): an unknown name is RW_ENOTFOUND, not an empty list;
+ * NULL or "" lists all (id 0).
+ */
+int store_list_named(store_t *st, int (*lookup)(store_t *, const char *, int64_t *),
+                     const char *name, const char *sql, uint32_t limit, size_t elsz,
+                     store_row_fn fill, void **out, size_t *n);
+
+/* The string member key of JSON object o ("" when missing) into dst; RW_EINTERNAL: too long. */
+int store_json_str(char *dst, size_t cap, const struct json_t *o, const char *key);
+#define STORE_JSON_STR(dst, o, key) store_json_str((dst), sizeof(dst), (o), (key))
 
 /* --- audit rows and audited changes ------------------------------------------ */
 

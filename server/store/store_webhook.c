@@ -48,10 +48,9 @@ store_webhook_claim(store_t *st, struct store_webhook *out, bool *found)
 	if (rv)
 		return rv;
 	if (PQntuples(res) == 1) {
-		out->id = store_col_i64(res, 0, 0);
-		out->attempts = (int)store_col_i64(res, 0, 5);
-		if (STORE_COL_STR(out->url, res, 0, 1) || STORE_COL_STR(out->format, res, 0, 2) ||
-		    STORE_COL_STR(out->event, res, 0, 3) || !(out->payload = strdup(PQgetvalue(res, 0, 4))))
+		if (store_scan(res, 0, "lsss.n", &out->id, STORE_BUF(out->url), STORE_BUF(out->format),
+		               STORE_BUF(out->event), &out->attempts) ||
+		    !(out->payload = strdup(PQgetvalue(res, 0, 4))))
 			rv = RW_ENOMEM;
 		else
 			*found = true;
