@@ -33,12 +33,11 @@
 #include "plan.h"
 #include "smoke.h"
 #include "store_action.h"
-#include "store_agent.h"
+#include "store_agents.h"
+#include "store_catalog.h"
 #include "store_channel.h"
-#include "store_env.h"
+#include "store_coord.h"
 #include "store_incident.h"
-#include "store_op.h"
-#include "store_service.h"
 
 #define COORD_MAX_RUNNERS 16
 

@@ -14,10 +14,8 @@
 #include <stdint.h>
 
 #include "domain_coord.h"
-#include "store_agent.h"
-#include "store_env.h"
-#include "store_release.h"
-#include "store_service.h"
+#include "store_agents.h"
+#include "store_catalog.h"
 
 /* What Rewind itself knows about an environment. */
 struct decide_facts {

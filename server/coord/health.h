@@ -9,7 +9,7 @@
 
 #include <stdint.h>
 
-#include "store_agent.h"
+#include "store_agents.h"
 
 enum health_state {
 	HEALTH_PENDING = 0, /* not settled yet: keep waiting */

@@ -12,7 +12,7 @@
 
 #include <stdint.h>
 
-#include "store_env.h"
+#include "store_catalog.h"
 #include "store_webhook.h"
 
 /* Queues event for the environment's webhook (nothing when none is set). */

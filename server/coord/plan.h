@@ -14,12 +14,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "store_backup.h"
-#include "store_env.h"
+#include "store_catalog.h"
+#include "store_coord.h"
 #include "store_incident.h"
-#include "store_op.h"
-#include "store_release.h"
-#include "store_service.h"
+#include "store_vault.h"
 
 /*
  * Plans and queues.  On refusal returns RW_ENOTFOUND (unknown env, service

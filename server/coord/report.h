@@ -11,10 +11,10 @@
 
 #include <stdint.h>
 
-#include "store_artifact.h"
+#include "store_catalog.h"
+#include "store_coord.h"
 #include "store_incident.h"
-#include "store_op.h"
-#include "store_release.h"
+#include "store_vault.h"
 
 /* *md is malloc'd (free()); RW_ENOTFOUND for an unknown incident. */
 int report_incident(store_t *st, int64_t id, char **md);

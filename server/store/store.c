@@ -3,7 +3,7 @@
  * text), the transactions a caller groups store calls into, and the schema
  * migrations embedded at build time, applied under an advisory lock.
  *
- * What it does not do: any aggregate's SQL (store_env.c, store_op.c, ...
+ * What it does not do: any aggregate's SQL (store_catalog.c, store_coord.c, ...
  * own theirs), pool connections or lock between threads (one store_t per
  * thread), retry failed statements, or log SQL errors itself (callers log
  * store_errmsg()).  The statement and row helpers are store_sql.c's.

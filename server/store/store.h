@@ -9,13 +9,13 @@
  * at all.
  *
  * This header is the core only.  Each aggregate has its own header, which
- * includes this one: store_env.h (environments, settings, env databases),
- * store_service.h, store_release.h (releases, history, what runs where),
- * store_artifact.h, store_backup.h, store_audit.h (the audit log),
- * store_auditq.h (audit queries), store_ledger.h, store_agent.h (reports,
- * status, probes, health facts), store_action.h (the action queue),
- * store_op.h (operations, steps, observation), store_incident.h,
- * store_webhook.h (the webhook queue), store_channel.h (LISTEN/NOTIFY).
+ * includes this one: store_catalog.h (environments and their settings,
+ * services, releases and what runs where), store_vault.h (artifacts,
+ * backups), store_audit.h (audit queries, the ledger, the audit log),
+ * store_agents.h (reports, status, probes, health facts), store_action.h
+ * (the action queue), store_coord.h (operations, steps, observation),
+ * store_incident.h, store_webhook.h (the webhook queue), store_channel.h
+ * (LISTEN/NOTIFY between rewindd processes).
  *
  * A store_t is one database connection and is NOT thread-safe: rewindd gives
  * each worker thread its own.  Schema migrations are embedded in the binary

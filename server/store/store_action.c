@@ -145,12 +145,10 @@ store_action_get(store_t *st, int64_t id, rw_action_t *out)
 int
 store_action_list(store_t *st, const char *cluster, uint32_t limit, rw_action_t **out, size_t *n)
 {
-	char lim[STORE_I64_BUF];
-	const char *params[2] = {cluster ? cluster : "", store_limit(lim, limit)};
-	return store_get_list(st,
-	                      "SELECT " STORE_ACTION_COLS " FROM actions"
-	                      " WHERE $1 = '' OR cluster = $1 ORDER BY id DESC LIMIT $2::bigint",
-	                      2, params, sizeof(**out), store_action_row, (void **)out, n);
+	return store_list_by_name(st,
+	                          "SELECT " STORE_ACTION_COLS " FROM actions"
+	                          " WHERE $1 = '' OR cluster = $1 ORDER BY id DESC LIMIT $2::bigint",
+	                          cluster, limit, sizeof(**out), store_action_row, (void **)out, n);
 }
 
 /* Fails the cluster's actions whose deadline passed while nobody held them. */
@@ -252,17 +250,17 @@ store_action_finish(store_t *st, const rw_actor_t *agent, int64_t id, bool ok, c
 	int rv;
 
 	*accepted = false;
-	if ((rv = store_begin(st)))
-		return rv;
 	/* Only whether a row came back counts (it was still ours to finish). */
-	rv = store_get_i64(st,
-	                   "UPDATE actions SET state = $3, finished_at = now(),"
-	                   " result = jsonb_build_object('message', $4::text, 'previous', $5::text)"
-	                   " WHERE id = $1::bigint AND lease_owner = $2 AND state = 'leased'"
-	                   " RETURNING cluster",
-	                   5, params, &ignored, accepted);
-	if (rv || !*accepted)
-		return store_rollback(st, rv);
+	rv = store_begin_with(st,
+	                      "UPDATE actions SET state = $3, finished_at = now(),"
+	                      " result = jsonb_build_object('message', $4::text, 'previous', $5::text)"
+	                      " WHERE id = $1::bigint AND lease_owner = $2 AND state = 'leased'"
+	                      " RETURNING cluster",
+	                      5, params, &ignored, accepted);
+	if (rv)
+		return rv;
+	if (!*accepted)
+		return store_rollback(st, 0);
 	snprintf(tgt, sizeof(tgt), "action/%" PRId64, id);
 	/* Wakes consoles waiting for this action, on every rewindd. */
 	if ((rv = store_channel_notify(st, STORE_ACTION_CHANNEL, tgt)) == 0)
@@ -297,18 +295,18 @@ store_action_cancel(store_t *st, int64_t id, const char *why)
 	char idb[STORE_I64_BUF], tgt[64];
 	const char *p[2] = {store_i64(idb, id), why};
 	int64_t ignored;
-	bool changed = false;
+	bool changed;
 	int rv;
 
-	if ((rv = store_begin(st)))
+	rv = store_begin_with(st,
+	                      "UPDATE actions SET state = 'cancelled', finished_at = now(),"
+	                      " result = jsonb_build_object('message', $2::text, 'previous', '')"
+	                      " WHERE id = $1::bigint AND state IN ('queued', 'leased') RETURNING id",
+	                      2, p, &ignored, &changed);
+	if (rv)
 		return rv;
-	rv = store_get_i64(st,
-	                   "UPDATE actions SET state = 'cancelled', finished_at = now(),"
-	                   " result = jsonb_build_object('message', $2::text, 'previous', '')"
-	                   " WHERE id = $1::bigint AND state IN ('queued', 'leased') RETURNING id",
-	                   2, p, &ignored, &changed);
 	snprintf(tgt, sizeof(tgt), "action/%" PRId64, id);
-	if (rv == 0 && changed && (rv = store_channel_notify(st, STORE_ACTION_CHANNEL, tgt)) == 0)
+	if (changed && (rv = store_channel_notify(st, STORE_ACTION_CHANNEL, tgt)) == 0)
 		rv = store_audit_insert(st, &store_self, "action.cancelled", tgt, NULL, why);
 	return store_end(st, rv);
 }

@@ -4,7 +4,7 @@
  * Each change wakes the rewindd processes listening on STORE_ACTION_CHANNEL
  * (store_channel.h).
  *
- * Not here: which action an operation's step needs (store_op.h links them),
+ * Not here: which action an operation's step needs (store_coord.h links them),
  * how an agent carries one out (agent/).
  */
 #ifndef REWIND_STORE_ACTION_H

@@ -145,12 +145,10 @@ store_incident_get(store_t *st, int64_t id, rw_incident_t *out)
 int
 store_incident_list(store_t *st, const char *env, uint32_t limit, rw_incident_t **out, size_t *n)
 {
-	char lim[STORE_I64_BUF];
-	const char *p[2] = {env ? env : "", store_limit(lim, limit)};
-	return store_get_list(st,
-	                      "SELECT " STORE_INC_COLS " WHERE ($1 = '' OR e.name = $1)"
-	                      " ORDER BY i.id DESC LIMIT $2::bigint",
-	                      2, p, sizeof(**out), store_incident_row, (void **)out, n);
+	return store_list_by_name(st,
+	                          "SELECT " STORE_INC_COLS " WHERE ($1 = '' OR e.name = $1)"
+	                          " ORDER BY i.id DESC LIMIT $2::bigint",
+	                          env, limit, sizeof(**out), store_incident_row, (void **)out, n);
 }
 
 int
@@ -163,17 +161,15 @@ store_incident_close(store_t *st, const rw_actor_t *who, int64_t id, const char 
 	bool closed, exists;
 	int rv;
 
-	if ((rv = store_begin(st)))
-		return rv;
-	rv = store_get_i64(st,
-	                   "UPDATE incidents SET status = 'closed', closed_at = now(),"
-	                   " summary = CASE WHEN $2 = '' THEN summary ELSE $2 END,"
-	                   " root_cause = CASE WHEN $3 = '' THEN root_cause ELSE $3 END,"
-	                   " recovered_at = coalesce(recovered_at, now())"
-	                   " WHERE id = $1::bigint AND status <> 'closed' RETURNING id",
-	                   3, p, &ignored, &closed);
+	rv = store_begin_with(st,
+	                      "UPDATE incidents SET status = 'closed', closed_at = now(),"
+	                      " summary = CASE WHEN $2 = '' THEN summary ELSE $2 END,"
+	                      " root_cause = CASE WHEN $3 = '' THEN root_cause ELSE $3 END,"
+	                      " recovered_at = coalesce(recovered_at, now())"
+	                      " WHERE id = $1::bigint AND status <> 'closed' RETURNING id",
+	                      3, p, &ignored, &closed);
 	if (rv)
-		return store_rollback(st, rv);
+		return rv;
 	if (!closed) {
 		/* Closed already, or never there. */
 		store_rollback(st, 0);
@@ -208,6 +204,7 @@ store_incident_decision(store_t *st, const rw_actor_t *who, int64_t id, const rw
 	char idb[STORE_I64_BUF], tgt[64], text[RW_TEXT_MAX + 1];
 	json_t *a = json_object();
 	char *answers;
+	int64_t ignored;
 	size_t off;
 	int rv;
 
@@ -222,17 +219,15 @@ store_incident_decision(store_t *st, const rw_actor_t *who, int64_t id, const rw
 	for (uint32_t i = 0; i < d->nreasons && off < sizeof(text); i++)
 		off += (size_t)snprintf(text + off, sizeof(text) - off, "%s%s", i ? "; " : " — ",
 		                        d->reasons[i]);
-	if ((rv = store_begin(st))) {
-		free(answers);
-		return rv;
-	}
-	rv = store_exec(st,
-	                "UPDATE incidents SET decision = $2, answers = $3::jsonb WHERE id = $1::bigint",
-	                3, p, NULL);
+	rv = store_begin_with(st,
+	                      "UPDATE incidents SET decision = $2, answers = $3::jsonb"
+	                      " WHERE id = $1::bigint",
+	                      3, p, &ignored, NULL);
 	free(answers);
+	if (rv)
+		return rv;
 	snprintf(tgt, sizeof(tgt), "incident/%" PRId64, id);
-	if (rv == 0)
-		rv = store_event_insert(st, id, "decision", who->name, text);
+	rv = store_event_insert(st, id, "decision", who->name, text);
 	return store_change_end(st, rv, who, "incident.decision", tgt, NULL, d->recommendation);
 }
 

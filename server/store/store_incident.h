@@ -5,7 +5,7 @@
  *
  * Not here: deciding (server/coord/decide.c), telling people (the webhook
  * queue, store_webhook.h), the operations run under an incident
- * (store_op.h, by incident_id).
+ * (store_coord.h, by incident_id).
  */
 #ifndef REWIND_STORE_INCIDENT_H
 #define REWIND_STORE_INCIDENT_H

@@ -369,6 +369,15 @@ store_list_all(store_t *st, const char *sql, size_t elsz, store_row_fn fill, voi
 }
 
 int
+store_list_by_name(store_t *st, const char *sql, const char *name, uint32_t limit, size_t elsz,
+                   store_row_fn fill, void **out, size_t *n)
+{
+	char lim[STORE_I64_BUF];
+	const char *params[2] = {name ? name : "", store_limit(lim, limit)};
+	return store_get_list(st, sql, 2, params, elsz, fill, out, n);
+}
+
+int
 store_list_by_id(store_t *st, const char *sql, int64_t id, uint32_t limit, size_t elsz,
                  store_row_fn fill, void **out, size_t *n)
 {
@@ -427,6 +436,19 @@ int
 store_env_id(store_t *st, const char *name, int64_t *id)
 {
 	return store_id_by_name(st, "SELECT id FROM environments WHERE name = $1", name, id);
+}
+
+int
+store_begin_with(store_t *st, const char *sql, int nparams, const char *const *params,
+                 int64_t *v, bool *found)
+{
+	int rv;
+
+	if ((rv = store_begin(st)) != 0)
+		return rv;
+	if ((rv = store_get_i64(st, sql, nparams, params, v, found)) != 0)
+		return store_rollback(st, rv);
+	return 0;
 }
 
 int

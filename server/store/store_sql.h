@@ -6,8 +6,8 @@
  * audit row every change writes, and the audited change itself
  * (store_change_begin/end).
  *
- * It owns no table and knows no aggregate: the aggregates (store_env.c,
- * store_op.c, ...) call in here, never the other way round.  libpq types
+ * It owns no table and knows no aggregate: the aggregates (store_catalog.c,
+ * store_coord.c, ...) call in here, never the other way round.  libpq types
  * appear here; they never leave server/store/.
  *
  * It does not include store.h (store.c includes this header: the typedef is
@@ -61,6 +61,12 @@ int store_exec(store_t *st, const char *sql, int nparams, const char *const *par
  * store_rollback() closes the innermost level and returns rv.
  */
 int store_begin(store_t *st);
+/*
+ * store_begin(), then the transaction's first statement as store_get_i64()
+ * runs it (v, found); when that fails the transaction is rolled back.
+ */
+int store_begin_with(store_t *st, const char *sql, int nparams, const char *const *params,
+                     int64_t *v, bool *found);
 int store_commit(store_t *st);
 int store_rollback(store_t *st, int rv);
 /* Ends the innermost level: commits, or rolls back when rv (an earlier failure) or commit fails. */
@@ -123,6 +129,9 @@ int store_get_i64(store_t *st, const char *sql, int nparams, const char *const *
 /* Ids by unique name; RW_ENOTFOUND for an unknown one. */
 int store_env_id(store_t *st, const char *name, int64_t *id);
 int store_service_id(store_t *st, const char *name, int64_t *id);
+/* store_get_list() of a query with $1 name (NULL: '') and $2::bigint store_limit(limit). */
+int store_list_by_name(store_t *st, const char *sql, const char *name, uint32_t limit,
+                       size_t elsz, store_row_fn fill, void **out, size_t *n);
 /*
  * store_list_by_id() with the id of name looked up by lookup (store_env_id,
  * store_service_id): an unknown name is RW_ENOTFOUND, not an empty list;

@@ -15,7 +15,7 @@
 
 #include "auditq.h"
 #include "ledger.h"
-#include "store_ledger.h"
+#include "store_audit.h"
 
 typedef struct notary notary_t;
 

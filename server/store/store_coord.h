@@ -1,5 +1,5 @@
 /*
- * store_op — operations (docs/coordination.md): a plan queued as one
+ * store_coord — operations (docs/coordination.md): a plan queued as one
  * operation with a deployments row per step, claimed and heartbeated by one
  * runner at a time (a fencing token says whose it is), the action of each
  * step, progress and verification of steps, and the observation of
@@ -10,10 +10,10 @@
  * rewindd processes.
  *
  * Not here: planning and deciding (server/coord/), the actions themselves
- * (store_action.h), what a service last ran (store_release.h).
+ * (store_action.h), what a service last ran (store_catalog.h).
  */
-#ifndef REWIND_STORE_OP_H
-#define REWIND_STORE_OP_H
+#ifndef REWIND_STORE_COORD_H
+#define REWIND_STORE_COORD_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,5 +1,5 @@
 /*
- * store_agent — what the agents report: applying a node's report (pods,
+ * store_agents — what the agents report: applying a node's report (pods,
  * Deployments, probe results), the status of a cluster, the probe targets
  * of an agent, and the health facts the coordinator reads from the
  * reported state.
@@ -7,8 +7,8 @@
  * Not here: the actions agents carry out (store_action.h), the wire format
  * of a report (shared/wire/), checking it (the boundary does).
  */
-#ifndef REWIND_STORE_AGENT_H
-#define REWIND_STORE_AGENT_H
+#ifndef REWIND_STORE_AGENTS_H
+#define REWIND_STORE_AGENTS_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,5 +1,5 @@
 /*
- * store_op — the SQL of operations and their steps (store_op.h).
+ * store_coord — the SQL of operations and their steps (store_coord.h).
  *
  * What it does: queues an operation and its deployments rows in one
  * transaction (the one-change-in-flight unique index turns a concurrent
@@ -10,7 +10,7 @@
  *
  * What it does not do: plan, decide or act (server/coord/ does), or retry.
  */
-#include "store_op.h"
+#include "store_coord.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -593,20 +593,20 @@ store_step_verified(store_t *st, int64_t op_id, int64_t dep_id, int observe_s)
 {
 	char id[STORE_I64_BUF], obs[STORE_I64_BUF], tgt[64];
 	const char *p[2] = {store_i64(id, dep_id), store_i64(obs, observe_s)};
+	int64_t ignored;
 	int rv;
 
-	if ((rv = store_begin(st)))
+	rv = store_begin_with(st,
+	                      "UPDATE deployments SET outcome = 'succeeded', verified_at = now(),"
+	                      " observe_until = now() + make_interval(secs => $2::float8),"
+	                      " state = CASE WHEN $2::int = 0 THEN 'done' ELSE 'observing' END,"
+	                      " known_good = $2::int = 0,"
+	                      " finished_at = now() WHERE id = $1::bigint",
+	                      2, p, &ignored, NULL);
+	if (rv)
 		return rv;
-	rv = store_exec(st,
-	                "UPDATE deployments SET outcome = 'succeeded', verified_at = now(),"
-	                " observe_until = now() + make_interval(secs => $2::float8),"
-	                " state = CASE WHEN $2::int = 0 THEN 'done' ELSE 'observing' END,"
-	                " known_good = $2::int = 0,"
-	                " finished_at = now() WHERE id = $1::bigint",
-	                2, p, NULL);
 	snprintf(tgt, sizeof(tgt), "deployment/%" PRId64, dep_id);
-	if (rv == 0)
-		rv = store_audit_insert(st, &store_self, "deployment.verified", tgt, NULL, NULL);
+	rv = store_audit_insert(st, &store_self, "deployment.verified", tgt, NULL, NULL);
 	if (rv == 0)
 		rv = store_op_touch(st, op_id);
 	return store_end(st, rv);
@@ -683,20 +683,18 @@ store_observe_end(store_t *st, int64_t dep_id, bool good, const char *why)
 	bool observing;
 	int rv;
 
-	if ((rv = store_begin(st)))
-		return rv;
 	/* Only if still observing: two rewindd may look at the same deployment. */
-	rv = store_get_i64(st,
-	                   good ? "UPDATE deployments SET state = 'done', known_good = true"
-	                          " WHERE id = $1::bigint AND state = 'observing'"
-	                          " RETURNING coalesce(operation_id, 0)"
-	                        : "UPDATE deployments SET state = 'done', outcome = 'failed',"
-	                          " message = left($2, 511), health = left($2, 255)"
-	                          " WHERE id = $1::bigint AND state = 'observing'"
-	                          " RETURNING coalesce(operation_id, 0)",
-	                   good ? 1 : 2, p, &op, &observing);
+	rv = store_begin_with(st,
+	                      good ? "UPDATE deployments SET state = 'done', known_good = true"
+	                             " WHERE id = $1::bigint AND state = 'observing'"
+	                             " RETURNING coalesce(operation_id, 0)"
+	                           : "UPDATE deployments SET state = 'done', outcome = 'failed',"
+	                             " message = left($2, 511), health = left($2, 255)"
+	                             " WHERE id = $1::bigint AND state = 'observing'"
+	                             " RETURNING coalesce(operation_id, 0)",
+	                         good ? 1 : 2, p, &op, &observing);
 	if (rv)
-		return store_rollback(st, rv);
+		return rv;
 	if (!observing) {
 		store_rollback(st, 0);
 		return RW_ECONFLICT;

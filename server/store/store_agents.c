@@ -1,5 +1,5 @@
 /*
- * store_agent — the SQL of what agents report (store_agent.h): node
+ * store_agents — the SQL of what agents report (store_agents.h): node
  * reports applied set-wise (one statement per kind, rows passed as one JSON
  * parameter, so a node's 110 pods cost one round trip, not 110), the
  * status of a cluster, probe assignment, and the health facts the
@@ -9,7 +9,7 @@
  * reports are not changes anyone made), or keep history: the latest state
  * wins, except for probe results, which are kept as rows.
  */
-#include "store_agent.h"
+#include "store_agents.h"
 
 #include <stdlib.h>
 #include <string.h>
