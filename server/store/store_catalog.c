@@ -555,7 +555,8 @@ store_release_add(store_t *st, const rw_actor_t *who, rw_release_t *rel)
 	return 0;
 }
 
-#define STORE_RELEASE_BY_ID "SELECT " STORE_RELEASE_COLS STORE_RELEASE_FROM " WHERE r.id = $1::bigint"
+#define STORE_RELEASE_BY_ID \
+	"SELECT " STORE_RELEASE_COLS STORE_RELEASE_FROM " WHERE r.id = $1::bigint"
 
 int
 store_release_get(store_t *st, int64_t id, rw_release_t *out)

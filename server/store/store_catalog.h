@@ -70,7 +70,7 @@ int store_service_list(store_t *st, rw_service_t **out, size_t *n);
 /* A service with its deploy order. */
 int store_service_order(store_t *st, const char *name, int *order);
 
-/* Services deployed (ever) in the environment, in deploy order; *out malloc'd, owned by the caller. */
+/* Services deployed (ever) in the environment, in deploy order; *out malloc'd, the caller's. */
 int store_env_services(store_t *st, int64_t env_id, rw_service_t **out, size_t *n);
 
 /* --- releases ------------------------------------------------------------ */

@@ -50,7 +50,7 @@ int store_op_create(store_t *st, const rw_actor_t *who, const struct store_plan 
 int store_op_get(store_t *st, int64_t id, rw_operation_t *out);
 /* The operation with a change of the service in flight in env (*op 0: none). */
 int store_in_flight(store_t *st, int64_t env_id, int64_t service_id, int64_t *op);
-/* Newest first; env NULL/empty for all; incident_id 0 for any; *out malloc'd, owned by the caller. */
+/* Newest first; env NULL/empty for all; incident_id 0 for any; *out malloc'd, the caller's. */
 int store_op_list(store_t *st, const char *env, int64_t incident_id, uint32_t limit,
                   rw_operation_t **out, size_t *n);
 
@@ -98,7 +98,8 @@ struct store_step_update {
 	const char *message;
 	const char *previous_image;
 };
-int store_step_update(store_t *st, int64_t op_id, int64_t dep_id, const struct store_step_update *u);
+int store_step_update(store_t *st, int64_t op_id, int64_t dep_id,
+                      const struct store_step_update *u);
 /* Verified: outcome succeeded; observing until observe_s from now (0: known-good at once). */
 int store_step_verified(store_t *st, int64_t op_id, int64_t dep_id, int observe_s);
 /* The deployment that dep_id replaces ends as rolled-back (a rollback's steps). */

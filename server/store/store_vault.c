@@ -208,7 +208,8 @@ store_backup_add(store_t *st, const rw_actor_t *who, const char *action, rw_back
 	return 0;
 }
 
-#define STORE_BACKUP_BY_ID "SELECT " STORE_BACKUP_COLS STORE_BACKUP_FROM " WHERE b.id = $1::bigint"
+#define STORE_BACKUP_BY_ID \
+	"SELECT " STORE_BACKUP_COLS STORE_BACKUP_FROM " WHERE b.id = $1::bigint"
 
 int
 store_backup_get(store_t *st, int64_t id, rw_backup_t *out)

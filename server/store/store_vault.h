@@ -35,7 +35,7 @@ int store_artifact_verified(store_t *st, const rw_actor_t *who, const rw_artifac
 
 /* --- backups ------------------------------------------------------------- */
 
-/* Records a backup (action "backup.run" or "backup.record"); b->outcome "ok" records it as verified by who. */
+/* Records a backup (action "backup.run" or "backup.record"); outcome "ok": verified by who. */
 int store_backup_add(store_t *st, const rw_actor_t *who, const char *action, rw_backup_t *b);
 int store_backup_get(store_t *st, int64_t id, rw_backup_t *out);
 /* Newest first; env NULL/empty for all; *out malloc'd, owned by the caller. */
