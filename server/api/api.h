@@ -18,6 +18,7 @@
 #include "artifacts.h"
 #include "authn.h"
 #include "backup.h"
+#include "domain.h"
 #include "notary.h"
 #include "store.h"
 #include "wire.h"

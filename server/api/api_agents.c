@@ -16,6 +16,9 @@
 #include "err.h"
 #include "log.h"
 #include "stats.h"
+#include "store_action.h"
+#include "store_agents.h"
+#include "store_catalog.h"
 
 /* Agents' state older than this (unix us) is stale: three report intervals. */
 static int64_t

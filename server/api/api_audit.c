@@ -13,6 +13,7 @@
 
 #include "err.h"
 #include "log.h"
+#include "store_audit.h"
 
 /* --- audit queries and the ledger ------------------------------------------------ */
 

@@ -20,6 +20,9 @@
 #include "notify.h"
 #include "plan.h"
 #include "report.h"
+#include "store_catalog.h"
+#include "store_coord.h"
+#include "store_incident.h"
 
 /* --- settings ------------------------------------------------------------------ */
 

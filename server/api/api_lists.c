@@ -9,6 +9,13 @@
 #include "api_handlers.h"
 
 #include "err.h"
+#include "store.h"
+#include "store_action.h"
+#include "store_audit.h"
+#include "store_catalog.h"
+#include "store_coord.h"
+#include "store_incident.h"
+#include "store_vault.h"
 
 /*
  * Defines the handler `name` of one list request: rows of type T read by

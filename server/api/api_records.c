@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "store_catalog.h"
 
 /* --- environments and services ---------------------------------------------- */
 

@@ -11,6 +11,7 @@
 #include "api_handlers.h"
 #include "err.h"
 #include "log.h"
+#include "store.h"
 
 struct route {
 	api_handler_fn fn;

@@ -16,6 +16,8 @@
 #include "appdb.h"
 #include "err.h"
 #include "log.h"
+#include "store_catalog.h"
+#include "store_vault.h"
 
 /* --- artifacts ----------------------------------------------------------------- */
 

@@ -19,7 +19,6 @@
 #include "observer.h"
 #include "runner.h"
 #include "stopflag.h"
-#include "store.h"
 
 #define COORD_MAX_RUNNERS 16
 

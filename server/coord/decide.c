@@ -11,6 +11,7 @@
 
 #include "err.h"
 #include "health.h"
+#include "store_agents.h"
 
 #define THIRTY_MIN_US (30LL * 60 * 1000000)
 

@@ -13,8 +13,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "domain.h"
 #include "domain_coord.h"
 #include "store.h"
+#include "store_catalog.h"
 
 /* What Rewind itself knows about an environment. */
 struct decide_facts {

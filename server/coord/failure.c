@@ -14,6 +14,7 @@
 #include "log.h"
 #include "notify.h"
 #include "plan.h"
+#include "store_incident.h"
 
 static int64_t
 incident_for(store_t *st, const rw_operation_t *op, const struct store_env_cfg *env,

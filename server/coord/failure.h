@@ -9,7 +9,9 @@
 #ifndef REWIND_FAILURE_H
 #define REWIND_FAILURE_H
 
+#include "domain_coord.h"
 #include "store.h"
+#include "store_catalog.h"
 
 /* Records the failure of op (why: a human reason); failures are logged, never returned. */
 void failure_record(store_t *st, const rw_operation_t *op, const struct store_env_cfg *env,

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "store_agents.h"
 
 static const rw_container_state_t *
 container_of(const rw_pod_state_t *p, const char *name)

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "domain.h"
 #include "store.h"
 
 enum health_state {

@@ -7,6 +7,8 @@
 
 #include "err.h"
 #include "stopflag.h"
+#include "store_action.h"
+#include "store_agents.h"
 
 const rw_actor_t hold_self = {"rewindd", RW_ROLE_NONE};
 

@@ -12,7 +12,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "domain.h"
 #include "store.h"
+#include "store_catalog.h"
+#include "store_coord.h"
 
 struct stopflag;
 

@@ -14,6 +14,7 @@
 #include "err.h"
 #include "log.h"
 #include "stopflag.h"
+#include "store_webhook.h"
 
 #define NOTIFY_MAX_ATTEMPTS 5
 
@@ -43,7 +44,7 @@ notify_event(store_t *st, const struct store_env_cfg *env, int64_t incident_id, 
 	json_decref(j);
 	if (!payload)
 		return RW_ENOMEM;
-	rv = store_notify_enqueue(st, incident_id, env->webhook_url, env->webhook_format, event,
+	rv = store_webhook_enqueue(st, incident_id, env->webhook_url, env->webhook_format, event,
 	                          payload);
 	free(payload);
 	return rv;
@@ -103,7 +104,7 @@ post(const char *url, const char *body, int timeout_s, char *err, size_t errsz)
 }
 
 static void
-send_one(struct notifier *n, struct store_notification *m)
+send_one(struct notifier *n, struct store_webhook *m)
 {
 	char err[256] = "";
 	int rv = post(m->url, m->payload, n->timeout_s, err, sizeof(err));
@@ -115,7 +116,7 @@ send_one(struct notifier *n, struct store_notification *m)
 	else
 		log_warn("notify.failed", "id=%lld event=%s attempt=%d give_up=%d error=\"%s\"",
 		         (long long)m->id, m->event, m->attempts, give_up, err);
-	if (store_notify_done(n->t.st, m->id, rv == 0, err, retry, give_up) != 0)
+	if (store_webhook_done(n->t.st, m->id, rv == 0, err, retry, give_up) != 0)
 		log_warn("notify.db", "id=%lld error=\"%s\"", (long long)m->id, store_errmsg(n->t.st));
 }
 
@@ -124,9 +125,9 @@ notifier_main(void *arg)
 {
 	struct notifier *n = arg;
 	for (;;) {
-		struct store_notification m;
+		struct store_webhook m;
 		bool found = false;
-		if (store_notify_claim(n->t.st, &m, &found) != 0) {
+		if (store_webhook_claim(n->t.st, &m, &found) != 0) {
 			(void)store_ping(n->t.st);
 			found = false;
 		}

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "store.h"
+#include "store_catalog.h"
 
 /* Queues event for the environment's webhook (nothing when none is set). */
 int notify_event(store_t *st, const struct store_env_cfg *env, int64_t incident_id,

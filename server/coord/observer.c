@@ -12,6 +12,8 @@
 #include "log.h"
 #include "plan.h"
 #include "stopflag.h"
+#include "store_catalog.h"
+#include "store_coord.h"
 
 static void
 observe_one(store_t *st, const struct store_observed *o)

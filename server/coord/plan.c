@@ -14,6 +14,9 @@
 #include "log.h"
 #include "notify.h"
 #include "planner.h"
+#include "store_coord.h"
+#include "store_incident.h"
+#include "store_vault.h"
 
 void
 plan_note(store_t *st, const struct store_env_cfg *env, int64_t incident_id, const char *kind,

@@ -15,7 +15,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "domain.h"
+#include "domain_coord.h"
 #include "store.h"
+#include "store_catalog.h"
 
 /*
  * Plans and queues.  On refusal returns RW_ENOTFOUND (unknown env, service

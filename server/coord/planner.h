@@ -14,7 +14,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "store.h"
+#include "domain.h"
+#include "domain_coord.h"
+#include "store_catalog.h"
+#include "store_coord.h"
 
 /*
  * Every lookup of the facts is kept with its result: rv 0, RW_ENOTFOUND, or

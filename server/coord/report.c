@@ -12,6 +12,10 @@
 #include <time.h>
 
 #include "err.h"
+#include "store_catalog.h"
+#include "store_coord.h"
+#include "store_incident.h"
+#include "store_vault.h"
 
 struct buf {
 	char *s;

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "domain.h"
+#include "domain_coord.h"
 #include "store.h"
 
 /* A release of the incident's operations, with its artifacts. */

@@ -24,6 +24,12 @@
 #include "plan.h"
 #include "smoke.h"
 #include "stopflag.h"
+#include "store.h"
+#include "store_action.h"
+#include "store_catalog.h"
+#include "store_channel.h"
+#include "store_coord.h"
+#include "store_incident.h"
 #include "wave.h"
 
 /* Waits for a config operation's patch-configmap action; 0 when it succeeded, else why in msg. */
@@ -328,7 +334,7 @@ runner_loop(struct hold *h, int stale_s)
 		bool found = false;
 
 		if (!listening)
-			listening = store_ping(h->st) == 0 && store_listen(h->st, STORE_OP_CHANNEL) == 0;
+			listening = store_ping(h->st) == 0 && store_channel_listen(h->st, STORE_OP_CHANNEL) == 0;
 		if (store_op_claim(h->st, h->instance, stale_s, &claim, &found) != 0) {
 			listening = false;
 			stopflag_sleep(h->stop, 500);
@@ -339,7 +345,7 @@ runner_loop(struct hold *h, int stale_s)
 			continue;
 		}
 		/* New operations NOTIFY; the timeout also covers a missed one and orphans. */
-		if (!listening || store_notify_wait(h->st, 500, payload, sizeof(payload), &got) != 0) {
+		if (!listening || store_channel_wait(h->st, 500, payload, sizeof(payload), &got) != 0) {
 			listening = false;
 			stopflag_sleep(h->stop, 500);
 		}

@@ -16,6 +16,10 @@
 #include "health.h"
 #include "hold.h"
 #include "log.h"
+#include "store.h"
+#include "store_action.h"
+#include "store_agents.h"
+#include "store_coord.h"
 
 /* A step update that changes only what is given (the rest -1 / NULL). */
 static struct store_step_update

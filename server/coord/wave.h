@@ -11,7 +11,8 @@
 
 #include <stdint.h>
 
-#include "store.h"
+#include "domain_coord.h"
+#include "store_catalog.h"
 
 struct hold;
 

@@ -17,15 +17,17 @@
 #include <nng/supplemental/tls/tls.h>
 #include <nng/supplemental/util/platform.h>
 
+#include "api_routes.h"
 #include "authn.h"
 #include "err.h"
-#include "api_routes.h"
 #include "link.h"
 #include "log.h"
 #include "metrics.h"
-#include "stats.h"
 #include "notary.h"
+#include "stats.h"
 #include "store.h"
+#include "store_action.h"
+#include "store_channel.h"
 #include "wire.h"
 
 enum slot_state { SLOT_RECV, SLOT_SEND };
@@ -281,12 +283,12 @@ dispatcher_main(void *arg)
 		if (stop)
 			break;
 		if (!listening && store_ping(s->listen_store) == 0 &&
-		    store_listen(s->listen_store, STORE_ACTION_CHANNEL) == 0) {
+		    store_channel_listen(s->listen_store, STORE_ACTION_CHANNEL) == 0) {
 			listening = true;
 			log_info("dispatcher.listening", "channel=%s", STORE_ACTION_CHANNEL);
 		}
 		if (listening &&
-		    store_notify_wait(s->listen_store, 200, payload, sizeof(payload), &got) != 0) {
+		    store_channel_wait(s->listen_store, 200, payload, sizeof(payload), &got) != 0) {
 			log_warn("dispatcher.lost", "reason=\"notification connection lost\"");
 			listening = false;
 		}
@@ -472,7 +474,7 @@ static int
 start_dispatcher(struct srv *s, const struct srv_opts *o, char *msg, size_t msgsz)
 {
 	int rv = store_open(o->db_conninfo, &s->listen_store, msg, msgsz);
-	if (rv == 0 && (rv = store_listen(s->listen_store, STORE_ACTION_CHANNEL)) != 0)
+	if (rv == 0 && (rv = store_channel_listen(s->listen_store, STORE_ACTION_CHANNEL)) != 0)
 		snprintf(msg, msgsz, "cannot listen for notifications: %s",
 		         store_errmsg(s->listen_store));
 	if (rv != 0)

@@ -3,9 +3,16 @@
  * read-only views of migration 0006 (the same views auditors query with
  * their own tools, docs/audit.md), the ledger rows in chain order for
  * verification (keyset batches, so a ten-million-row chain streams in
- * constant memory), and signed chain heads.  Same rules as store.c:
- * parameterised SQL only, results never leave this file.
+ * constant memory), signed chain heads, and the audit log as listed or
+ * appended to on its own.  Parameterised SQL only, results never leave
+ * server/store/.
+ *
+ * What it does not do: write the audit row of a change (store_sql.c's
+ * store_change_end() does, in the change's transaction), or hash, check or
+ * sign the chain (shared/domain/ledger.c, server/vault/notary.c).
  */
+#include "store_audit.h"
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,8 +21,8 @@
 #include <libpq-fe.h>
 
 #include "err.h"
-#include "store.h"
-#include "store_int.h"
+#include "store_catalog.h"
+#include "store_sql.h"
 
 /* How far back dora and timeline look when no --since is given. */
 #define STORE_AUDIT_DEFAULT_WINDOW_US (30LL * 86400 * 1000000)
@@ -148,11 +155,25 @@ q_release(store_t *st, const rw_auditq_t *q, rw_table_t *out)
 	                   1, params, "itttTTttt", names, out);
 }
 
-static void
-window(const rw_auditq_t *q, int64_t *since, int64_t *until)
+/*
+ * The parameters of a query over a window of env (dora, timeline): $1 the
+ * environment (RW_ENOTFOUND when unknown), $2..$3 the window, by default
+ * the last STORE_AUDIT_DEFAULT_WINDOW_US.
+ */
+static int
+q_env_window(store_t *st, const rw_auditq_t *q, char s[STORE_I64_BUF], char u[STORE_I64_BUF],
+             const char *params[3])
 {
-	*until = q->until ? q->until : rw_now_us();
-	*since = q->since ? q->since : *until - STORE_AUDIT_DEFAULT_WINDOW_US;
+	int64_t until = q->until ? q->until : rw_now_us();
+	int64_t since = q->since ? q->since : until - STORE_AUDIT_DEFAULT_WINDOW_US;
+	int rv;
+
+	if ((rv = store_audit_env(st, q->env)) != 0)
+		return rv;
+	params[0] = q->env;
+	params[1] = store_i64(s, since);
+	params[2] = store_i64(u, until);
+	return 0;
 }
 
 static int
@@ -163,16 +184,11 @@ q_dora(store_t *st, const rw_auditq_t *q, rw_table_t *out)
 	    "lead_time_median_s", "lead_time_mean_s", "failures", "change_failure_rate",
 	    "recoveries", "mttr_s"};
 	char s[STORE_I64_BUF], u[STORE_I64_BUF];
-	int64_t since, until;
 	const char *params[3];
 	int rv;
 
-	if ((rv = store_audit_env(st, q->env)) != 0)
+	if ((rv = q_env_window(st, q, s, u, params)) != 0)
 		return rv;
-	window(q, &since, &until);
-	params[0] = q->env;
-	params[1] = store_i64(s, since);
-	params[2] = store_i64(u, until);
 	return store_table(st,
 	                   "SELECT $1::text, $2::bigint, $3::bigint, deployments, days,"
 	                   " deploys_per_day, lead_time_median_s, lead_time_mean_s, failures,"
@@ -187,16 +203,11 @@ q_timeline(store_t *st, const rw_auditq_t *q, rw_table_t *out)
 	static const char *const names[] = {"service", "item", "label", "start_at", "end_at",
 	                                    "outcome"};
 	char s[STORE_I64_BUF], u[STORE_I64_BUF];
-	int64_t since, until;
 	const char *params[3];
 	int rv;
 
-	if ((rv = store_audit_env(st, q->env)) != 0)
+	if ((rv = q_env_window(st, q, s, u, params)) != 0)
 		return rv;
-	window(q, &since, &until);
-	params[0] = q->env;
-	params[1] = store_i64(s, since);
-	params[2] = store_i64(u, until);
 	return store_table(st,
 	                   "SELECT service, item, label, rw_to_us(start_at), rw_to_us(end_at),"
 	                   " outcome FROM audit_timeline"
@@ -235,21 +246,13 @@ static int
 store_ledger_row(const PGresult *res, int row, void *dst)
 {
 	rw_ledger_row_t *r = dst;
-	r->id = store_col_i64(res, row, 0);
-	r->seq = store_col_i64(res, row, 1);
-	r->at = store_col_i64(res, row, 2);
 	r->has_incident = !PQgetisnull(res, row, 9);
-	r->incident_id = r->has_incident ? store_col_i64(res, row, 9) : 0;
 	/* Tampered rows may hold anything: too long is reported as a changed row, not an error. */
-	(void)STORE_COL_STR(r->actor, res, row, 3);
-	(void)STORE_COL_STR(r->role, res, row, 4);
-	(void)STORE_COL_STR(r->action, res, row, 5);
-	(void)STORE_COL_STR(r->target, res, row, 6);
-	(void)STORE_COL_STR(r->detail, res, row, 7);
-	(void)STORE_COL_STR(r->reason, res, row, 8);
-	(void)STORE_COL_STR(r->digests, res, row, 10);
-	(void)STORE_COL_STR(r->prev_hash, res, row, 11);
-	(void)STORE_COL_STR(r->row_hash, res, row, 12);
+	(void)store_scan(res, row, "lllssssss.sss", &r->id, &r->seq, &r->at, STORE_BUF(r->actor),
+	                 STORE_BUF(r->role), STORE_BUF(r->action), STORE_BUF(r->target),
+	                 STORE_BUF(r->detail), STORE_BUF(r->reason), STORE_BUF(r->digests),
+	                 STORE_BUF(r->prev_hash), STORE_BUF(r->row_hash));
+	r->incident_id = r->has_incident ? store_col_i64(res, row, 9) : 0;
 	return 0;
 }
 
@@ -273,13 +276,8 @@ static int
 store_head_row(const PGresult *res, int row, void *dst)
 {
 	rw_ledger_head_t *h = dst;
-	h->id = store_col_i64(res, row, 0);
-	h->seq = store_col_i64(res, row, 1);
-	h->signed_at = store_col_i64(res, row, 3);
-	(void)STORE_COL_STR(h->row_hash, res, row, 2);
-	(void)STORE_COL_STR(h->signer, res, row, 4);
-	(void)STORE_COL_STR(h->key_id, res, row, 5);
-	(void)STORE_COL_STR(h->signature, res, row, 6);
+	(void)store_scan(res, row, "llslsss", &h->id, &h->seq, STORE_BUF(h->row_hash), &h->signed_at,
+	                 STORE_BUF(h->signer), STORE_BUF(h->key_id), STORE_BUF(h->signature));
 	return 0;
 }
 
@@ -337,3 +335,54 @@ store_ledger_head_add(store_t *st, rw_ledger_head_t *h)
 	return 0;
 }
 
+/* ------------------------------------------------------------------------ */
+/* The audit log                                                            */
+
+static int
+store_audit_row(const PGresult *res, int row, void *dst)
+{
+	rw_audit_t *a = dst;
+	a->role = rw_role_parse(PQgetvalue(res, row, 3));
+	return store_scan(res, row, "lls.ssss", &a->id, &a->at, STORE_BUF(a->actor),
+	                  STORE_BUF(a->action), STORE_BUF(a->target), STORE_BUF(a->detail),
+	                  STORE_BUF(a->reason));
+}
+
+int
+store_audit_append(store_t *st, const rw_actor_t *who, const char *action, const char *target,
+                   const char *detail_json, const char *reason)
+{
+	if (!st || !store_actor_ok(who) || !action)
+		return RW_EINVAL;
+	return store_audit_insert(st, who, action, target, detail_json, reason);
+}
+
+int
+store_audit_list(store_t *st, const rw_audit_filter_t *f, rw_audit_t **out, size_t *n)
+{
+	static const rw_audit_filter_t none;
+	char since[STORE_I64_BUF], until[STORE_I64_BUF], lim[STORE_I64_BUF];
+	const char *params[5];
+
+	if (!st || !out || !n)
+		return RW_EINVAL;
+	if (!f)
+		f = &none;
+	if (!STORE_TERMINATED(f->actor) || !STORE_TERMINATED(f->action_prefix))
+		return RW_EINVAL;
+	params[0] = f->actor;
+	params[1] = f->action_prefix;
+	params[2] = store_i64(since, f->since);
+	params[3] = store_i64(until, f->until);
+	params[4] = store_limit(lim, f->limit);
+	/* starts_with(), not LIKE: '%' and '_' in a prefix are plain characters. */
+	return store_get_list(st,
+	                      "SELECT id, rw_to_us(at), actor, role, action, target, detail::text,"
+	                      " reason FROM audit_log"
+	                      " WHERE ($1 = '' OR actor = $1)"
+	                      "   AND ($2 = '' OR starts_with(action, $2))"
+	                      "   AND ($3::bigint = 0 OR at >= rw_from_us($3::bigint))"
+	                      "   AND ($4::bigint = 0 OR at <= rw_from_us($4::bigint))"
+	                      " ORDER BY at DESC, id DESC LIMIT $5::bigint",
+	                      5, params, sizeof(rw_audit_t), store_audit_row, (void **)out, n);
+}

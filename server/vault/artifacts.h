@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "domain.h"
+#include "store.h"
 
 typedef struct artstore artstore_t;
 

@@ -14,6 +14,7 @@
 
 #include "artifacts.h"
 #include "domain.h"
+#include "store.h"
 
 struct backup_cfg {
 	artstore_t *store;

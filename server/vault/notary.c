@@ -23,6 +23,7 @@
 #include "err.h"
 #include "log.h"
 #include "pki.h"
+#include "store_audit.h"
 
 #define NOTARY_BATCH 5000
 #define NOTARY_KEY_MAX (64 * 1024)
